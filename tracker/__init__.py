@@ -1,0 +1,52 @@
+"""The disclosure tracker (政务公开监督平台)."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import access, config, web
+from .extensions import csrf, db, login_manager, migrate
+from .timeutil import render_migration_item
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance = os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
+    config.load(app, overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True,
+                     render_item=render_migration_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    from . import models  # noqa: F401  (every feature's tables, for Alembic and the ORM)
+    from .accounts.services import load_user
+    login_manager.user_loader(load_user)
+
+    app.before_request(access.enforce_access)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from .cli import register
+    register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts
+    from .audit.views import bp as audit
+    from .bulk_import.views import bp as bulk_import
+    from .dashboard.views import bp as dashboard
+    from .units.views import bp as units
+
+    for bp in (accounts, audit, bulk_import, dashboard, units):
+        app.register_blueprint(bp)

@@ -1,0 +1,89 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``TRACKER_*`` environment variables.
+
+With nothing configured the tracker runs on SQLite in ``instance/`` and keeps a generated secret
+key in ``instance/secret_key`` (created on first start, never committed).
+"""
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "TRACKER_"
+
+# name in app.config -> (environment variable, parser)
+_ENV_SETTINGS = {
+    "SQLALCHEMY_DATABASE_URI": ("TRACKER_DATABASE_URL", str),
+    "SECRET_KEY": ("TRACKER_SECRET_KEY", str),
+    "MAIL_SERVER": ("TRACKER_MAIL_SERVER", str),
+    "MAIL_PORT": ("TRACKER_MAIL_PORT", int),
+    "MAIL_USERNAME": ("TRACKER_MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("TRACKER_MAIL_PASSWORD", str),
+    "MAIL_USE_TLS": ("TRACKER_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
+    "MAIL_USE_SSL": ("TRACKER_MAIL_USE_SSL", lambda v: v.lower() in {"1", "true", "yes"}),
+    "MAIL_SENDER": ("TRACKER_MAIL_SENDER", str),
+    "BASE_URL": ("TRACKER_BASE_URL", str),
+    "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
+    "RUN_SCHEDULER_IN_WEB": ("TRACKER_RUN_SCHEDULER_IN_WEB", lambda v: v.lower() in {"1", "true", "yes"}),
+}
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "tracker.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_SENDER": "政务公开办 <noreply@localhost>",
+        "BASE_URL": "http://localhost:5000",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "PAGE_SIZE": 30,
+        # Login throttling: failures within the window before the account / address is refused.
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "RUN_SCHEDULER_IN_WEB": False,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(app, overrides: dict | None = None) -> None:
+    app.config.update(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    for key, (var, parse) in _ENV_SETTINGS.items():
+        if os.environ.get(var):
+            app.config[key] = parse(os.environ[var])
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read, or create exactly once (O_EXCL, safe with several workers), ``instance/secret_key``."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()

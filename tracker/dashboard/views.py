@@ -1,0 +1,23 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..access import ALL_STAFF, allow, public
+from . import services
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/dashboard")
+@allow(*ALL_STAFF)
+def index():
+    if current_user.sees_all_units:
+        return render_template("dashboard/office.html", overview=services.office_overview())
+    return render_template("dashboard/unit.html", overview=services.unit_overview(current_user.unit_id))

@@ -1,0 +1,4 @@
+"""Imports every feature's models so that the ORM and Alembic see all tables."""
+from .accounts.models import LoginAttempt, User  # noqa: F401
+from .audit.models import AuditEvent  # noqa: F401
+from .units.models import Unit  # noqa: F401

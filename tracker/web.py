@@ -1,0 +1,93 @@
+"""The web shell shared by every feature: one transaction per request, security headers,
+Chinese error pages, template filters and the navigation for each role."""
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from . import timeutil
+from .extensions import db
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+ERROR_TITLES = {
+    400: ("请求无效", "提交的内容无法处理。请返回上一页检查后重试。"),
+    403: ("无权访问", "您没有访问此页面的权限。如需权限，请联系政务公开办。"),
+    404: ("页面不存在", "您要找的页面或记录不存在，或者您无权查看。"),
+    405: ("请求方式不允许", "该页面不支持此操作。"),
+    413: ("文件过大", "上传的文件超过了大小限制。"),
+    429: ("操作过于频繁", "请稍后再试。"),
+    500: ("系统错误", "服务器出现错误，您的操作未被保存。请稍后重试，或联系政务公开办。"),
+}
+
+# (label, endpoint, roles) — the navigation bar; each feature adds its entries here.
+NAV = [
+    ("工作台", "dashboard.index", ("office", "reviewer", "contact", "leader")),
+    ("单位管理", "units.index", ("office",)),
+    ("用户管理", "accounts.users", ("office",)),
+    ("操作日志", "audit.index", ("office", "leader")),
+]
+
+
+def finish_transaction(response):
+    """Commit the request's single transaction if it succeeded; otherwise roll everything back."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_user.is_authenticated and request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def error_page(error):
+    code = getattr(error, "code", 500) or 500
+    title, text = ERROR_TITLES.get(code, ERROR_TITLES[500])
+    db.session.rollback()
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def csrf_error(error: CSRFError):
+    db.session.rollback()
+    return render_template("errors/error.html", code=400, title="表单已失效",
+                           text="表单已过期或来源无法验证，未做任何修改。请刷新页面后重新提交。"), 400
+
+
+def navigation():
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for label, endpoint, roles in NAV:
+        if current_user.role in roles:
+            items.append((label, url_for(endpoint), request.endpoint == endpoint
+                          or (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]))
+    return items
+
+
+def form_errors(form) -> None:
+    """Flash a form's field errors in Chinese (used when a form fails validation)."""
+    for field, messages in form.errors.items():
+        label = getattr(getattr(form, field, None), "label", None)
+        for message in messages:
+            flash(f"{label.text if label else field}：{message}", "danger")
+
+
+def init_app(app):
+    app.after_request(security_headers)
+    app.after_request(finish_transaction)  # registered last, so it runs first
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, error_page)
+    app.register_error_handler(CSRFError, csrf_error)
+    app.add_template_filter(timeutil.format_datetime, "dt")
+    app.add_template_filter(timeutil.format_date, "d")
+    app.context_processor(lambda: {"navigation": navigation})
