@@ -140,3 +140,58 @@ def login(app):
         b.login(user.username, password)
         return b
     return sign_in
+
+
+# --- a real browser -------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on a free loopback port, in a thread, for the browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("TRACKER_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} but TRACKER_REQUIRE_BROWSER is set")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (no cookies) with the base URL set; fails on any external request."""
+    context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
+    external = []
+    context.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
+               else external.append(r.url))
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not external, f"the page asked for assets outside the app: {external}"
+
+
+def sign_in(page, username, password=PASSWORD):
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

@@ -2,3 +2,4 @@
 from .accounts.models import LoginAttempt, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .units.models import Unit  # noqa: F401
+from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

@@ -1,0 +1,182 @@
+"""The working-day calendar as the rest of the tracker uses it.
+
+``get_calendar()`` gives the engine built from the packaged data plus every day the office
+recorded; it is cached per process and rebuilt when the recorded days change (checked once per
+request, so several web workers agree). Features store deadlines on their rows and register a
+recompute function here: when the office records days, every open deadline is recomputed and
+each move is kept in ``DeadlineChange``.
+"""
+import threading
+from collections.abc import Callable
+from datetime import date
+
+from flask import current_app, g, has_request_context
+from flask_login import current_user
+from sqlalchemy import delete, func, select
+
+from ..audit.services import record
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from .engine import DayOverride, HolidayRange, WorkCalendar, WorkdayAnswer, validate_notice
+from .models import CalendarDay, CalendarNotice, DeadlineChange
+
+_cache: dict[str, tuple[tuple, WorkCalendar]] = {}
+_cache_lock = threading.Lock()
+
+# Functions ``fn(reason: str) -> int`` that recompute their open deadlines; see register_deadline_source.
+_deadline_sources: list[Callable[[str], int]] = []
+
+
+def _version() -> tuple:
+    """A cheap fingerprint of the recorded days; changes whenever the office records something."""
+    days = db.session.execute(select(func.count(CalendarDay.id), func.max(CalendarDay.recorded_at))).one()
+    notices = db.session.execute(select(func.count(CalendarNotice.id), func.max(CalendarNotice.recorded_at))).one()
+    return tuple(days) + tuple(notices)
+
+
+def get_calendar() -> WorkCalendar:
+    """The calendar with every recorded day applied (sources of truth in calendar.md order)."""
+    if has_request_context() and "workcal" in g:
+        return g.workcal
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    version = _version()
+    cached = _cache.get(key)
+    if cached is None or cached[0] != version:
+        with _cache_lock:
+            cached = _cache.get(key)
+            if cached is None or cached[0] != version:
+                overrides = [DayOverride(d.day, d.is_workday, d.name)
+                             for d in db.session.scalars(select(CalendarDay).order_by(CalendarDay.day))]
+                years = db.session.scalars(select(CalendarNotice.year)).all()
+                cached = (version, WorkCalendar(overrides, official_years=years))
+                _cache[key] = cached
+    if has_request_context():
+        g.workcal = cached[1]
+    return cached[1]
+
+
+def add_workdays(start: date, n: int) -> WorkdayAnswer:
+    """The n-th working day after ``start`` (domain §4: the start day is not counted)."""
+    return get_calendar().add(start, n)
+
+
+def workdays_between(d1: date, d2: date) -> WorkdayAnswer:
+    """Working days after ``d1`` up to and including ``d2``."""
+    return get_calendar().between(d1, d2)
+
+
+def _forget_request_calendar() -> None:
+    if has_request_context():
+        g.pop("workcal", None)
+
+
+# --- deadlines stored on records -----------------------------------------------------------------
+
+def register_deadline_source(fn: Callable[[str], int]) -> Callable[[str], int]:
+    """Register ``fn(reason) -> number of deadlines moved`` to run when the calendar changes."""
+    if fn not in _deadline_sources:
+        _deadline_sources.append(fn)
+    return fn
+
+
+def set_deadline(obj, answer: WorkdayAnswer, reason: str, *, field: str = "due_date",
+                 provisional_field: str = "due_provisional") -> bool:
+    """Store a computed deadline on ``obj``; if it differs, keep old → new in its history.
+
+    Returns True when the date or its provisional mark changed.
+    """
+    old, old_prov = getattr(obj, field), bool(getattr(obj, provisional_field))
+    if old == answer.day and old_prov == answer.provisional:
+        return False
+    setattr(obj, field, answer.day)
+    setattr(obj, provisional_field, answer.provisional)
+    db.session.flush()
+    actor = current_user if has_request_context() and current_user.is_authenticated else None
+    db.session.add(DeadlineChange(
+        object_type=obj.__tablename__, object_id=obj.id, old_due=old, new_due=answer.day,
+        old_provisional=old_prov, new_provisional=answer.provisional, reason=reason[:200],
+        actor_id=actor.id if actor else None))
+    return True
+
+
+def deadline_history(obj) -> list[DeadlineChange]:
+    return db.session.scalars(
+        select(DeadlineChange).where(DeadlineChange.object_type == obj.__tablename__,
+                                     DeadlineChange.object_id == obj.id)
+        .order_by(DeadlineChange.at, DeadlineChange.id)).all()
+
+
+def recompute_open_deadlines(reason: str) -> int:
+    """Ask every registered feature to recompute its open deadlines; returns how many moved."""
+    _forget_request_calendar()
+    return sum(fn(reason) for fn in _deadline_sources)
+
+
+# --- the office records days ---------------------------------------------------------------------
+
+def record_notice(year: int, holidays: list[HolidayRange], makeup_days: list[date],
+                  title: str = "", text: str | None = None) -> int:
+    """Record a year's State Council notice (replacing an earlier recording of the same year).
+
+    The year becomes official (no longer provisional). Returns the number of deadlines moved.
+    """
+    errors = validate_notice(holidays, makeup_days, year)
+    if errors:
+        raise ServiceError("；".join(errors))
+    if not holidays:
+        raise ServiceError("至少需要一个放假区间。")
+    actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
+    now = utcnow()
+    notice = db.session.scalar(select(CalendarNotice).where(CalendarNotice.year == year))
+    before = None
+    if notice is None:
+        notice = CalendarNotice(year=year)
+        db.session.add(notice)
+    else:
+        before = {"title": notice.title}
+    notice.title = title.strip() or f"国务院办公厅关于{year}年部分节假日安排的通知"
+    notice.text = text
+    notice.recorded_by_id, notice.recorded_at = actor_id, now
+    db.session.execute(delete(CalendarDay).where(
+        CalendarDay.source == "notice", CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))
+    days: dict[date, tuple[bool, str | None]] = {}
+    for r in holidays:
+        for d in r.days():
+            days[d] = (False, r.name or "节假日")
+    for d in makeup_days:
+        days[d] = (True, "调休上班")
+    local = set(db.session.scalars(select(CalendarDay.day).where(CalendarDay.day.in_(list(days)))))
+    for d, (is_workday, name) in sorted(days.items()):
+        if d in local:
+            continue  # a local decision for that day stays in force
+        db.session.add(CalendarDay(day=d, is_workday=is_workday, name=name, source="notice",
+                                   recorded_by_id=actor_id, recorded_at=now))
+    db.session.flush()
+    record("calendar.notice", notice, before=before, after={
+        "year": year, "holidays": [[r.start, r.end, r.name] for r in holidays], "makeup_days": makeup_days})
+    return recompute_open_deadlines(f"录入{year}年节假日安排")
+
+
+def record_local_day(day: date, is_workday: bool, name: str, note: str = "") -> int:
+    """Record a local closure (or an extra working day) decided by the city; wins over everything."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写名称（如：防汛停工）。", "name")
+    actor_id = current_user.id if has_request_context() and current_user.is_authenticated else None
+    existing = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
+    before = None
+    if existing is None:
+        existing = CalendarDay(day=day)
+        db.session.add(existing)
+    else:
+        before = {"is_workday": existing.is_workday, "name": existing.name, "source": existing.source}
+    existing.is_workday, existing.name, existing.source = is_workday, name[:60], "local"
+    existing.note = (note or "").strip()[:200] or None
+    existing.recorded_by_id, existing.recorded_at = actor_id, utcnow()
+    db.session.flush()
+    record("calendar.local_day", existing, before=before,
+           after={"day": day, "is_workday": is_workday, "name": name}, note=note or None)
+    return recompute_open_deadlines(f"{day:%Y-%m-%d} 记为{'工作日' if is_workday else '休息日'}（{name}）")
+
+
