@@ -30,6 +30,10 @@ EXPECTED = {
     "units.set_active": OFFICE,
     "bulk_import.upload": OFFICE,
     "bulk_import.template": OFFICE,
+    "workcal.year": STAFF,
+    "workcal.tool": STAFF,
+    "workcal.notice": OFFICE,
+    "workcal.local_day": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.

@@ -47,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     from .bulk_import.views import bp as bulk_import
     from .dashboard.views import bp as dashboard
     from .units.views import bp as units
+    from .workcal.views import bp as workcal
 
-    for bp in (accounts, audit, bulk_import, dashboard, units):
+    for bp in (accounts, audit, bulk_import, dashboard, units, workcal):
         app.register_blueprint(bp)

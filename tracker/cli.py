@@ -5,7 +5,42 @@ from flask_migrate import upgrade
 from .extensions import db
 
 
+def _date_arg(value: str, label: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(f"{label}格式不正确：{value!r}，应为 YYYY-MM-DD（如 2026-09-28）。") from None
+
+
 def register(app):
+    @app.cli.group("workdays")
+    def workdays():
+        """Chinese working days: 'add D N' and 'between D1 D2'."""
+
+    @workdays.command("add", context_settings={"ignore_unknown_options": True})
+    @click.argument("start")
+    @click.argument("count")
+    def workdays_add(start, count):
+        """Print the COUNT-th working day after START (START itself not counted)."""
+        from .workcal.services import add_workdays
+
+        day = _date_arg(start, "日期")
+        if not count.isdigit():
+            raise click.UsageError(f"工作日数必须是非负整数：{count!r}。")
+        answer = add_workdays(day, int(count))
+        click.echo(f"{answer.day:%Y-%m-%d}" + (" provisional" if answer.provisional else ""))
+
+    @workdays.command("between")
+    @click.argument("first")
+    @click.argument("second")
+    def workdays_between_command(first, second):
+        """Print the number of working days after FIRST up to and including SECOND."""
+        from .workcal.services import workdays_between
+
+        answer = workdays_between(_date_arg(first, "开始日期"), _date_arg(second, "结束日期"))
+        click.echo(f"{answer.count}" + (" provisional" if answer.provisional else ""))
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (Alembic migrations)."""

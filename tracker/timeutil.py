@@ -62,3 +62,14 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+def parse_date(text: str, label: str = "日期") -> date:
+    """A legal date typed by a person (YYYY-MM-DD); a clear Chinese error otherwise."""
+    from .errors import ServiceError
+
+    value = (text or "").strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(f"{label}格式不正确：“{value}”，应为 YYYY-MM-DD（如 2026-09-28），且必须是真实存在的日期。") from None

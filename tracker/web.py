@@ -24,6 +24,7 @@ ERROR_TITLES = {
 # (label, endpoint, roles) — the navigation bar; each feature adds its entries here.
 NAV = [
     ("工作台", "dashboard.index", ("office", "reviewer", "contact", "leader")),
+    ("工作日历", "workcal.year", ("office", "reviewer", "contact", "leader")),
     ("单位管理", "units.index", ("office",)),
     ("用户管理", "accounts.users", ("office",)),
     ("操作日志", "audit.index", ("office", "leader")),

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "unit.activate": "启用单位",
     "import.units": "批量导入单位",
     "import.users": "批量导入用户",
+    "calendar.notice": "录入节假日安排",
+    "calendar.local_day": "录入本地工作日调整",
 }
 
 

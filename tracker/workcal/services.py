@@ -180,3 +180,14 @@ def record_local_day(day: date, is_workday: bool, name: str, note: str = "") -> 
     return recompute_open_deadlines(f"{day:%Y-%m-%d} 记为{'工作日' if is_workday else '休息日'}（{name}）")
 
 
+
+
+def notice_for_year(year: int) -> CalendarNotice | None:
+    return db.session.scalar(select(CalendarNotice).where(CalendarNotice.year == year))
+
+
+def recorded_days(year: int) -> list[CalendarDay]:
+    """Days the office recorded in ``year``, for the year page."""
+    return db.session.scalars(
+        select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)).all()
