@@ -1,0 +1,64 @@
+"""Take the README screenshots: a throw-away instance with the demo city, served locally, shot with
+Debian's headless Chromium. Usage: .venv/bin/python scripts/screenshots.py [page-name ...]"""
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+
+# (file name, user, path)
+SHOTS = [
+    ("login", None, "/login"),
+    ("office-dashboard", "office", "/dashboard"),
+    ("contact-dashboard", "mzj-lly", "/dashboard"),
+    ("calendar", "office", "/calendar/?year=2026"),
+    ("units", "office", "/admin/units/"),
+]
+
+
+def main(only: list[str]) -> None:
+    instance = tempfile.mkdtemp(prefix="tracker-shots-")
+    os.environ["TRACKER_INSTANCE_PATH"] = instance
+    os.environ.pop("TRACKER_DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from tracker import create_app
+
+    app = create_app()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        for name, user, path in SHOTS:
+            if only and name not in only:
+                continue
+            context = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 1366, "height": 860})
+            page = context.new_page()
+            if user:
+                page.goto("/login")
+                page.fill("input[name=username]", user)
+                page.fill("input[name=password]", "gongkai2026")
+                page.click("button[type=submit]")
+                page.wait_for_url("**/dashboard")
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+            print("wrote", OUT / f"{name}.png")
+            context.close()
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
