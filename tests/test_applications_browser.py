@@ -1,0 +1,65 @@
+"""The applicant's journey in a real browser: submit online, check the status; the office confirms
+and routes; the unit replies; the applicant sees the result."""
+import pytest
+
+from tracker.timeutil import china_today
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _status(page, code, password):
+    page.goto("/apply/status")
+    page.fill("input[name=code]", code)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    return page.locator("#status-state").inner_text()
+
+
+def test_online_application_from_submission_to_reply(make, page, chromium, live_server):
+    office = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    contact = make.user("contact", unit=unit)
+
+    page.goto("/apply")
+    page.select_option("select[name=applicant_kind]", "natural")
+    page.fill("input[name=applicant_name]", "张三")
+    page.fill("input[name=id_number]", "230102199001011234")
+    page.fill("input[name=phone]", "13900000000")
+    page.fill("input[name=title]", "2025年低保资金发放明细")
+    page.fill("textarea[name=description]", "请公开2025年本市低保资金发放明细表")
+    page.click("button[type=submit]")
+    code = page.locator("#tracking-code").inner_text()
+    password = page.locator("#query-password").inner_text()
+    assert code.startswith("YSQ-")
+    assert _status(page, code, password) == "待确认"
+
+    office_page = chromium.new_context(base_url=live_server, locale="zh-CN").new_page()
+    sign_in(office_page, office.username)
+    office_page.goto("/applications/?state=pending")
+    office_page.click(f"text={code}")
+    office_page.click("#act-confirm summary")
+    office_page.select_option("#confirm-unit_id", str(unit.id))
+    office_page.click("#act-confirm button[type=submit]")
+    assert office_page.locator("#app-state").inner_text() == "办理中"
+    assert "（周" in office_page.locator("#due-date").inner_text()
+    office_page.context.close()
+
+    assert _status(page, code, password) == "办理中"
+    assert page.locator("#status-due").inner_text().strip().startswith(str(china_today().year))
+
+    unit_page = chromium.new_context(base_url=live_server, locale="zh-CN").new_page()
+    sign_in(unit_page, contact.username)
+    unit_page.goto("/applications/")
+    unit_page.click(f"text={code}")
+    unit_page.click("#act-reply summary")
+    unit_page.select_option("#reply-outcome", "grant")
+    today = china_today().isoformat()
+    unit_page.fill("#reply-reply_date", today)
+    unit_page.select_option("#reply-delivery", "email")
+    unit_page.click("#act-reply button[type=submit]")
+    assert unit_page.locator("#app-state").inner_text() == "已答复"
+    unit_page.context.close()
+
+    assert _status(page, code, password) == "已答复"

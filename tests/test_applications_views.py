@@ -1,0 +1,177 @@
+"""Staff and public pages for applications: unit isolation, masking, audit, the forms, letters."""
+from datetime import date, datetime, timezone
+from io import BytesIO
+
+import pytest
+import time_machine
+from docx import Document
+from sqlalchemy import func, select
+
+from tracker.applications.models import Application
+from tracker.audit.models import AuditEvent
+from tracker.extensions import db
+
+D = date
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc), tick=True):
+        yield
+
+
+@pytest.fixture
+def two_units(make):
+    office_unit = make.unit(kind="office")
+    mine, theirs = make.unit(name="民政局"), make.unit(name="财政局")
+    a = make.application(mine, D(2026, 4, 1), applicant_name="王小明", id_number="230102199001011234",
+                         title="低保名单")
+    b = make.application(theirs, D(2026, 4, 2), applicant_name="李大山", title="预算明细")
+    return {"mine": mine, "theirs": theirs, "a": a, "b": b,
+            "office": make.user("office", unit=office_unit), "leader": make.user("leader"),
+            "contact": make.user("contact", unit=mine), "reviewer": make.user("reviewer", unit=mine)}
+
+
+def count_audit(app, action):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
+
+
+def test_unit_staff_see_only_their_units_applications(app, login, two_units):
+    w = two_units
+    contact = login(w["contact"])
+    page = contact.get("/applications/").get_data(as_text=True)
+    assert "低保名单" in page and "预算明细" not in page
+    assert contact.get(f"/applications/{w['b'].id}").status_code == 404
+    assert contact.get(f"/applications/{w['b'].id}/letter/answer.docx").status_code == 404
+    assert contact.post(f"/applications/{w['b'].id}/act/reply", {}).status_code == 404
+    csv = contact.get("/applications/export.csv").get_data(as_text=True)
+    assert w["a"].tracking_code in csv and w["b"].tracking_code not in csv
+    stats = contact.get(f"/applications/statistics?year=2026&unit_id={w['theirs'].id}").get_data(as_text=True)
+    assert "民政局 2026 年" in stats  # the unit_id of another unit is ignored for unit staff
+    office = login(w["office"]).get("/applications/").get_data(as_text=True)
+    assert "低保名单" in office and "预算明细" in office
+
+
+def test_identity_numbers_masked_in_lists_and_exports_whole_on_the_audited_record_page(app, login, two_units):
+    w = two_units
+    client = login(w["leader"])
+    page = client.get("/applications/").get_data(as_text=True)
+    assert "2301**********1234" in page and "230102199001011234" not in page
+    csv = client.get("/applications/export.csv").get_data(as_text=True)
+    assert "2301**********1234" in csv and "230102199001011234" not in csv
+    assert count_audit(app, "application.export") == 1
+    assert count_audit(app, "application.view_personal") == 0
+    detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    assert "230102199001011234" in detail
+    assert count_audit(app, "application.view_personal") == 1
+
+
+def test_leader_is_read_only(app, login, two_units):
+    w = two_units
+    leader = login(w["leader"])
+    detail = leader.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    assert "记录答复" not in detail
+    assert leader.post(f"/applications/{w['a'].id}/act/reply", {}).status_code == 403
+
+
+def test_register_form_rejects_bad_input_with_chinese_error_and_saves_nothing(app, login, two_units):
+    w = two_units
+    contact = login(w["contact"])
+    data = {"channel": "in_person", "receipt_date": "2026-11-19", "unit_id": str(w["mine"].id),
+            "applicant_kind": "natural", "applicant_name": "赵六", "id_number": "123", "phone": "139",
+            "title": "某文件", "description": "某文件全文", "form_wanted": "paper", "delivery_wanted": "post"}
+    r = contact.post("/applications/new", data)
+    assert r.status_code == 422 and "身份证号码应为18位" in r.get_data(as_text=True)
+    r = contact.post("/applications/new", dict(data, id_number="230102199001015678", receipt_date="2026-13-01"))
+    assert r.status_code == 422 and "日期格式应为" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 2
+    r = contact.post("/applications/new", dict(data, id_number="230102199001015678"))
+    assert r.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(select(Application).where(Application.applicant_name == "赵六"))
+        assert new.receipt_date == D(2026, 11, 19) and new.due_date == D(2026, 12, 17)
+
+
+def test_contact_replies_through_the_record_page(app, login, two_units):
+    w = two_units
+    contact = login(w["contact"])
+    url = f"/applications/{w['a'].id}/act/reply"
+    r = contact.post(url, {"reply-outcome": "grant", "reply-reply_date": "2026-04-20", "reply-delivery": "post",
+                           "reply-delivered_on": "2026-04-21"})
+    assert r.status_code == 302
+    with app.app_context():
+        a = db.session.get(Application, w["a"].id)
+        assert a.state == "replied" and a.closed_on == D(2026, 4, 21) and not a.reply_late
+    r = contact.post(url, {"reply-outcome": "grant", "reply-reply_date": "2026-04-20", "reply-delivery": "post",
+                           "reply-delivered_on": "2026-04-21"})
+    assert r.status_code == 422 and "已答复" in r.get_data(as_text=True)
+
+
+def test_letters_are_docx_with_the_recorded_dates(app, login, two_units):
+    from tracker.accounts.models import User
+    from tracker.applications import services
+    w = two_units
+    with app.app_context():
+        a = db.session.get(Application, w["a"].id)
+        services.request_correction(a, D(2026, 4, 3), D(2026, 4, 17), "请写明低保名单的年份",
+                                    actor=db.session.get(User, w["contact"].id))
+        services.receive_correction(a, D(2026, 4, 10))
+        services.extend(a, 15, D(2026, 4, 20), D(2026, 4, 21), "需要调取档案",
+                        actor=db.session.get(User, w["reviewer"].id))
+        due = a.due_date
+        db.session.commit()
+    client = login(w["contact"])
+
+    def text(kind):
+        r = client.get(f"/applications/{w['a'].id}/letter/{kind}.docx")
+        assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
+        return "\n".join(p.text for p in Document(BytesIO(r.data)).paragraphs)
+
+    correction = text("correction")
+    assert "2026年4月1日收到" in correction and "请于2026年4月17日前" in correction
+    assert "请写明低保名单的年份" in correction and "民政局" in correction and "2026年4月3日" in correction
+    extension = text("extension")
+    assert f"{due.year}年{due.month}月{due.day}日前作出答复" in extension and "延长15个工作日" in extension
+    assert "2026年4月21日" in extension  # dated the day the notice went out
+    assert "政府信息公开申请答复书" in text("answer")
+
+
+def test_statistics_page_shows_both_tables(app, login, two_units):
+    page = login(two_units["office"]).get("/applications/statistics?year=2026").get_data(as_text=True)
+    assert "全市 2026 年" in page and "一、本年新收政府信息公开申请数量" in page
+    assert "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请" in page
+    assert "复议后起诉" in page and "alert-danger" not in page
+
+
+def test_dashboard_panel_counts_own_unit(app, login, two_units):
+    page = login(two_units["contact"]).get("/dashboard").get_data(as_text=True)
+    assert 'id="applications-panel"' in page
+
+
+ONLINE = {"applicant_kind": "natural", "applicant_name": "张三", "id_number": "230102199001019999",
+          "phone": "13900000000", "title": "低保资金发放明细", "description": "请公开2025年低保资金发放明细表",
+          "form_wanted": "electronic", "delivery_wanted": "email"}
+
+
+def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, two_units):
+    assert browser.get("/apply").status_code == 200
+    r = browser.post("/apply", ONLINE)
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    import re
+    code = re.search(r'id="tracking-code">([^<]+)<', body).group(1)
+    password = re.search(r'id="query-password">([^<]+)<', body).group(1)
+    again = browser.post("/apply", ONLINE)
+    assert again.status_code == 422 and "请勿重复提交" in again.get_data(as_text=True)
+    status = browser.post("/apply/status", {"code": code, "password": password}).get_data(as_text=True)
+    assert "待确认" in status and "张三" not in status and "低保资金" not in status
+    wrong = browser.post("/apply/status", {"code": code, "password": "nope"}).get_data(as_text=True)
+    assert "查询码或查询密码不正确" in wrong and 'id="status-result"' not in wrong
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application).where(Application.online.is_(True))) == 1
+
+
+def test_public_form_needs_csrf(app, browser):
+    assert browser.post("/apply", ONLINE, csrf=False).status_code == 400

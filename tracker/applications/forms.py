@@ -1,0 +1,155 @@
+"""Forms parse input only; the rules (and their Chinese messages) live in services."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
+from wtforms.widgets import DateInput, NumberInput
+
+from ..forms import choices, max_length, optional, required
+from .models import (APPLICANT_KINDS, CASE_KINDS, CASE_RESULTS, CHANNELS, DELIVERY_WANTED, FORMS_WANTED,
+                     REPLY_DELIVERY)
+from .outcomes import REPLY_CHOICES
+from .fees import METHODS
+from .services import CONSULT_PARTIES
+
+
+class ChineseDateField(Field):
+    """A YYYY-MM-DD date; a malformed value is a Chinese error (WTForms' own is English)."""
+
+    widget = DateInput()
+
+    def _value(self):
+        return self.data.isoformat() if isinstance(self.data, date) else (self.raw_data or [""])[0]
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text:
+            try:
+                self.data = date.fromisoformat(text)
+            except ValueError:
+                raise ValueError("日期格式应为 年-月-日（如 2026-04-01）。") from None
+
+
+class WholeField(Field):
+    widget = NumberInput(min=0)
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text:
+            if not text.isdigit():
+                raise ValueError("请填写整数。")
+            self.data = int(text)
+
+
+class ApplicantFields(FlaskForm):
+    applicant_kind = SelectField("申请人类型", choices=choices(APPLICANT_KINDS), validators=[required()])
+    applicant_name = StringField("申请人姓名或名称", validators=[required(), max_length(120)])
+    id_number = StringField("身份证号码 / 统一社会信用代码", validators=[required(), max_length(40)])
+    contact_person = StringField("联系人（法人或其他组织填写）", validators=[optional(), max_length(60)])
+    phone = StringField("联系电话", validators=[optional(), max_length(40)])
+    email = EmailField("电子邮箱", validators=[optional(), max_length(200)])
+    address = StringField("通信地址", validators=[optional(), max_length(300)])
+    title = StringField("所需信息的名称", validators=[required(), max_length(300)])
+    description = TextAreaField("所需信息的描述（文号、内容等）", validators=[required(), max_length(5000)])
+    form_wanted = SelectField("信息的载体形式", choices=choices(FORMS_WANTED), validators=[required()])
+    delivery_wanted = SelectField("获取信息的方式", choices=choices(DELIVERY_WANTED), validators=[required()])
+
+
+class RegisterForm(ApplicantFields):
+    channel = SelectField("收到申请的渠道", choices=choices(CHANNELS), validators=[required()])
+    receipt_date = ChineseDateField("收到申请日期（按渠道规则）")
+    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+
+
+class OnlineForm(ApplicantFields):
+    pass
+
+
+class ConfirmForm(FlaskForm):
+    receipt_date = ChineseDateField("确认日期（即收到申请日期）")
+    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+
+
+class RouteForm(FlaskForm):
+    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+    note = StringField("说明", validators=[optional(), max_length(500)])
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField("退回理由", validators=[optional(), max_length(500)])
+
+
+class CorrectionForm(FlaskForm):
+    sent_on = ChineseDateField("补正告知发出日期")
+    due_on = ChineseDateField("补正期限（不填则为15个工作日）")
+    items = TextAreaField("需要补正的事项", validators=[optional(), max_length(2000)])
+
+
+class CorrectionReceivedForm(FlaskForm):
+    received_on = ChineseDateField("收到补正后申请的日期")
+
+
+class ConsultationForm(FlaskForm):
+    sent_on = ChineseDateField("征求意见函发出日期")
+    party_kind = SelectField("征求意见对象", choices=choices(CONSULT_PARTIES))
+    party = StringField("对象名称", validators=[optional(), max_length(200)])
+
+
+class ConsultationAnswerForm(FlaskForm):
+    answered_on = ChineseDateField("收到答复日期")
+    summary = TextAreaField("答复意见摘要", validators=[optional(), max_length(2000)])
+
+
+class FeeForm(FlaskForm):
+    sent_on = ChineseDateField("收费通知发出日期")
+    delivered_on = ChineseDateField("申请人收到通知日期（不填则同发出日期）")
+    method = SelectField("计费方式", choices=choices(METHODS))
+    quantity = WholeField("件数或页数")
+
+
+class PaymentForm(FlaskForm):
+    paid_on = ChineseDateField("缴费日期")
+
+
+class ExtensionForm(FlaskForm):
+    days = WholeField("延长工作日数（最多20）")
+    approved_on = ChineseDateField("批准日期")
+    notice_sent_on = ChineseDateField("延期告知发出日期")
+    reason = TextAreaField("延期理由", validators=[optional(), max_length(1000)])
+
+
+class ReplyForm(FlaskForm):
+    outcome = SelectField("办理结果（表三）", choices=choices(REPLY_CHOICES))
+    reply_date = ChineseDateField("答复日期")
+    delivery = SelectField("送达方式", choices=choices(REPLY_DELIVERY))
+    delivered_on = ChineseDateField("签收日期或交邮日期")
+    note = TextAreaField("答复要点", validators=[optional(), max_length(5000)])
+
+
+class WithdrawForm(FlaskForm):
+    withdrawn_on = ChineseDateField("撤回日期")
+    note = StringField("说明", validators=[optional(), max_length(500)])
+
+
+class CaseForm(FlaskForm):
+    kind = SelectField("类型", choices=choices(CASE_KINDS))
+    filed_on = ChineseDateField("立案（申请）日期")
+    result = SelectField("结果", choices=choices(CASE_RESULTS))
+    decided_on = ChineseDateField("审结日期")
+    note = StringField("备注", validators=[optional(), max_length(500)])
+
+
+class CaseResultForm(FlaskForm):
+    result = SelectField("结果", choices=choices(CASE_RESULTS))
+    decided_on = ChineseDateField("审结日期")
+    note = StringField("备注", validators=[optional(), max_length(500)])
+
+
+class StatusForm(FlaskForm):
+    code = StringField("查询码", validators=[required(), max_length(40)])
+    password = StringField("查询密码", validators=[required(), max_length(40)])

@@ -1,0 +1,264 @@
+"""Staff pages for applications: list, register, record page with its actions, letters, export,
+statistics. Thin: parse, check who asks, call a service, render."""
+import csv
+from io import StringIO
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import ALL_STAFF, allow, can_see_unit, get_visible
+from ..audit.services import record
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import china_today
+from ..units.models import Unit
+from ..web import form_errors
+from . import forms, letters, services, statistics
+from .models import APPLICANT_KINDS, CHANNELS, RECEIPT_RULES, STATES, Application, ApplicationCase, mask_id
+from .outcomes import OUTCOMES
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+HANDLERS = ("office", "contact", "reviewer")
+
+
+@bp.app_context_processor
+def _dashboard_summary():
+    """``application_summary()`` for the dashboards (computed only where a template calls it)."""
+    return {"application_summary": lambda: services.dashboard_summary(current_user)}
+
+
+def _unit_choices(user=None):
+    stmt = select(Unit).where(Unit.active.is_(True), Unit.kind != "office").order_by(Unit.kind.desc(), Unit.code)
+    if user is not None and not user.sees_all_units:
+        stmt = stmt.where(Unit.id == user.unit_id)
+    return [(0, "请选择承办单位")] + [(u.id, u.name) for u in db.session.scalars(stmt)]
+
+
+def _visible_application(app_id: int) -> Application:
+    app = db.session.get(Application, app_id)
+    if app is None:
+        abort(404)
+    if app.unit_id is None and not current_user.sees_all_units:
+        abort(404)  # online applications not yet routed: office and leadership only
+    if app.unit_id is not None and not can_see_unit(app.unit_id):
+        abort(404)
+    return app
+
+
+@bp.route("/")
+@allow(*ALL_STAFF)
+def index():
+    args = request.args
+    state, unit_id, year, q = args.get("state", ""), args.get("unit_id", type=int), args.get("year", type=int), \
+        args.get("q", "").strip()
+    stmt = services.visible_stmt(current_user, state, unit_id, year, q)
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    return render_template("applications/index.html", page=page, states=STATES, state=state, unit_id=unit_id,
+                           year=year, q=q, units=_unit_choices()[1:] if current_user.sees_all_units else [],
+                           today=china_today(), outcomes=OUTCOMES)
+
+
+@bp.route("/export.csv")
+@allow(*ALL_STAFF)
+def export():
+    args = request.args
+    stmt = services.visible_stmt(current_user, args.get("state", ""), args.get("unit_id", type=int),
+                                 args.get("year", type=int), args.get("q", "").strip())
+    out = StringIO()
+    out.write("\ufeff")  # so that spreadsheet programs read UTF-8
+    writer = csv.writer(out)
+    writer.writerow(["查询码", "承办单位", "渠道", "收到日期", "申请人类型", "申请人", "证件号码（已脱敏）", "所需信息",
+                     "状态", "答复期限", "办理结果", "答复送达日期", "是否逾期答复"])
+    count = 0
+    for a in db.session.scalars(stmt):
+        count += 1
+        writer.writerow([a.tracking_code, a.unit.name if a.unit else "", a.channel_label, a.receipt_date or "",
+                         a.applicant_kind_label, a.applicant_name, mask_id(a.id_number), a.title, a.state_label,
+                         a.due_date or "", OUTCOMES[a.outcome].short if a.outcome in OUTCOMES else "",
+                         a.closed_on or "", "是" if a.reply_late else ""])
+    record("application.export", None, object_type="application", note=f"导出{count}条申请记录（证件号码已脱敏）")
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=applications.csv"})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*HANDLERS)
+def new():
+    form = forms.RegisterForm()
+    form.unit_id.choices = _unit_choices(current_user)
+    if request.method == "GET":
+        form.receipt_date.data = china_today()
+        if not current_user.sees_all_units:
+            form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        try:
+            app, password = services.register_application(form.data)
+        except services.Forbidden:
+            abort(403)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+            return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
+        flash(f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人：查询密码 {password}（仅显示一次）。",
+              "success")
+        return redirect(url_for("applications.detail", app_id=app.id))
+    if request.method == "POST":
+        form_errors(form)
+        return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
+    return render_template("applications/form.html", form=form, rules=RECEIPT_RULES)
+
+
+def _action_forms(app: Application) -> dict:
+    units = _unit_choices()
+    confirm, route = forms.ConfirmForm(prefix="confirm"), forms.RouteForm(prefix="route")
+    confirm.unit_id.choices = route.unit_id.choices = units
+    confirm.receipt_date.data = china_today()
+    return {
+        "confirm": confirm, "route": route, "return": forms.ReturnForm(prefix="return"),
+        "correction": forms.CorrectionForm(prefix="correction"),
+        "correction_received": forms.CorrectionReceivedForm(prefix="correction_received"),
+        "consultation": forms.ConsultationForm(prefix="consultation"),
+        "consultation_answer": forms.ConsultationAnswerForm(prefix="consultation_answer"),
+        "fee": forms.FeeForm(prefix="fee"), "payment": forms.PaymentForm(prefix="payment"),
+        "extension": forms.ExtensionForm(prefix="extension"), "reply": forms.ReplyForm(prefix="reply"),
+        "withdraw": forms.WithdrawForm(prefix="withdraw"), "case": forms.CaseForm(prefix="case"),
+    }
+
+
+@bp.route("/<int:app_id>")
+@allow(*ALL_STAFF)
+def detail(app_id):
+    app = _visible_application(app_id)
+    services.record_personal_view(app)
+    result = services.clock_result(app)
+    return render_template("applications/detail.html", a=app, clock=result, forms=_action_forms(app),
+                           events=services.events_for_display(app), history=services.deadline_history(app),
+                           can_act=services.can_act(app, current_user),
+                           can_extend=services.can_act(app, current_user, ("office", "reviewer")),
+                           outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
+                           today=china_today())
+
+
+def _do(app: Application, action: str, f):
+    """Call the service of ``action`` with the parsed form ``f``."""
+    d = f.data
+    if action == "confirm":
+        return services.confirm_online(app, d["receipt_date"], d["unit_id"])
+    if action == "route":
+        return services.route(app, d["unit_id"], d["note"] or "")
+    if action == "return":
+        return services.return_to_office(app, d["reason"])
+    if action == "correction":
+        return services.request_correction(app, d["sent_on"], d["due_on"], d["items"])
+    if action == "correction_received":
+        return services.receive_correction(app, d["received_on"])
+    if action == "consultation":
+        return services.start_consultation(app, d["sent_on"], d["party_kind"], d["party"])
+    if action == "consultation_answer":
+        return services.end_consultation(app, d["answered_on"], d["summary"])
+    if action == "fee":
+        return services.send_fee_notice(app, d["sent_on"], d["delivered_on"], d["method"], d["quantity"])
+    if action == "payment":
+        return services.record_payment(app, d["paid_on"])
+    if action == "extension":
+        return services.extend(app, d["days"], d["approved_on"], d["notice_sent_on"], d["reason"])
+    if action == "reply":
+        return services.reply(app, d["outcome"], d["reply_date"], d["delivery"], d["delivered_on"], d["note"])
+    if action == "withdraw":
+        return services.withdraw(app, d["withdrawn_on"], d["note"] or "")
+    if action == "case":
+        return services.add_case(app, d["kind"], d["filed_on"], d["result"], d["decided_on"], d["note"] or "")
+    abort(404)
+
+
+ACTION_DONE = {"confirm": "已确认收到申请并分办。", "route": "已分办。", "return": "已退回公开办。",
+               "correction": "已记录补正告知。", "correction_received": "已记录补正后的申请，重新计时。",
+               "consultation": "已记录征求意见，暂停计时。", "consultation_answer": "已记录答复，恢复计时。",
+               "fee": "已记录收费通知，暂停计时。", "payment": "已记录缴费，恢复计时。", "extension": "已延期。",
+               "reply": "已记录答复。", "withdraw": "已记录撤回。", "case": "已登记复议/诉讼。"}
+
+
+@bp.route("/<int:app_id>/act/<action>", methods=["POST"])
+@allow(*HANDLERS)
+def act(app_id, action):
+    app = _visible_application(app_id)
+    all_forms = _action_forms(app)
+    if action not in all_forms:
+        abort(404)
+    f = all_forms[action]
+    if not f.validate_on_submit():
+        form_errors(f)
+        return _rerender(app, all_forms), 422
+    try:
+        _do(app, action, f)
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _rerender(app, all_forms), 422
+    flash(ACTION_DONE[action], "success")
+    if action == "return" and not current_user.sees_all_units:
+        return redirect(url_for("applications.index"))
+    return redirect(url_for("applications.detail", app_id=app.id))
+
+
+def _rerender(app, all_forms):
+    return render_template("applications/detail.html", a=app, clock=services.clock_result(app), forms=all_forms,
+                           events=services.events_for_display(app), history=services.deadline_history(app),
+                           can_act=services.can_act(app, current_user),
+                           can_extend=services.can_act(app, current_user, ("office", "reviewer")),
+                           outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
+                           today=china_today())
+
+
+@bp.route("/cases/<int:case_id>/result", methods=["POST"])
+@allow(*HANDLERS)
+def case_result(case_id):
+    case = db.session.get(ApplicationCase, case_id) or abort(404)
+    app = _visible_application(case.application_id)
+    f = forms.CaseResultForm(prefix=f"case{case.id}")
+    if not f.validate_on_submit():
+        form_errors(f)
+        return _rerender(app, _action_forms(app)), 422
+    try:
+        services.set_case_result(case, f.result.data, f.decided_on.data, f.note.data or "")
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _rerender(app, _action_forms(app)), 422
+    flash("已更新复议/诉讼结果。", "success")
+    return redirect(url_for("applications.detail", app_id=app.id))
+
+
+@bp.route("/<int:app_id>/letter/<letter>.docx")
+@allow(*ALL_STAFF)
+def letter(app_id, letter):
+    app = _visible_application(app_id)
+    if letter not in letters.LETTERS:
+        abort(404)
+    data = letters.build_letter(app, letter)
+    filename = f"{app.tracking_code}-{letter}.docx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/statistics")
+@allow(*ALL_STAFF)
+def stats():
+    year = request.args.get("year", type=int) or china_today().year
+    if current_user.sees_all_units:
+        unit_id = request.args.get("unit_id", type=int) or None
+        unit = db.session.get(Unit, unit_id) if unit_id else None
+        if unit_id and unit is None:
+            abort(404)
+    else:
+        unit_id, unit = current_user.unit_id, current_user.unit
+    three = statistics.table_three(year, unit_id)
+    four = statistics.table_four(year, unit_id)
+    return render_template("applications/statistics.html", year=year, unit=unit, three=three,
+                           three_errors=statistics.check_table_three(three), four=four,
+                           four_errors=statistics.check_table_four(four), columns=statistics.COLUMN_LABELS,
+                           four_groups=statistics.FOUR_GROUPS, four_columns=statistics.FOUR_COLUMN_LABELS,
+                           note=statistics.NOTE, units=_unit_choices()[1:] if current_user.sees_all_units else [],
+                           kinds=APPLICANT_KINDS, channels=CHANNELS)
