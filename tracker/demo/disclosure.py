@@ -1,0 +1,198 @@
+"""Demo proactive disclosure: a catalogue for every demo unit and a realistic 2026 up to today —
+mostly published on time, some late, some overdue and still open, some not acknowledged, some in
+review, returned, cancelled and verified — with timelines that read like real work.
+
+Records are created with the models directly (states set coherently, TaskEvents written); the
+function does nothing when a catalogue already exists, so ``flask demo`` can run again.
+"""
+import random
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..disclosure import services
+from ..disclosure.models import Duty, KeyArea, Task, TaskChannel, TaskEvent
+from ..extensions import db
+from ..timeutil import CHINA, china_today, utcnow
+from ..units.models import Unit
+
+# (title, key area, cadence, frequency, formation offset days, channels, review required)
+COMMON_DEPARTMENT = [
+    ("部门预算公开", "财政预决算", "periodic", "yearly", 40, ["website"], True),
+    ("部门决算公开", "财政预决算", "periodic", "yearly", 200, ["website"], True),
+    ("“三公”经费预决算情况", "三公经费", "periodic", "yearly", 40, ["website", "gazette"], True),
+    ("政府采购项目信息", "政府采购", "adhoc", None, 0, ["website"], False),
+    ("随机抽查事项清单", "市场监管", "standing", "halfyearly", 0, ["website"], True),
+]
+COMMON_TOWN = [
+    ("镇级预算公开", "财政预决算", "periodic", "yearly", 45, ["website", "other"], True),
+    ("农村低保和特困供养对象名单", "社会救助", "periodic", "monthly", 4, ["website", "other"], True),
+    ("农村危房改造对象公示", "棚户区改造/农村危房改造/保障性住房", "periodic", "quarterly", 10, ["other", "wechat"], True),
+    ("重大建设项目进展", "重大建设项目", "adhoc", None, 0, ["website"], False),
+]
+SPECIFIC = {
+    "mzj": [("城乡低保资金发放情况", "社会救助", "periodic", "monthly", 5, ["website", "wechat"], True),
+            ("临时救助情况", "社会救助", "adhoc", None, 0, ["website"], True)],
+    "czj": [("全市财政预算执行情况", "财政预决算", "periodic", "quarterly", 15, ["website", "gazette"], True),
+            ("减税降费政策落实情况", "减税降费", "periodic", "halfyearly", 10, ["website", "weibo"], False)],
+    "hbj": [("重点排污单位名录", "环境保护", "standing", "yearly", 0, ["website"], True),
+            ("建设项目环评审批结果", "环境保护", "adhoc", None, 0, ["website"], False)],
+    "rsj": [("就业创业补贴发放情况", "就业创业", "periodic", "quarterly", 10, ["website", "wechat"], True)],
+    "jyj": [("义务教育招生入学政策", "教育", "periodic", "yearly", 120, ["website", "wechat", "weibo"], True)],
+    "wsjsj": [("医疗机构执业登记信息", "医疗卫生", "adhoc", None, 0, ["website"], False)],
+    "scjgj": [("“双随机”抽查结果", "市场监管", "periodic", "quarterly", 20, ["website"], True)],
+    "zjj": [("保障性住房分配结果", "棚户区改造/农村危房改造/保障性住房", "adhoc", None, 0, ["website", "other"], True),
+            ("工程招标投标信息", "工程招标", "adhoc", None, 0, ["website"], False)],
+    "gtj": [("土地征收启动公告", "土地征收和出让", "adhoc", None, 0, ["website", "other"], True)],
+    "fpb": [("扶贫资金项目公告公示", "扶贫", "periodic", "quarterly", 7, ["website", "other"], True)],
+    "wjj": [("行政事业性收费目录清单", "价格收费", "standing", "yearly", 0, ["website"], True)],
+    "ajj": [("安全生产行政处罚信息", "安全生产", "adhoc", None, 0, ["website", "wechat"], False)],
+    "fzj": [("国有土地上房屋征收决定", "房屋征收", "adhoc", None, 0, ["website", "gazette"], True)],
+}
+RETURN_REASONS = ["文号填写有误，请核对后重新提交。", "附件中含有个人身份证号码，请做隐私处理后再提交。",
+                  "网址无法打开，请确认已在政府网站正式发布。", "标题与正文不一致，请修改。"]
+CANCEL_REASONS = ["经核实，该信息属于过程性信息，不纳入主动公开。", "该事项已由上级部门统一公开，本单位不再重复公开。"]
+
+
+def _at(day: date, hour: int, now: datetime) -> datetime:
+    """A China-time moment on ``day`` as aware UTC, never later than now."""
+    moment = datetime.combine(day, time(hour, 0), tzinfo=CHINA)
+    return min(moment, now)
+
+
+def _weekday_on_or_before(day: date, floor: date) -> date:
+    while day.weekday() >= 5 and day > floor:
+        day -= timedelta(days=1)
+    return day
+
+
+def load_disclosure_demo(today: date | None = None) -> int:
+    """Create the demo catalogue and the year's tasks unless a catalogue exists; returns tasks made."""
+    if db.session.scalar(select(func.count(Duty.id))):
+        return 0
+    services.ensure_key_areas()
+    today = today or china_today()
+    now = utcnow()
+    areas = {a.name: a.id for a in db.session.scalars(select(KeyArea))}
+    units = db.session.scalars(select(Unit).where(Unit.kind != "office", Unit.active.is_(True))
+                               .order_by(Unit.id)).all()
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    office = users.get("office")
+    made = 0
+    for unit in units:
+        rng = random.Random(f"disclosure-{unit.code}")
+        items = (COMMON_TOWN if unit.kind == "town" else COMMON_DEPARTMENT) + SPECIFIC.get(unit.code, [])
+        duties = []
+        for title, area, cadence, frequency, offset, channels, review in items:
+            duty = Duty(unit_id=unit.id, title=title, key_area_id=areas[area], cadence=cadence, frequency=frequency,
+                        formation_offset_days=offset, period_days=20, channels=channels, review_required=review,
+                        start_date=date(today.year, 1, 1), active=True,
+                        note="依据《政府信息公开条例》第二十条、第二十一条" if cadence != "adhoc" else None)
+            db.session.add(duty)
+            duties.append(duty)
+        db.session.flush()
+        contact, reviewer = users.get(f"{unit.code}-lly"), users.get(f"{unit.code}-shr")
+        for duty in duties:
+            for key, formed, title in _occasions(duty, today, rng):
+                _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office)
+                made += 1
+    db.session.flush()
+    return made
+
+
+def _occasions(duty: Duty, today: date, rng: random.Random):
+    """(period key, formation date, title) of each task the duty had this year."""
+    if duty.cadence != "adhoc":
+        for key, formed in services.due_periods(duty, today):
+            yield key, formed, services.periodic_title(duty, key)
+        return
+    start = date(today.year, 1, 5)
+    span = (today - start).days
+    for n in range(1, rng.randint(3, 6) + 1):
+        formed = _weekday_on_or_before(start + timedelta(days=rng.randint(0, span)), start)
+        yield None, formed, f"{duty.title}（{formed.month}月第{n}项）"
+
+
+def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office):
+    answer = services.deadline_for(formed, duty.period_days)
+    task = Task(duty_id=duty.id, unit_id=duty.unit_id, key_area_id=duty.key_area_id, title=title, period_key=key,
+                formed_date=formed, period_days=duty.period_days, review_required=duty.review_required,
+                due_date=answer.day, due_provisional=answer.provisional, state="pending_ack",
+                created_at=_at(formed, 8, now))
+    db.session.add(task)
+    db.session.flush()
+    events = [("open", None, "pending_ack", None, _at(formed, 8, now), None)]
+    due = task.due_date
+    r = rng.random()
+    if due < today:
+        if r < 0.02:
+            plan = "cancel"
+        elif r < 0.74:
+            plan = "on_time"
+        elif r < 0.87:
+            plan = "late"
+        else:
+            plan = rng.choice(["pending_ack", "acknowledged", "returned" if duty.review_required else "acknowledged"])
+    else:
+        plan = rng.choice(["pending_ack", "pending_ack", "acknowledged", "in_review" if duty.review_required
+                           else "acknowledged", "early"])
+    if plan == "pending_ack":
+        return _finish(task, events)
+    ack_day = min(formed + timedelta(days=rng.randint(0, 3)), today)
+    task.acknowledged_at = _at(ack_day, 10, now)
+    events.append(("acknowledge", "pending_ack", "acknowledged", contact, task.acknowledged_at, None))
+    if plan == "acknowledged":
+        return _finish(task, events)
+    if plan == "cancel":
+        task.cancel_reason = rng.choice(CANCEL_REASONS)
+        events.append(("cancel", "acknowledged", "cancelled", office, _at(ack_day + timedelta(days=2), 15, now),
+                       task.cancel_reason))
+        return _finish(task, events)
+    if plan == "on_time":
+        published = _weekday_on_or_before(formed + timedelta(days=rng.randint(1, max(1, (due - formed).days))),
+                                          ack_day)
+    elif plan == "late":
+        published = min(due + timedelta(days=rng.randint(1, 20)), today)
+    else:  # returned / in review / published early: the record is dated in the last days
+        published = _weekday_on_or_before(min(today, ack_day + timedelta(days=rng.randint(1, 10))), ack_day)
+    published = max(published, ack_day)
+    _fill_record(task, duty, published, rng)
+    if duty.review_required:
+        submit_day = max(ack_day, published - timedelta(days=1))
+        events.append(("submit", "acknowledged", "in_review", contact, _at(submit_day, 15, now), None))
+        if plan == "returned":
+            task.return_reason = rng.choice(RETURN_REASONS)
+            events.append(("return", "in_review", "returned", reviewer, _at(published, 11, now), task.return_reason))
+            return _finish(task, events)
+        if plan == "in_review":
+            return _finish(task, events)
+        events.append(("approve", "in_review", "published", reviewer, _at(published, 9, now), None))
+    else:
+        events.append(("publish", "acknowledged", "published", contact, _at(published, 10, now), None))
+    if published < today - timedelta(days=30) and rng.random() < 0.6:
+        events.append(("verify", "published", "verified", office, _at(published + timedelta(days=7), 16, now),
+                       "已登录政府网站核对，信息完整。"))
+    return _finish(task, events)
+
+
+def _fill_record(task, duty, published, rng):
+    task.published_on = published
+    channels = list(duty.channels) if rng.random() < 0.8 else list(duty.channels)[:1]
+    for channel in channels:
+        db.session.add(TaskChannel(task_id=task.id, channel=channel))
+    if "website" in channels:
+        task.url = f"https://www.dongning.gov.cn/zwgk/{published:%Y%m}/t{published:%Y%m%d}_{task.id}.html"
+    if duty.cadence == "adhoc" and rng.random() < 0.5:
+        task.doc_number = f"东政办发〔{published.year}〕{rng.randint(1, 120)}号"
+        task.normative = rng.random() < 0.3
+
+
+def _finish(task, events):
+    """Write the timeline; the task ends in the last event's state."""
+    for action, from_state, to_state, actor, at, reason in events:
+        db.session.add(TaskEvent(task_id=task.id, action=action, from_state=from_state, to_state=to_state,
+                                 actor_id=actor.id if actor else None,
+                                 actor_label=actor.display_name if actor else "系统", at=at, reason=reason))
+    task.state = events[-1][2]
+    return task

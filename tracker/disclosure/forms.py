@@ -1,0 +1,120 @@
+"""Forms of the disclosure pages, and the parsing of list filters from the query string."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import choices, max_length, optional, required
+from .models import CADENCES, CHANNELS, FREQUENCIES, STATES
+from .services import FLAGS, RegisterFilters, TaskFilters
+
+
+def to_int(value):
+    """Coerce for selects: a bad value becomes None (the service then says what is missing)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("请填写整数。") from None
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def date_input(label, validators):
+    return StringField(label, validators=validators, render_kw={"type": "date", "placeholder": "YYYY-MM-DD"})
+
+
+class DutyForm(FlaskForm):
+    unit_id = SelectField("单位", coerce=to_int, validate_choice=False)
+    title = StringField("公开事项名称", validators=[required(), max_length(200)])
+    key_area_id = SelectField("重点领域", coerce=to_int, validate_choice=False)
+    cadence = SelectField("公开类型", choices=choices(CADENCES), validate_choice=False)
+    frequency = SelectField("周期（常规性为公开周期，固定性为复核周期）",
+                            choices=choices({"": "（临时性事项无周期）"} | FREQUENCIES), validate_choice=False)
+    formation_offset_days = WholeNumberField("信息形成日：周期首日后第几天（0 = 周期首日）", default=0,
+                                             validators=[optional()])
+    period_days = WholeNumberField("公开时限（工作日）", default=20, validators=[optional()])
+    channels = CheckboxesField("公开渠道", choices=choices(CHANNELS), validate_choice=False, default=["website"])
+    review_required = BooleanField("发布前须经审核人审核（先审查、后公开）", default=True)
+    start_date = date_input("起始日期（此日前形成的信息不生成任务）", [optional(), max_length(10)])
+    note = TextAreaField("备注（公开依据等）", validators=[optional(), max_length(2000)])
+
+
+class AdhocTaskForm(FlaskForm):
+    duty_id = SelectField("公开事项", coerce=to_int, validate_choice=False)
+    formed_date = date_input("信息形成或变更日期", [required(), max_length(10)])
+    title = StringField("信息名称（可不填，默认用事项名称）", validators=[optional(), max_length(300)])
+    note = TextAreaField("说明", validators=[optional(), max_length(2000)])
+
+
+class PublicationForm(FlaskForm):
+    published_on = date_input("发布日期", [required(), max_length(10)])
+    channels = CheckboxesField("公开渠道", choices=choices(CHANNELS), validate_choice=False)
+    url = StringField("网址（在政府网站发布的须填写）", validators=[optional(), max_length(500)])
+    doc_number = StringField("文号", validators=[optional(), max_length(100)])
+    normative = BooleanField("规范性文件")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("原因", validators=[optional(), max_length(1000)])
+
+
+class ApplyTemplateForm(FlaskForm):
+    source_unit_id = SelectField("模板：复制此单位的公开目录", coerce=to_int, validate_choice=False)
+    target_unit_ids = CheckboxesField("应用到以下单位", coerce=to_int, validate_choice=False)
+
+
+class UploadForm(FlaskForm):
+    file = FileField("文件")
+
+
+class KeyAreaForm(FlaskForm):
+    name = StringField("重点领域名称", validators=[required(), max_length(60)])
+
+
+# --- filters from the query string (bad values are ignored, with a note for the page) -------------
+
+def _int(args, name):
+    return to_int(args.get(name)) or None
+
+
+def _date(args, name, problems):
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"日期“{text}”格式不正确（应为 YYYY-MM-DD），已忽略。")
+        return None
+
+
+def task_filters(args, user) -> TaskFilters:
+    flag = args.get("flag") if args.get("flag") in FLAGS else None
+    year = _int(args, "year")
+    return TaskFilters(unit_id=_int(args, "unit") if user.sees_all_units else None,
+                       key_area_id=_int(args, "area"), state=args.get("state") if args.get("state") in STATES else None,
+                       flag=flag, year=year if year and 2000 <= year <= 2100 else None,
+                       q=(args.get("q") or "").strip()[:100])
+
+
+def register_filters(args, user, problems: list) -> RegisterFilters:
+    return RegisterFilters(
+        unit_id=_int(args, "unit") if user.sees_all_units else None, key_area_id=_int(args, "area"),
+        channel=args.get("channel") if args.get("channel") in CHANNELS else None,
+        date_from=_date(args, "from", problems), date_to=_date(args, "to", problems),
+        timeliness=args.get("timeliness") if args.get("timeliness") in ("on_time", "late") else None,
+        normative=args.get("normative") if args.get("normative") in ("yes", "no") else None,
+        q=(args.get("q") or "").strip()[:100])

@@ -1,0 +1,797 @@
+"""Rules of proactive disclosure (主动公开, domain.md §2 and §4).
+
+The catalogue, the periods of periodic duties, task deadlines (Art. 26: 20 working days from the
+day the information formed, through the calendar service) and the task state machine live here.
+Only the transitions below write ``Task.state``; each writes a TaskEvent and an audit event.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..access import scope
+from ..audit.services import changes, record, snapshot
+from ..errors import ServiceError
+from ..extensions import db
+from ..timeutil import utcnow
+from ..units.models import Unit
+from ..workcal.services import add_workdays, register_deadline_source, set_deadline
+from .models import (CADENCES, CHANNELS, DEFAULT_KEY_AREAS, DONE_STATES, FREQUENCIES, OPEN_STATES,
+                     STATES, Duty, KeyArea, Task, TaskChannel, TaskEvent)
+from .reminders import task_opened
+
+DEFAULT_PERIOD_DAYS = 20  # Art. 26
+DUE_SOON_WORKDAYS = 5
+# How far into a period (in days) the information may form, per frequency.
+MAX_OFFSET = {"monthly": 27, "quarterly": 89, "halfyearly": 180, "yearly": 364}
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6, "yearly": 12}
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+# --- key areas (重点领域) ---------------------------------------------------------------------------
+
+
+def ensure_key_areas() -> None:
+    """Seed the key areas of domain.md §2 when the list is empty (fresh install, emptied test DB)."""
+    if db.session.scalar(select(func.count(KeyArea.id))):
+        return
+    for i, name in enumerate(DEFAULT_KEY_AREAS):
+        db.session.add(KeyArea(name=name, sort_order=i * 10, active=True))
+    db.session.flush()
+
+
+def key_areas(active_only: bool = True) -> list[KeyArea]:
+    ensure_key_areas()
+    stmt = select(KeyArea).order_by(KeyArea.sort_order, KeyArea.id)
+    if active_only:
+        stmt = stmt.where(KeyArea.active.is_(True))
+    return db.session.scalars(stmt).all()
+
+
+def add_key_area(name: str) -> KeyArea:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写重点领域名称。", "name")
+    if len(name) > 60:
+        raise ServiceError("重点领域名称不能超过60个字符。", "name")
+    if db.session.scalar(select(KeyArea.id).where(KeyArea.name == name)):
+        raise ServiceError(f"重点领域“{name}”已存在。", "name")
+    top = db.session.scalar(select(func.max(KeyArea.sort_order))) or 0
+    area = KeyArea(name=name, sort_order=top + 10, active=True)
+    db.session.add(area)
+    db.session.flush()
+    record("disclosure.key_area_create", area, after={"name": name})
+    return area
+
+
+def set_key_area_active(area: KeyArea, active: bool) -> None:
+    if area.active == active:
+        return
+    area.active = active
+    record("disclosure.key_area_update", area, before={"active": not active}, after={"active": active})
+
+
+# --- catalogue (公开目录) ---------------------------------------------------------------------------
+
+
+@dataclass
+class DutyData:
+    """What the office types for a catalogue item; ``validate`` gives Chinese errors."""
+
+    title: str
+    key_area_id: int | None
+    cadence: str
+    frequency: str | None = None
+    formation_offset_days: int = 0
+    period_days: int = DEFAULT_PERIOD_DAYS
+    channels: list[str] = field(default_factory=lambda: ["website"])
+    review_required: bool = True
+    start_date: date | None = None
+    note: str | None = None
+
+    def validate(self) -> None:
+        self.title = (self.title or "").strip()
+        if not self.title:
+            raise ServiceError("请填写公开事项名称。", "title")
+        if len(self.title) > 200:
+            raise ServiceError("公开事项名称不能超过200个字符。", "title")
+        if self.key_area_id is None or db.session.get(KeyArea, self.key_area_id) is None:
+            raise ServiceError("请选择重点领域。", "key_area_id")
+        if self.cadence not in CADENCES:
+            raise ServiceError("请选择公开类型（常规性、临时性或固定性）。", "cadence")
+        if self.cadence == "adhoc":
+            self.frequency, self.formation_offset_days = None, 0
+        elif self.frequency not in FREQUENCIES:
+            raise ServiceError("常规性和固定性事项须选择周期（每月、每季度、每半年或每年）。", "frequency")
+        elif not 0 <= (self.formation_offset_days or 0) <= MAX_OFFSET[self.frequency]:
+            raise ServiceError(f"信息形成日须在周期首日后0至{MAX_OFFSET[self.frequency]}天之间。",
+                               "formation_offset_days")
+        if not 1 <= (self.period_days or 0) <= 120:
+            raise ServiceError("公开时限须为1至120个工作日（条例第二十六条：一般为20个工作日）。", "period_days")
+        self.channels = sorted(set(self.channels or []), key=list(CHANNELS).index) if set(
+            self.channels or []) <= set(CHANNELS) else None
+        if not self.channels:
+            raise ServiceError("请至少选择一个公开渠道。", "channels")
+        self.note = (self.note or "").strip() or None
+
+
+def _apply_duty_data(duty: Duty, data: DutyData, today: date) -> None:
+    duty.title, duty.key_area_id, duty.cadence = data.title, data.key_area_id, data.cadence
+    duty.frequency, duty.formation_offset_days = data.frequency, data.formation_offset_days or 0
+    duty.period_days, duty.channels = data.period_days, list(data.channels)
+    duty.review_required, duty.note = bool(data.review_required), data.note
+    duty.start_date = data.start_date or duty.start_date or today
+
+
+def create_duty(unit: Unit, data: DutyData, today: date) -> Duty:
+    """Add an item to a unit's catalogue (office only; views check the role)."""
+    if unit is None or not unit.active or unit.kind == "office":
+        raise ServiceError("请选择一个在用的被监督单位。", "unit_id")
+    data.validate()
+    duty = Duty(unit_id=unit.id, active=True)
+    _apply_duty_data(duty, data, today)
+    db.session.add(duty)
+    db.session.flush()
+    record("disclosure.duty_create", duty, after=snapshot(duty, Duty.AUDIT_FIELDS))
+    return duty
+
+
+def update_duty(duty: Duty, data: DutyData, today: date) -> None:
+    data.validate()
+    before = snapshot(duty, Duty.AUDIT_FIELDS)
+    _apply_duty_data(duty, data, today)
+    db.session.flush()
+    b, a = changes(before, snapshot(duty, Duty.AUDIT_FIELDS))
+    if a:
+        record("disclosure.duty_update", duty, before=b, after=a)
+
+
+def set_duty_active(duty: Duty, active: bool) -> None:
+    if duty.active == active:
+        return
+    duty.active = active
+    record("disclosure.duty_update", duty, before={"active": not active}, after={"active": active})
+
+
+def apply_template(source_unit_id: int, target_unit_ids: list[int], today: date) -> int:
+    """Copy a unit's active catalogue (the template) to other units; items whose title the target
+    already has are skipped, so applying twice adds nothing. Returns the number of items added."""
+    source = db.session.scalars(select(Duty).where(Duty.unit_id == source_unit_id, Duty.active.is_(True))
+                                .order_by(Duty.id)).all()
+    if not source:
+        raise ServiceError("模板单位的公开目录为空，请选择已有公开事项的单位作为模板。", "source_unit_id")
+    targets = db.session.scalars(select(Unit).where(Unit.id.in_(target_unit_ids or [-1]),
+                                                    Unit.id != source_unit_id, Unit.active.is_(True),
+                                                    Unit.kind != "office")).all()
+    if not targets:
+        raise ServiceError("请至少选择一个目标单位（不能是模板单位本身）。", "target_unit_ids")
+    have = set(db.session.execute(select(Duty.unit_id, Duty.title)
+                                  .where(Duty.unit_id.in_([u.id for u in targets]))).all())
+    added = 0
+    for unit in targets:
+        for item in source:
+            if (unit.id, item.title) in have:
+                continue
+            data = DutyData(item.title, item.key_area_id, item.cadence, item.frequency,
+                            item.formation_offset_days, item.period_days, list(item.channels or []),
+                            item.review_required, max(item.start_date, today), item.note)
+            create_duty(unit, data, today)
+            added += 1
+    return added
+
+
+def import_catalogue(rows: list[dict], today: date) -> int:
+    """Create or update catalogue items from parsed spreadsheet rows (see exports.read_catalogue).
+
+    A row is matched to an existing item by (unit, title). All rows are checked first; any error
+    rejects the whole file (nothing is saved) with every problem listed.
+    """
+    from ..errors import ValidationErrors
+
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    areas = {a.name: a for a in key_areas(active_only=False)}
+    cadence_by_label = {v.split("（")[0]: k for k, v in CADENCES.items()} | {k: k for k in CADENCES}
+    freq_by_label = {v: k for k, v in FREQUENCIES.items()} | {k: k for k in FREQUENCIES}
+    channel_by_label = {v: k for k, v in CHANNELS.items()} | {k: k for k in CHANNELS}
+    errors, plans = [], []
+    for row in rows:
+        n = row["row"]
+        unit = units.get(str(row.get("unit_code") or "").strip())
+        if unit is None or unit.kind == "office":
+            errors.append(f"第{n}行：单位编码“{row.get('unit_code') or ''}”不存在。")
+            continue
+        area = areas.get(str(row.get("key_area") or "").strip())
+        if area is None:
+            errors.append(f"第{n}行：重点领域“{row.get('key_area') or ''}”不在重点领域列表中。")
+            continue
+        channels = [channel_by_label.get(c.strip()) for c in re.split(r"[、,，;；]", str(row.get("channels") or ""))
+                    if c.strip()]
+        if None in channels:
+            errors.append(f"第{n}行：公开渠道只能是{'、'.join(CHANNELS.values())}。")
+            continue
+        try:
+            period_days = int(row.get("period_days") or DEFAULT_PERIOD_DAYS)
+            offset = int(row.get("formation_offset_days") or 0)
+        except (TypeError, ValueError):
+            errors.append(f"第{n}行：公开时限和信息形成日须为整数。")
+            continue
+        review = str(row.get("review_required") or "是").strip() not in ("否", "N", "n", "0", "false")
+        data = DutyData(str(row.get("title") or ""), area.id,
+                        cadence_by_label.get(str(row.get("cadence") or "").strip(), ""),
+                        freq_by_label.get(str(row.get("frequency") or "").strip()), offset, period_days,
+                        channels, review, None, row.get("note"))
+        try:
+            data.validate()
+        except ServiceError as exc:
+            errors.append(f"第{n}行：{exc.message}")
+            continue
+        plans.append((unit, data))
+    if errors:
+        raise ValidationErrors("导入文件有错误，未导入任何内容。", errors)
+    if not plans:
+        raise ServiceError("导入文件中没有公开事项。")
+    existing = {(d.unit_id, d.title): d for d in db.session.scalars(
+        select(Duty).where(Duty.unit_id.in_({u.id for u, _ in plans})))}
+    for unit, data in plans:
+        duty = existing.get((unit.id, data.title))
+        if duty is None:
+            existing[(unit.id, data.title)] = create_duty(unit, data, today)
+        else:
+            update_duty(duty, data, today)
+    return len(plans)
+
+
+def catalogue_query(user, unit_id: int | None = None, key_area_id: int | None = None, q: str = ""):
+    """Catalogue items visible to ``user``, filtered; used by the page and its export."""
+    stmt = scope(select(Duty), Duty, user).join(Unit, Duty.unit_id == Unit.id)
+    if unit_id:
+        stmt = stmt.where(Duty.unit_id == unit_id)
+    if key_area_id:
+        stmt = stmt.where(Duty.key_area_id == key_area_id)
+    if q:
+        stmt = stmt.where(Duty.title.ilike(f"%{q}%"))
+    return stmt.order_by(Unit.kind.desc(), Unit.code, Duty.active.desc(), Duty.id)
+
+
+# --- periods of periodic and standing duties --------------------------------------------------------
+
+
+def period_of(frequency: str, day: date) -> tuple[str, date]:
+    """The period containing ``day``: its key ("2026-03", "2026-Q2", "2026-H1", "2026") and first day."""
+    y, m = day.year, day.month
+    if frequency == "monthly":
+        return f"{y}-{m:02d}", date(y, m, 1)
+    if frequency == "quarterly":
+        q = (m - 1) // 3 + 1
+        return f"{y}-Q{q}", date(y, 3 * q - 2, 1)
+    if frequency == "halfyearly":
+        h = 1 if m <= 6 else 2
+        return f"{y}-H{h}", date(y, 6 * h - 5, 1)
+    if frequency == "yearly":
+        return f"{y}", date(y, 1, 1)
+    raise ValueError(f"unknown frequency {frequency!r}")
+
+
+def period_label(key: str) -> str:
+    """Chinese name of a period key: 2026年3月, 2026年第2季度, 2026年上半年, 2026年度."""
+    if "-Q" in key:
+        y, q = key.split("-Q")
+        return f"{y}年第{q}季度"
+    if "-H" in key:
+        y, h = key.split("-H")
+        return f"{y}年{'上' if h == '1' else '下'}半年"
+    if "-" in key:
+        y, m = key.split("-")
+        return f"{y}年{int(m)}月"
+    return f"{key}年度"
+
+
+def _next_period_start(frequency: str, start: date) -> date:
+    months = start.year * 12 + start.month - 1 + PERIOD_MONTHS[frequency]
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def due_periods(duty: Duty, today: date) -> list[tuple[str, date]]:
+    """(period key, formation date) of every period of ``duty`` whose information has formed by
+    ``today`` and not before the duty's start date (the due rule of a periodic duty)."""
+    offset = timedelta(days=duty.formation_offset_days or 0)
+    _, start = period_of(duty.frequency, duty.start_date - offset)
+    found = []
+    while start + offset <= today:
+        formed = start + offset
+        if formed >= duty.start_date:
+            found.append((period_of(duty.frequency, start)[0], formed))
+        start = _next_period_start(duty.frequency, start)
+    return found
+
+
+def periodic_title(duty: Duty, key: str) -> str:
+    prefix = "复核更新：" if duty.cadence == "standing" else ""
+    return f"{prefix}{duty.title}（{period_label(key)}）"[:300]
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+
+def deadline_for(formed: date, period_days: int):
+    """R1 (Art. 26): due on the ``period_days``-th working day after the information formed."""
+    return add_workdays(formed, period_days)
+
+
+def recompute_open_deadlines(reason: str) -> int:
+    """Deadline source for the calendar: recompute every open task's deadline (history kept by
+    set_deadline); returns how many moved. Published, verified and cancelled tasks keep theirs."""
+    moved = 0
+    for task in db.session.scalars(select(Task).where(Task.state.in_(OPEN_STATES)).order_by(Task.id)):
+        moved += set_deadline(task, deadline_for(task.formed_date, task.period_days), reason)
+    return moved
+
+
+register_deadline_source(recompute_open_deadlines)
+
+
+def due_soon_cutoff(today: date) -> date:
+    """The last day that counts as "due soon": 5 working days from today (computed once per request)."""
+    return add_workdays(today, DUE_SOON_WORKDAYS).day
+
+
+# --- opening tasks --------------------------------------------------------------------------------
+
+
+def _event(task_id: int, action: str, from_state: str | None, to_state: str, actor, reason=None) -> TaskEvent:
+    event = TaskEvent(task_id=task_id, action=action, from_state=from_state, to_state=to_state,
+                      actor_id=actor.id if actor is not None else None,
+                      actor_label=actor.display_name if actor is not None else "系统", at=utcnow(),
+                      reason=reason)
+    db.session.add(event)
+    return event
+
+
+def open_adhoc_task(duty: Duty, formed: date, actor, today: date, title: str = "", note: str = "") -> Task:
+    """A contact or the office opens a task because information formed (临时性工作随时公开).
+
+    Due ``duty.period_days`` working days after the formation date. A contact opening a task for
+    their own unit has thereby acknowledged it.
+    """
+    if actor.role not in ("contact", "office"):
+        raise ServiceError("只有联络员或公开办可以登记新形成的信息。")
+    if not actor.sees_all_units and actor.unit_id != duty.unit_id:
+        raise ServiceError("不能为其他单位登记公开任务。")
+    if not duty.active:
+        raise ServiceError("该公开事项已停用。", "duty_id")
+    if formed > today:
+        raise ServiceError("信息形成日期不能晚于今天。", "formed_date")
+    if formed < today - timedelta(days=366):
+        raise ServiceError("信息形成日期不能早于一年前。", "formed_date")
+    title = (title or "").strip() or f"{duty.title}（{formed:%Y-%m-%d}形成）"
+    if len(title) > 300:
+        raise ServiceError("任务名称不能超过300个字符。", "title")
+    task = create_task(duty, formed, title, note, actor)
+    if actor.role == "contact":
+        acknowledge(task, actor)
+    return task
+
+
+def create_task(duty: Duty, formed: date, title: str, note: str | None, actor) -> Task:
+    """A new task of ``duty`` (待签收), due ``duty.period_days`` working days after ``formed``."""
+    task = Task(duty_id=duty.id, unit_id=duty.unit_id, key_area_id=duty.key_area_id, title=title,
+                period_key=None, formed_date=formed, period_days=duty.period_days,
+                review_required=duty.review_required, state="pending_ack", note=(note or "").strip() or None,
+                created_by_id=actor.id if actor is not None else None)
+    db.session.add(task)
+    db.session.flush()
+    set_deadline(task, deadline_for(formed, duty.period_days), "信息形成，生成任务")
+    _event(task.id, "open", None, "pending_ack", actor)
+    record("disclosure.task_open", task, after={"title": title, "formed_date": formed, "due_date": task.due_date},
+           actor=actor)
+    if actor is None or actor.role != "contact":  # a contact who opens a task acknowledges it at once
+        task_opened(task)
+    return task
+
+
+def open_periodic_task(duty: Duty, key: str, formed: date) -> Task | None:
+    """Insert the task of one period unless it exists (INSERT .. ON CONFLICT DO NOTHING on the
+    unique (duty_id, period_key)); safe when several sweeps run at once. Returns the new task or None."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (insert(Task).values(
+        duty_id=duty.id, unit_id=duty.unit_id, key_area_id=duty.key_area_id, title=periodic_title(duty, key),
+        period_key=key, formed_date=formed, period_days=duty.period_days, review_required=duty.review_required,
+        due_provisional=False, state="pending_ack", normative=False, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["duty_id", "period_key"]).returning(Task.id))
+    new_id = db.session.execute(stmt).scalar()
+    if new_id is None:
+        return None
+    task = db.session.get(Task, new_id)
+    set_deadline(task, deadline_for(formed, duty.period_days), "周期性事项，生成任务")
+    _event(task.id, "open", None, "pending_ack", None)
+    record("disclosure.task_open", task, after={"title": task.title, "period_key": key, "formed_date": formed,
+                                                "due_date": task.due_date})
+    task_opened(task)
+    return task
+
+
+# --- the state machine ----------------------------------------------------------------------------
+
+ROLE_NAMES = {"contact": "本单位联络员", "reviewer": "本单位审核人", "office": "公开办"}
+
+
+def _check(task: Task, actor, roles: tuple, states: tuple, verb: str) -> None:
+    if actor is None or actor.role not in roles:
+        raise ServiceError(f"只有{'或'.join(ROLE_NAMES[r] for r in roles)}可以{verb}。")
+    if not actor.sees_all_units and actor.unit_id != task.unit_id:
+        raise ServiceError("不能处理其他单位的任务。")
+    if task.state not in states:
+        raise ServiceError(f"任务当前状态为“{task.state_label}”，不能{verb}。")
+
+
+def _move(task: Task, action: str, to_state: str, actor, reason: str | None = None, after: dict | None = None):
+    """The one place that writes ``Task.state``: event on the timeline plus an audit record."""
+    from_state = task.state
+    task.state = to_state
+    _event(task.id, action, from_state, to_state, actor, reason)
+    record(f"disclosure.{action}", task, before={"state": from_state}, after={"state": to_state, **(after or {})},
+           note=reason, actor=actor)
+
+
+def acknowledge(task: Task, actor) -> None:
+    """签收: the unit's contact takes the task on."""
+    _check(task, actor, ("contact",), ("pending_ack",), "签收")
+    task.acknowledged_at = utcnow()
+    _move(task, "acknowledge", "acknowledged", actor)
+
+
+@dataclass
+class PublicationRecord:
+    """The publication record (公开记录): date, channels, address, document number, normative flag."""
+
+    published_on: date | None
+    channels: list[str]
+    url: str = ""
+    doc_number: str = ""
+    normative: bool = False
+
+    def validate(self, task: Task, today: date) -> None:
+        if self.published_on is None:
+            raise ServiceError("请填写发布日期。", "published_on")
+        if self.published_on > today:
+            raise ServiceError("发布日期不能晚于今天。", "published_on")
+        if self.published_on < task.formed_date:
+            raise ServiceError(f"发布日期不能早于信息形成日期（{task.formed_date:%Y-%m-%d}）。", "published_on")
+        if not self.channels or not set(self.channels) <= set(CHANNELS):
+            raise ServiceError("请至少选择一个公开渠道。", "channels")
+        self.url = (self.url or "").strip()
+        if self.url and not URL_RE.match(self.url):
+            raise ServiceError("网址须以 http:// 或 https:// 开头。", "url")
+        if "website" in self.channels and not self.url:
+            raise ServiceError("在政府网站发布的信息须填写网址。", "url")
+        if len(self.url) > 500:
+            raise ServiceError("网址不能超过500个字符。", "url")
+        self.doc_number = (self.doc_number or "").strip()
+        if len(self.doc_number) > 100:
+            raise ServiceError("文号不能超过100个字符。", "doc_number")
+        if self.normative and not self.doc_number:
+            raise ServiceError("规范性文件须填写文号。", "doc_number")
+
+
+def _store_publication(task: Task, pub: PublicationRecord) -> dict:
+    task.published_on, task.url = pub.published_on, pub.url or None
+    task.doc_number, task.normative = pub.doc_number or None, bool(pub.normative)
+    wanted = set(pub.channels)
+    for row in list(task.channel_rows):
+        if row.channel not in wanted:
+            task.channel_rows.remove(row)
+    for channel in sorted(wanted - set(task.channels)):
+        task.channel_rows.append(TaskChannel(channel=channel))
+    return {"published_on": task.published_on, "channels": sorted(wanted), "url": task.url,
+            "doc_number": task.doc_number, "normative": task.normative}
+
+
+def submit_publication(task: Task, actor, pub: PublicationRecord, today: date) -> str:
+    """The contact records the publication: for review (先审查、后公开) when the duty requires it,
+    otherwise published directly. Returns the new state."""
+    if task.review_required:
+        return submit_for_review(task, actor, pub, today)
+    return publish(task, actor, pub, today)
+
+
+def submit_for_review(task: Task, actor, pub: PublicationRecord, today: date) -> str:
+    """提交审核: the contact submits the publication record to the unit's reviewer."""
+    _check(task, actor, ("contact",), ("acknowledged", "returned"), "提交审核")
+    pub.validate(task, today)
+    after = _store_publication(task, pub)
+    task.return_reason = None
+    _move(task, "submit", "in_review", actor, after=after)
+    return task.state
+
+
+def publish(task: Task, actor, pub: PublicationRecord, today: date) -> str:
+    """发布: only for duties without review; a task needing review is published by approve()."""
+    if task.review_required:
+        raise ServiceError("该事项须经审核人审核后方可发布（先审查、后公开），请提交审核。")
+    _check(task, actor, ("contact",), ("acknowledged", "returned"), "登记发布")
+    pub.validate(task, today)
+    after = _store_publication(task, pub)
+    _move(task, "publish", "published", actor, after=after)
+    return task.state
+
+
+def approve(task: Task, actor) -> None:
+    """审核通过: the unit's reviewer approves; the submitted record becomes the publication."""
+    _check(task, actor, ("reviewer",), ("in_review",), "审核通过")
+    _move(task, "approve", "published", actor)
+
+
+def return_task(task: Task, actor, reason: str) -> None:
+    """退回: the reviewer sends the record back to the contact, with the reason."""
+    _check(task, actor, ("reviewer",), ("in_review",), "退回")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写退回原因。", "reason")
+    task.return_reason = reason[:1000]
+    _move(task, "return", "returned", actor, reason=reason[:1000])
+
+
+def verify(task: Task, actor, note: str = "") -> None:
+    """核验: the office checked the published information at its address."""
+    _check(task, actor, ("office",), ("published",), "核验")
+    _move(task, "verify", "verified", actor, reason=(note or "").strip()[:1000] or None)
+
+
+def cancel(task: Task, actor, reason: str) -> None:
+    """撤销: the office cancels a task that is not yet published, with the reason."""
+    _check(task, actor, ("office",), OPEN_STATES, "撤销")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写撤销原因。", "reason")
+    task.cancel_reason = reason[:1000]
+    _move(task, "cancel", "cancelled", actor, reason=reason[:1000])
+
+
+def allowed_actions(task: Task, user) -> set[str]:
+    """Which transitions ``user`` may attempt on ``task`` now (for showing buttons only)."""
+    own = user.sees_all_units or user.unit_id == task.unit_id
+    acts = set()
+    if user.role == "contact" and own:
+        if task.state == "pending_ack":
+            acts.add("acknowledge")
+        if task.state in ("acknowledged", "returned"):
+            acts.add("submit")
+        if task.state in ATTACH_STATES:
+            acts.add("attach")
+    if user.role == "reviewer" and own and task.state == "in_review":
+        acts |= {"approve", "return"}
+    if user.role == "office":
+        if task.state == "published":
+            acts.add("verify")
+        if task.state in OPEN_STATES:
+            acts.add("cancel")
+        if task.state in ATTACH_STATES:
+            acts.add("attach")
+    return acts
+
+
+ATTACH_STATES = ("acknowledged", "returned", "in_review", "published")
+
+
+def timeline(task: Task) -> list[TaskEvent]:
+    return db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                              .order_by(TaskEvent.at, TaskEvent.id)).all()
+
+
+# --- lists: one function builds each filtered, scoped SELECT (page and export alike) ---------------
+
+FLAGS = {
+    "overdue": "已逾期",
+    "due_soon": "5个工作日内到期",
+    "unacknowledged": "未签收",
+    "in_review": "待审核",
+    "late": "逾期发布",
+    "on_time": "按时发布",
+    "open": "未完成",
+}
+
+
+def overdue_clause(today: date):
+    return and_(Task.state.in_(OPEN_STATES), Task.due_date < today)
+
+
+def due_soon_clause(today: date, cutoff: date):
+    return and_(Task.state.in_(OPEN_STATES), Task.due_date >= today, Task.due_date <= cutoff)
+
+
+def late_clause():
+    return and_(Task.state.in_(DONE_STATES), Task.published_on > Task.due_date)
+
+
+def on_time_clause():
+    return and_(Task.state.in_(DONE_STATES), Task.published_on <= Task.due_date)
+
+
+@dataclass
+class TaskFilters:
+    unit_id: int | None = None
+    key_area_id: int | None = None
+    state: str | None = None
+    flag: str | None = None
+    year: int | None = None
+    q: str = ""
+
+
+def urgency_order(today: date, cutoff: date):
+    """Most urgent first: overdue, due soon, not acknowledged, other open work, then finished."""
+    return case((overdue_clause(today), 0), (due_soon_clause(today, cutoff), 1),
+                (Task.state == "returned", 2), (Task.state == "pending_ack", 3),
+                (Task.state.in_(OPEN_STATES), 4), else_=5)
+
+
+def task_query(f: TaskFilters, user, today: date, cutoff: date):
+    """Tasks ``user`` may see, filtered; ordered by urgency then deadline."""
+    stmt = scope(select(Task), Task, user).options(joinedload(Task.unit), joinedload(Task.key_area))
+    if f.unit_id:
+        stmt = stmt.where(Task.unit_id == f.unit_id)
+    if f.key_area_id:
+        stmt = stmt.where(Task.key_area_id == f.key_area_id)
+    if f.state in STATES:
+        stmt = stmt.where(Task.state == f.state)
+    if f.year:
+        stmt = stmt.where(Task.due_date >= date(f.year, 1, 1), Task.due_date <= date(f.year, 12, 31))
+    if f.q:
+        stmt = stmt.where(or_(Task.title.ilike(f"%{f.q}%"), Task.doc_number.ilike(f"%{f.q}%")))
+    flag = {"overdue": overdue_clause(today), "due_soon": due_soon_clause(today, cutoff),
+            "unacknowledged": Task.state == "pending_ack", "in_review": Task.state == "in_review",
+            "late": late_clause(), "on_time": on_time_clause(), "open": Task.state.in_(OPEN_STATES)}.get(f.flag or "")
+    if flag is not None:
+        stmt = stmt.where(flag)
+    return stmt.order_by(urgency_order(today, cutoff), Task.due_date, Task.id)
+
+
+@dataclass
+class RegisterFilters:
+    unit_id: int | None = None
+    key_area_id: int | None = None
+    channel: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    timeliness: str | None = None  # "on_time" | "late"
+    normative: str | None = None  # "yes" | "no"
+    q: str = ""
+
+
+def register_query(f: RegisterFilters, user):
+    """The register of published information (已发布、已核验), filtered, visible to ``user``."""
+    stmt = (scope(select(Task), Task, user).where(Task.state.in_(DONE_STATES))
+            .options(joinedload(Task.unit), joinedload(Task.key_area)))
+    if f.unit_id:
+        stmt = stmt.where(Task.unit_id == f.unit_id)
+    if f.key_area_id:
+        stmt = stmt.where(Task.key_area_id == f.key_area_id)
+    if f.channel in CHANNELS:
+        stmt = stmt.where(Task.id.in_(select(TaskChannel.task_id).where(TaskChannel.channel == f.channel)))
+    if f.date_from:
+        stmt = stmt.where(Task.published_on >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(Task.published_on <= f.date_to)
+    if f.timeliness == "on_time":
+        stmt = stmt.where(Task.published_on <= Task.due_date)
+    elif f.timeliness == "late":
+        stmt = stmt.where(Task.published_on > Task.due_date)
+    if f.normative == "yes":
+        stmt = stmt.where(Task.normative.is_(True))
+    elif f.normative == "no":
+        stmt = stmt.where(Task.normative.is_(False))
+    if f.q:
+        stmt = stmt.where(or_(Task.title.ilike(f"%{f.q}%"), Task.doc_number.ilike(f"%{f.q}%")))
+    return stmt.order_by(Task.published_on.desc(), Task.id.desc())
+
+
+def register_counts(stmt) -> dict:
+    """Totals of a register selection: each item once in ``total`` ("不同渠道公开相同信息计1条"),
+    and once per channel it went out on in ``by_channel``."""
+    ids = stmt.with_only_columns(Task.id).order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(ids))
+    per = dict(db.session.execute(
+        select(TaskChannel.channel, func.count(func.distinct(TaskChannel.task_id)))
+        .where(TaskChannel.task_id.in_(select(ids.c.id))).group_by(TaskChannel.channel)).all())
+    return {"total": total, "by_channel": [(k, label, per.get(k, 0)) for k, label in CHANNELS.items()]}
+
+
+# --- supervision (公开督查) ----------------------------------------------------------------------------
+
+SUPERVISION_COLUMNS = {
+    "overdue": "已逾期", "due_soon": "5个工作日内到期", "unacknowledged": "未签收", "late": "逾期发布",
+    "on_time": "按时发布", "open": "未完成", "rate": "按时发布率",
+}
+
+
+def _in_year(year: int):
+    return and_(Task.due_date >= date(year, 1, 1), Task.due_date <= date(year, 12, 31))
+
+
+def _figures(today: date, cutoff: date, year: int):
+    """SUM(CASE ..) columns, so every figure for every unit comes from one GROUP BY query."""
+    def n(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+    in_year = _in_year(year)
+    return (n(overdue_clause(today)).label("overdue"), n(due_soon_clause(today, cutoff)).label("due_soon"),
+            n(Task.state == "pending_ack").label("unacknowledged"), n(Task.state.in_(OPEN_STATES)).label("open"),
+            n(and_(in_year, late_clause())).label("late"), n(and_(in_year, on_time_clause())).label("on_time"),
+            n(and_(in_year, overdue_clause(today))).label("overdue_in_year"))
+
+
+def on_time_rate(on_time: int, late: int, overdue: int) -> float | None:
+    """Share of information due that went out on time: on time / (on time + late + still overdue)."""
+    due = on_time + late + overdue
+    return round(100.0 * on_time / due, 1) if due else None
+
+
+def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "overdue", desc: bool = True,
+                     kind: str | None = None) -> list[dict]:
+    """Per unit: overdue, due within 5 working days, unacknowledged, open (now); published late,
+    on time and the on-time rate (tasks due in ``year``). One query, however many tasks."""
+    figures = _figures(today, cutoff, year)
+    stmt = (select(Unit, *figures).outerjoin(Task, and_(Task.unit_id == Unit.id, Task.state != "cancelled"))
+            .where(Unit.active.is_(True), Unit.kind != "office").group_by(Unit.id))
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if not user.sees_all_units:
+        stmt = stmt.where(Unit.id == user.unit_id)
+    rows = []
+    for unit, overdue, due_soon, unack, open_, late, on_time, overdue_in_year in db.session.execute(stmt):
+        rows.append({"unit": unit, "overdue": overdue, "due_soon": due_soon, "unacknowledged": unack,
+                     "open": open_, "late": late, "on_time": on_time,
+                     "rate": on_time_rate(on_time, late, overdue_in_year)})
+    key = sort if sort in SUPERVISION_COLUMNS else "overdue"
+    present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=desc)
+    return present + [r for r in rows if r[key] is None]  # units with nothing due last
+
+
+def monthly_on_time(user, today: date, year: int, unit_id: int | None = None) -> list[dict]:
+    """On-time rate per month of the deadline in ``year`` (one GROUP BY query)."""
+    def n(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+    month = func.extract("month", Task.due_date)
+    stmt = (scope(select(month.label("m"), n(on_time_clause()), n(late_clause()), n(overdue_clause(today))),
+                  Task, user).where(_in_year(year), Task.state != "cancelled").group_by(month))
+    if unit_id:
+        stmt = stmt.where(Task.unit_id == unit_id)
+    got = {int(m): (a, b, c) for m, a, b, c in db.session.execute(stmt)}
+    out = []
+    for m in range(1, 13):
+        on_time, late, overdue = got.get(m, (0, 0, 0))
+        out.append({"month": m, "on_time": on_time, "late": late, "overdue": overdue,
+                    "rate": on_time_rate(on_time, late, overdue)})
+    return out
+
+
+def totals(user, today: date, cutoff: date, year: int) -> dict:
+    stmt = scope(select(*_figures(today, cutoff, year)), Task, user).where(Task.state != "cancelled")
+    row = db.session.execute(stmt).one()
+    data = dict(row._mapping)
+    data["rate"] = on_time_rate(data["on_time"], data["late"], data["overdue_in_year"])
+    return data
+
+
+# --- panels on the home dashboard -------------------------------------------------------------------
+
+
+def dashboard_panel(user, today: date) -> dict:
+    """What the home dashboard shows of disclosure work for ``user`` (a few fixed queries)."""
+    cutoff = due_soon_cutoff(today)
+    panel = {"today": today, "cutoff": cutoff, "totals": totals(user, today, cutoff, today.year)}
+    if user.role == "contact":
+        stmt = task_query(TaskFilters(flag="open"), user, today, cutoff).limit(8)
+        panel["tasks"] = db.session.scalars(stmt).unique().all()
+    elif user.role == "reviewer":
+        stmt = task_query(TaskFilters(state="in_review"), user, today, cutoff).limit(8)
+        panel["tasks"] = db.session.scalars(stmt).unique().all()
+    else:
+        rows = unit_supervision(user, today, cutoff, today.year, sort="overdue")
+        panel["worst"] = [r for r in rows if r["overdue"] or r["unacknowledged"]][:8]
+    return panel

@@ -1,0 +1,439 @@
+"""Pages of proactive disclosure: tasks, catalogue, register, supervision. Thin: parse, check
+access, call a service, render."""
+import json
+from datetime import date
+
+import click
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import ALL_STAFF, allow, get_visible
+from ..errors import ServiceError, ValidationErrors
+from ..extensions import db
+from ..timeutil import china_today, parse_date
+from ..units.models import UNIT_KINDS, Unit
+from ..web import form_errors
+from . import evidence, exports, services
+from .forms import (AdhocTaskForm, ApplyTemplateForm, DutyForm, KeyAreaForm, PublicationForm, ReasonForm,
+                    UploadForm, register_filters, task_filters, to_int)
+from .models import CADENCES, CHANNELS, FREQUENCIES, STATES, Duty, KeyArea, Task, TaskAttachment
+
+bp = Blueprint("disclosure", __name__, url_prefix="/disclosure", cli_group=None)
+
+UNIT_STAFF_ACTIONS = {"contact", "reviewer"}
+
+
+def _units():
+    return db.session.scalars(select(Unit).where(Unit.active.is_(True), Unit.kind != "office")
+                              .order_by(Unit.kind.desc(), Unit.code)).all()
+
+
+def _xlsx(data: bytes, name: str):
+    from io import BytesIO
+    return send_file(BytesIO(data), mimetype=exports.XLSX_MIME, as_attachment=True,
+                     download_name=f"{name}-{china_today():%Y%m%d}.xlsx")
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+@bp.route("/tasks")
+@allow(*ALL_STAFF)
+def tasks():
+    today = china_today()
+    cutoff = services.due_soon_cutoff(today)
+    f = task_filters(request.args, current_user)
+    if current_user.role == "reviewer" and "state" not in request.args and "flag" not in request.args:
+        f.state = "in_review"  # a reviewer's list opens on what awaits approval
+    page = db.paginate(services.task_query(f, current_user, today, cutoff), per_page=30, error_out=False)
+    return render_template("disclosure/tasks.html", page=page, f=f, today=today, cutoff=cutoff,
+                           units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
+                           states=STATES, flag_labels=services.FLAGS)
+
+
+@bp.route("/tasks/export")
+@allow(*ALL_STAFF)
+def tasks_export():
+    today = china_today()
+    cutoff = services.due_soon_cutoff(today)
+    f = task_filters(request.args, current_user)
+    rows = db.session.scalars(services.task_query(f, current_user, today, cutoff)).unique()
+    return _xlsx(exports.workbook("公开任务", exports.TASK_HEADERS, exports.task_rows(rows, today)), "公开任务")
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@allow("contact", "office")
+def new_task():
+    """A contact or the office records that information formed (临时性工作随时公开)."""
+    form = AdhocTaskForm()
+    duties = db.session.scalars(services.catalogue_query(current_user).where(Duty.active.is_(True))).all()
+    form.duty_id.choices = [(d.id, f"{d.unit.name} · {d.title}" if current_user.sees_all_units else d.title)
+                            for d in duties]
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                duty = get_visible(Duty, form.duty_id.data) if form.duty_id.data else None
+                if duty is None:
+                    raise ServiceError("请选择公开事项。", "duty_id")
+                formed = parse_date(form.formed_date.data, "信息形成日期")
+                task = services.open_adhoc_task(duty, formed, current_user, china_today(), form.title.data,
+                                                form.note.data)
+            except ServiceError as exc:
+                flash(exc.message, "danger")
+                return render_template("disclosure/new_task.html", form=form), 422
+            flash(f"已登记公开任务，公开期限：{task.due_date:%Y-%m-%d}。", "success")
+            return redirect(url_for("disclosure.task", task_id=task.id))
+        form_errors(form)
+        return render_template("disclosure/new_task.html", form=form), 422
+    if request.args.get("duty"):
+        form.duty_id.data = to_int(request.args.get("duty"))
+    return render_template("disclosure/new_task.html", form=form)
+
+
+def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None):
+    from ..workcal.services import deadline_history
+    today = china_today()
+    if pub_form is None:
+        pub_form = PublicationForm(formdata=None, data={
+            "published_on": (task.published_on or today).isoformat(),
+            "channels": task.channels or list(db.session.get(Duty, task.duty_id).channels or []),
+            "url": task.url, "doc_number": task.doc_number, "normative": task.normative})
+    attachments = db.session.scalars(select(TaskAttachment).where(TaskAttachment.task_id == task.id)
+                                     .order_by(TaskAttachment.id)).all()
+    return render_template("disclosure/task.html", task=task, duty=db.session.get(Duty, task.duty_id),
+                           today=today, cutoff=services.due_soon_cutoff(today), events=services.timeline(task),
+                           history=deadline_history(task), attachments=attachments,
+                           actions=services.allowed_actions(task, current_user), pub_form=pub_form,
+                           reason_form=ReasonForm(), upload_form=UploadForm(), evidence=evidence), status
+
+
+@bp.route("/tasks/<int:task_id>")
+@allow(*ALL_STAFF)
+def task(task_id):
+    return _task_page(get_visible(Task, task_id))
+
+
+def _transition(task_id, run, done_message):
+    """Run a transition on a visible task; on refusal re-render the page with 422 (nothing saved)."""
+    task = get_visible(Task, task_id)
+    try:
+        run(task)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _task_page(task, 422)
+    flash(done_message, "success")
+    return redirect(url_for("disclosure.task", task_id=task.id))
+
+
+@bp.route("/tasks/<int:task_id>/acknowledge", methods=["POST"])
+@allow("contact")
+def acknowledge(task_id):
+    return _transition(task_id, lambda t: services.acknowledge(t, current_user), "已签收。")
+
+
+@bp.route("/tasks/<int:task_id>/submit", methods=["POST"])
+@allow("contact")
+def submit(task_id):
+    task = get_visible(Task, task_id)
+    form = PublicationForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        return _task_page(task, 422, form)
+    try:
+        pub = services.PublicationRecord(parse_date(form.published_on.data, "发布日期"), form.channels.data or [],
+                                         form.url.data or "", form.doc_number.data or "", form.normative.data)
+        state = services.submit_publication(task, current_user, pub, china_today())
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _task_page(task, 422, form)
+    flash("已提交审核人审核。" if state == "in_review" else "已登记发布。", "success")
+    return redirect(url_for("disclosure.task", task_id=task.id))
+
+
+@bp.route("/tasks/<int:task_id>/approve", methods=["POST"])
+@allow("reviewer")
+def approve(task_id):
+    return _transition(task_id, lambda t: services.approve(t, current_user), "审核通过，信息已登记为已发布。")
+
+
+def _reason():
+    form = ReasonForm()
+    return (form.reason.data or "") if form.validate_on_submit() else ""
+
+
+@bp.route("/tasks/<int:task_id>/return", methods=["POST"])
+@allow("reviewer")
+def return_task(task_id):
+    reason = _reason()
+    return _transition(task_id, lambda t: services.return_task(t, current_user, reason), "已退回联络员。")
+
+
+@bp.route("/tasks/<int:task_id>/verify", methods=["POST"])
+@allow("office")
+def verify(task_id):
+    note = _reason()
+    return _transition(task_id, lambda t: services.verify(t, current_user, note), "已核验。")
+
+
+@bp.route("/tasks/<int:task_id>/cancel", methods=["POST"])
+@allow("office")
+def cancel(task_id):
+    reason = _reason()
+    return _transition(task_id, lambda t: services.cancel(t, current_user, reason), "任务已撤销。")
+
+
+@bp.route("/tasks/<int:task_id>/attachments", methods=["POST"])
+@allow("contact", "office")
+def upload(task_id):
+    task = get_visible(Task, task_id)
+    form = UploadForm()
+    try:
+        if not form.validate_on_submit() or not form.file.data:
+            raise ServiceError("请选择要上传的文件。", "file")
+        data = form.file.data.read(evidence.MAX_BYTES + 1)
+        evidence.add_attachment(task, current_user, form.file.data.filename, data)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _task_page(task, 422)
+    flash("佐证材料已上传。", "success")
+    return redirect(url_for("disclosure.task", task_id=task.id))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@allow(*ALL_STAFF)
+def attachment(attachment_id):
+    item = get_visible(TaskAttachment, attachment_id)
+    try:
+        return send_file(evidence.attachment_path(item), mimetype=evidence.mime_type(item), as_attachment=True,
+                         download_name=item.original_name)
+    except FileNotFoundError:
+        abort(404)
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+def _catalogue_args():
+    unit_id = to_int(request.args.get("unit")) if current_user.sees_all_units else None
+    return unit_id, to_int(request.args.get("area")), (request.args.get("q") or "").strip()[:100]
+
+
+@bp.route("/catalogue")
+@allow(*ALL_STAFF)
+def catalogue():
+    unit_id, area_id, q = _catalogue_args()
+    stmt = services.catalogue_query(current_user, unit_id, area_id, q)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("disclosure/catalogue.html", page=page, unit_id=unit_id, area_id=area_id, q=q,
+                           units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False))
+
+
+@bp.route("/catalogue/export")
+@allow(*ALL_STAFF)
+def catalogue_export():
+    duties = db.session.scalars(services.catalogue_query(current_user, *_catalogue_args())).all()
+    return _xlsx(exports.workbook("公开目录", list(exports.CATALOGUE_COLUMNS), exports.catalogue_rows(duties)),
+                 "公开目录")
+
+
+def _duty_form(form: DutyForm) -> None:
+    form.unit_id.choices = [(u.id, f"{u.name}（{u.code}）") for u in _units()]
+    form.key_area_id.choices = [(a.id, a.name) for a in services.key_areas()]
+
+
+def _duty_data(form: DutyForm) -> services.DutyData:
+    start = parse_date(form.start_date.data, "起始日期") if (form.start_date.data or "").strip() else None
+    return services.DutyData(form.title.data, form.key_area_id.data, form.cadence.data, form.frequency.data or None,
+                             form.formation_offset_days.data or 0,
+                             form.period_days.data if form.period_days.data is not None else 20,
+                             form.channels.data or [], form.review_required.data, start, form.note.data)
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+@allow("office")
+def new_duty():
+    form = DutyForm()
+    _duty_form(form)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+                duty = services.create_duty(unit, _duty_data(form), china_today())
+            except ServiceError as exc:
+                flash(exc.message, "danger")
+                return render_template("disclosure/duty_form.html", form=form, duty=None), 422
+            flash(f"已添加公开事项：{duty.title}", "success")
+            return redirect(url_for("disclosure.catalogue", unit=duty.unit_id))
+        form_errors(form)
+        return render_template("disclosure/duty_form.html", form=form, duty=None), 422
+    if request.args.get("unit"):
+        form.unit_id.data = to_int(request.args.get("unit"))
+    return render_template("disclosure/duty_form.html", form=form, duty=None)
+
+
+@bp.route("/catalogue/<int:duty_id>", methods=["GET", "POST"])
+@allow("office")
+def edit_duty(duty_id):
+    duty = db.session.get(Duty, duty_id) or abort(404)
+    form = DutyForm(obj=duty) if request.method == "POST" else DutyForm(
+        formdata=None, obj=duty, start_date=duty.start_date.isoformat(), frequency=duty.frequency or "")
+    _duty_form(form)
+    form.unit_id.data = duty.unit_id
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.update_duty(duty, _duty_data(form), china_today())
+            except ServiceError as exc:
+                flash(exc.message, "danger")
+                return render_template("disclosure/duty_form.html", form=form, duty=duty), 422
+            flash("公开事项已保存。", "success")
+            return redirect(url_for("disclosure.catalogue", unit=duty.unit_id))
+        form_errors(form)
+        return render_template("disclosure/duty_form.html", form=form, duty=duty), 422
+    return render_template("disclosure/duty_form.html", form=form, duty=duty)
+
+
+@bp.route("/catalogue/<int:duty_id>/active", methods=["POST"])
+@allow("office")
+def duty_active(duty_id):
+    duty = db.session.get(Duty, duty_id) or abort(404)
+    services.set_duty_active(duty, request.form.get("active") == "1")
+    flash("已启用该公开事项。" if duty.active else "已停用该公开事项（不再生成新任务）。", "success")
+    return redirect(url_for("disclosure.catalogue", unit=duty.unit_id))
+
+
+@bp.route("/catalogue/apply", methods=["GET", "POST"])
+@allow("office")
+def apply_template():
+    """Apply one unit's catalogue as a template to many units at once."""
+    form = ApplyTemplateForm()
+    units = _units()
+    form.source_unit_id.choices = [(u.id, u.name) for u in units]
+    form.target_unit_ids.choices = [(u.id, u.name) for u in units]
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError("表单无效，请重试。")
+            added = services.apply_template(form.source_unit_id.data, form.target_unit_ids.data or [],
+                                            china_today())
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+            return render_template("disclosure/apply_template.html", form=form, units=units), 422
+        flash(f"已应用模板，新增公开事项 {added} 项（目标单位已有的同名事项未重复添加）。", "success")
+        return redirect(url_for("disclosure.catalogue"))
+    return render_template("disclosure/apply_template.html", form=form, units=units)
+
+
+@bp.route("/catalogue/import", methods=["GET", "POST"])
+@allow("office")
+def import_catalogue():
+    form = UploadForm()
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit() or not form.file.data:
+                raise ServiceError("请选择要导入的 Excel 文件。", "file")
+            rows = exports.read_catalogue(form.file.data.filename, form.file.data.read())
+            n = services.import_catalogue(rows, china_today())
+        except ValidationErrors as exc:
+            flash(exc.message, "danger")
+            return render_template("disclosure/import.html", form=form, errors=exc.errors), 422
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+            return render_template("disclosure/import.html", form=form, errors=[]), 422
+        flash(f"已导入公开事项 {n} 项。", "success")
+        return redirect(url_for("disclosure.catalogue"))
+    return render_template("disclosure/import.html", form=form, errors=[])
+
+
+@bp.route("/key-areas", methods=["GET", "POST"])
+@allow("office")
+def key_areas():
+    form = KeyAreaForm()
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError("请填写重点领域名称（不超过60个字符）。", "name")
+            area = services.add_key_area(form.name.data)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+            return render_template("disclosure/key_areas.html", form=form, areas=services.key_areas(False)), 422
+        flash(f"已添加重点领域：{area.name}", "success")
+        return redirect(url_for("disclosure.key_areas"))
+    return render_template("disclosure/key_areas.html", form=form, areas=services.key_areas(False))
+
+
+@bp.route("/key-areas/<int:area_id>/active", methods=["POST"])
+@allow("office")
+def key_area_active(area_id):
+    area = db.session.get(KeyArea, area_id) or abort(404)
+    services.set_key_area_active(area, request.form.get("active") == "1")
+    flash("已保存。", "success")
+    return redirect(url_for("disclosure.key_areas"))
+
+
+# --- register and supervision ---------------------------------------------------------------------
+
+@bp.route("/register")
+@allow(*ALL_STAFF)
+def register():
+    problems: list[str] = []
+    f = register_filters(request.args, current_user, problems)
+    for p in problems:
+        flash(p, "warning")
+    stmt = services.register_query(f, current_user)
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    return render_template("disclosure/register.html", page=page, f=f, counts=services.register_counts(stmt),
+                           units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
+                           channels=CHANNELS)
+
+
+@bp.route("/register/export")
+@allow(*ALL_STAFF)
+def register_export():
+    f = register_filters(request.args, current_user, [])
+    rows = db.session.scalars(services.register_query(f, current_user)).unique()
+    return _xlsx(exports.workbook("信息登记簿", exports.REGISTER_HEADERS, exports.register_rows(rows)), "信息登记簿")
+
+
+@bp.route("/supervision")
+@allow("office", "leader")
+def supervision():
+    """The office's view per unit: overdue, due soon, published late, unacknowledged; charts."""
+    today = china_today()
+    cutoff = services.due_soon_cutoff(today)
+    year = to_int(request.args.get("year")) or today.year
+    year = min(max(year, 2000), today.year + 1)
+    sort = request.args.get("sort") if request.args.get("sort") in services.SUPERVISION_COLUMNS else "overdue"
+    desc = request.args.get("dir") != "asc"
+    kind = request.args.get("kind") if request.args.get("kind") in ("town", "department") else None
+    rows = services.unit_supervision(current_user, today, cutoff, year, sort, desc, kind)
+    months = services.monthly_on_time(current_user, today, year)
+    chart_units = json.dumps({"labels": [r["unit"].name for r in rows if r["rate"] is not None],
+                              "rates": [r["rate"] for r in rows if r["rate"] is not None]}, ensure_ascii=False)
+    chart_months = json.dumps({"labels": [f"{m['month']}月" for m in months], "rates": [m["rate"] for m in months]},
+                              ensure_ascii=False)
+    return render_template("disclosure/supervision.html", rows=rows, months=months, year=year, sort=sort, desc=desc,
+                           kind=kind, kinds=UNIT_KINDS, columns=services.SUPERVISION_COLUMNS, today=today,
+                           cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year),
+                           chart_units=chart_units, chart_months=chart_months)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+@bp.cli.command("open-tasks")
+@click.option("--date", "on", help="the day to sweep for (YYYY-MM-DD); default today in China")
+def open_tasks_command(on):
+    """Open the tasks of periodic and standing duties whose information has formed (idempotent)."""
+    from .tasks import open_periodic_tasks
+    try:
+        today = date.fromisoformat(on) if on else china_today()
+    except ValueError:
+        raise click.UsageError(f"日期格式不正确：{on}（应为 YYYY-MM-DD）") from None
+    n = open_periodic_tasks(today)
+    db.session.commit()
+    click.echo(f"已生成公开任务 {n} 个（{today:%Y-%m-%d}）。")
+
+
+# Labels used by templates.
+@bp.app_context_processor
+def disclosure_labels():
+    return {"DISCLOSURE_CHANNELS": CHANNELS, "DISCLOSURE_CADENCES": CADENCES, "DISCLOSURE_FREQUENCIES": FREQUENCIES}
