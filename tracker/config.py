@@ -22,7 +22,6 @@ _ENV_SETTINGS = {
     "MAIL_SENDER": ("TRACKER_MAIL_SENDER", str),
     "BASE_URL": ("TRACKER_BASE_URL", str),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
-    "RUN_SCHEDULER_IN_WEB": ("TRACKER_RUN_SCHEDULER_IN_WEB", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
 
@@ -51,7 +50,10 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-        "RUN_SCHEDULER_IN_WEB": False,
+        # Outbox sender: SMTP timeout, attempts before a mail is marked failed, claim lease.
+        "MAIL_TIMEOUT_SECONDS": 20,
+        "MAIL_MAX_ATTEMPTS": 6,
+        "MAIL_CLAIM_LEASE_SECONDS": 600,
     }
 
 

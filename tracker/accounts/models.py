@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     # Part of the login session id: rotating it (password change, deactivation) ends every session.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "individual": a mail per reminder; "digest": one weekly digest (escalations always come singly).
+    mail_mode: Mapped[str] = mapped_column(String(12), default="individual", server_default="individual")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,218 @@
+"""The outbox and the sender, against a real SMTP server on loopback."""
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.accounts.models import User
+from tracker.extensions import db
+from tracker.notify import services
+from tracker.notify.models import Notification, OutboxMail
+from tracker.notify.reminders import before_threshold, overdue_step, send_digests
+from tracker.notify.sender import claim, send_due_mails
+from tracker.timeutil import utcnow
+
+MSG = services.Message("【提醒】测试事项即将到期", ("测试事项将于 2026-10-30 到期。", "请及时办理。"), "/dashboard")
+
+
+def queue(app, user, key=None, escalation=False, n=1):
+    with app.app_context():
+        u = db.session.get(User, user.id)
+        for i in range(n):
+            services.notify(u, MSG, key=f"{key}:{i}" if key and n > 1 else key, escalation=escalation)
+        db.session.commit()
+
+
+def mails(app, *where):
+    with app.app_context():
+        return db.session.scalars(select(OutboxMail).where(*where).order_by(OutboxMail.id)).all()
+
+
+def test_a_notification_and_its_mail_are_written_together_and_sent_over_smtp(app, make, smtp):
+    user = make.user("contact", email="lly@example.gov.cn")
+    queue(app, user)
+    with app.app_context():
+        assert send_due_mails() == {"sent": 1, "retry": 0, "failed": 0}
+    [msg] = smtp.messages
+    assert msg["To"] == "lly@example.gov.cn" and msg["Subject"] == MSG.title
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "2026-10-30" in text and "http://localhost:5000/dashboard" in text
+    assert 'href="http://localhost:5000/dashboard"' in html
+    assert mails(app)[0].status == "sent"
+
+
+def test_nothing_is_queued_when_the_transaction_rolls_back(app, make):
+    user = make.user("contact")
+    with app.app_context():
+        services.notify(db.session.get(User, user.id), MSG, key="k1")
+        db.session.rollback()
+    assert mails(app) == []
+
+
+def test_the_same_key_is_queued_once(app, make, smtp):
+    user = make.user("contact")
+    queue(app, user, key="task:1:before5:2026-10-30:u")
+    queue(app, user, key="task:1:before5:2026-10-30:u")
+    assert len(mails(app)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
+        send_due_mails()
+        send_due_mails()
+    assert len(smtp.messages) == 1
+
+
+def test_mail_waits_while_smtp_is_down_and_goes_out_once_it_is_back(app, make, smtp):
+    user = make.user("contact")
+    smtp.stop()
+    queue(app, user)
+    with app.app_context():
+        assert send_due_mails()["retry"] == 1
+    [mail] = mails(app)
+    assert mail.status == "queued" and mail.attempts == 1 and "无法连接" in mail.last_error
+    assert mail.next_attempt_at > utcnow() + timedelta(seconds=30)
+    smtp.start()
+    with app.app_context():
+        assert send_due_mails()["sent"] == 0  # not yet due again: back-off
+        assert send_due_mails(now=utcnow() + timedelta(minutes=2))["sent"] == 1
+    assert len(smtp.messages) == 1
+
+
+def test_after_the_retry_limit_a_mail_is_failed_and_shown_on_the_outbox_page(app, make, login, smtp):
+    user = make.user("contact")
+    smtp.stop()
+    queue(app, user)
+    now = utcnow()
+    with app.app_context():
+        for _ in range(app.config.get("MAIL_MAX_ATTEMPTS", 6)):
+            now += timedelta(days=1)
+            send_due_mails(now=now)
+    [mail] = mails(app)
+    assert mail.status == "failed"
+    office = login(make.user("office", unit=make.unit(kind="office")))
+    page = office.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert "发送失败" in page and MSG.title in page
+    smtp.start()
+    assert office.post(f"/admin/outbox/{mail.id}/resend").status_code == 302
+    with app.app_context():
+        assert send_due_mails()["sent"] == 1
+    assert len(smtp.messages) == 1
+
+
+def test_a_process_killed_between_claim_and_send_loses_no_mail(app, make, smtp):
+    user = make.user("contact")
+    queue(app, user)
+    with app.app_context():
+        assert len(claim(worker="dead-process")) == 1  # claimed, then the process "dies"
+        assert send_due_mails(worker="other")["sent"] == 0  # the claim is respected...
+        later = utcnow() + timedelta(seconds=app.config.get("MAIL_CLAIM_LEASE_SECONDS", 600) + 1)
+        assert send_due_mails(now=later, worker="other")["sent"] == 1  # ...until its lease ends
+    assert len(smtp.messages) == 1
+
+
+def test_two_senders_at_once_send_each_mail_once(app, make, smtp):
+    users = [make.user("contact") for _ in range(4)]
+    for u in users:
+        queue(app, u, key=f"bulk:{u.id}", n=10)
+    assert len(mails(app)) == 40
+    results, errors = [], []
+
+    def sender(name):
+        try:
+            with app.app_context():
+                while True:
+                    counts = send_due_mails(limit=7, worker=name)
+                    results.append(counts["sent"])
+                    if counts == {"sent": 0, "retry": 0, "failed": 0}:
+                        break
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sum(results) == 40
+    ids = [m["X-Tracker-Outbox-Id"] for m in smtp.messages]
+    assert len(ids) == 40 and len(set(ids)) == 40
+
+
+def test_digest_users_get_the_bell_now_and_one_mail_on_the_digest_day(app, make, smtp, login):
+    user = make.user("contact", email="digest@example.gov.cn")
+    with app.app_context():
+        db.session.get(User, user.id).mail_mode = "digest"
+        db.session.commit()
+    queue(app, user, key="a")
+    queue(app, user, key="b")
+    assert mails(app) == []
+    page = login(user).get("/dashboard").get_data(as_text=True)
+    assert 'id="bell-count">2<' in page
+    with app.app_context():
+        assert send_digests(date(2026, 11, 24)) == 0  # a Tuesday: not the digest day
+        assert send_digests(date(2026, 11, 30)) == 1  # Monday
+        assert send_digests(date(2026, 11, 30)) == 0  # already sent
+        send_due_mails()
+    [msg] = smtp.messages
+    assert "周" in msg["Subject"] and msg.get_body(("plain",)).get_content().count(MSG.title) == 2
+
+
+def test_escalations_ignore_the_digest_choice(app, make, smtp):
+    user = make.user("reviewer")
+    with app.app_context():
+        db.session.get(User, user.id).mail_mode = "digest"
+        db.session.commit()
+    queue(app, user, key="esc", escalation=True)
+    assert len(mails(app)) == 1
+
+
+def test_marking_notifications_read_clears_the_bell(app, make, login):
+    user = make.user("contact")
+    queue(app, user, key="x")
+    client = login(user)
+    assert client.post("/notifications/read").status_code == 302
+    assert 'id="bell-count"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_preferences_are_per_user(app, make, login):
+    user = make.user("contact")
+    client = login(user)
+    assert client.post("/account/preferences", {"mail_mode": "digest"}).status_code == 302
+    assert client.post("/account/preferences", {"mail_mode": "never"}).status_code == 422
+    with app.app_context():
+        assert db.session.get(User, user.id).mail_mode == "digest"
+
+
+def test_office_changes_reminder_rules_and_bad_values_change_nothing(app, make, login):
+    office = login(make.user("office", unit=make.unit(kind="office")))
+    form = {"before_days": "7, 3", "on_day": "y", "overdue_every": "1", "escalate_reviewer_after": "1",
+            "escalate_office_after": "3", "unack_after": "2", "approval_after": "2", "period_warning_days": "3",
+            "digest_weekday": "4"}
+    assert office.post("/admin/reminders", form).status_code == 302
+    assert office.post("/admin/reminders", {**form, "before_days": "七"}).status_code == 422
+    assert office.post("/admin/reminders", {**form, "overdue_every": "0"}).status_code == 422
+    with app.app_context():
+        settings = services.reminder_settings()
+    assert settings["before_days"] == [7, 3] and settings["digest_weekday"] == 4 and settings["overdue_every"] == 1
+
+
+@pytest.mark.parametrize("left, thresholds, expected", [
+    (6, [5, 2], None), (5, [5, 2], 5), (3, [5, 2], 5), (2, [5, 2], 2), (1, [5, 2], 2), (0, [5, 2], None),
+])
+def test_before_threshold_picks_the_most_urgent_reached(left, thresholds, expected):
+    assert before_threshold(left, thresholds) == expected
+
+
+def test_overdue_reminders_repeat_every_n_working_days():
+    assert [overdue_step(d, 2) for d in range(0, 7)] == [None, 0, 0, 1, 1, 2, 2]
+
+
+def test_sweep_command_runs_every_job(app, make, smtp):
+    queue(app, make.user("contact"))
+    result = app.test_cli_runner().invoke(args=["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "send-mail: {'sent': 1" in result.output
+    assert len(smtp.messages) == 1
+

@@ -1,0 +1,55 @@
+"""Reminders for applications: the reply deadline (Art. 33) and paused periods running out."""
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..notify.reminders import (Message, Reminder, deadline_reminders, recipients_by_unit,
+                                register_reminder_source, register_summary_source)
+from ..workcal.services import workdays_between
+from .models import PAUSED_STATES, RUNNING_STATES, Application
+
+PAUSE_LABELS = {"correction": "申请人补正期限", "consultation": "征求意见答复期限", "fee": "缴费期限"}
+
+
+@register_reminder_source
+def application_reminders(today: date, settings: dict):
+    """Running clocks: before / on / after the reply deadline. Paused clocks: the pause's own
+    deadline (correction, consultation answer, payment) within ``period_warning_days``."""
+    apps = db.session.scalars(select(Application).where(
+        ((Application.state.in_(RUNNING_STATES)) & Application.due_date.is_not(None))
+        | ((Application.state.in_(PAUSED_STATES)) & Application.pause_due.is_not(None)))).all()
+    people = recipients_by_unit({a.unit_id if a.state != "returned" else None for a in apps})
+    for a in apps:
+        unit = a.unit_id if a.state != "returned" else None
+        link = f"/applications/{a.id}"
+        if a.state in RUNNING_STATES:
+            yield from deadline_reminders(f"application:{a.id}", a.due_date, today, settings, people[unit],
+                                          f"依申请公开申请 {a.tracking_code}（{a.title}）的答复", link)
+            continue
+        left = workdays_between(today, a.pause_due).count if a.pause_due > today else 0
+        if left <= settings["period_warning_days"]:
+            label = PAUSE_LABELS.get(a.state, "暂停期限")
+            message = Message(f"【期限将满】{a.tracking_code} {label}", (
+                f"依申请公开申请 {a.tracking_code}（{a.title}）的{label}为 {a.pause_due:%Y-%m-%d}，"
+                f"还剩 {left} 个工作日。", "期满后请及时恢复计时或按规定处理。"), link)
+            for u in people[unit].contacts or people[unit].office:
+                yield Reminder(f"application:{a.id}:pause-{a.state}:{a.pause_due}:{u.id}", u, message)
+
+
+@register_summary_source
+def application_summary(today: date) -> list[str]:
+    from sqlalchemy import func
+
+    pending = db.session.scalar(select(func.count()).select_from(Application).where(Application.state == "pending"))
+    returned = db.session.scalar(select(func.count()).select_from(Application).where(Application.state == "returned"))
+    overdue = db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.state.in_(RUNNING_STATES), Application.due_date < today))
+    lines = []
+    if pending:
+        lines.append(f"网上申请待确认：{pending} 件")
+    if returned:
+        lines.append(f"单位退回待重新分办：{returned} 件")
+    if overdue:
+        lines.append(f"依申请公开超期未答复：{overdue} 件")
+    return lines

@@ -1,0 +1,130 @@
+"""Notifications: the in-app bell and the email outbox, written in the caller's transaction.
+
+Nothing is sent here. ``notify`` and ``queue_mail`` add rows; the sender job (sender.py) sends them
+after the transaction has committed. A ``key`` makes a notification idempotent: a reminder with the
+same key (record, rule, deadline, recipient) is queued at most once, however often a sweep runs and
+however many sweeps run at once (a unique index, inserted with ON CONFLICT DO NOTHING).
+"""
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..accounts.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Notification, OutboxMail, Setting
+
+REMINDER_DEFAULTS = {
+    "before_days": [5, 2],          # working days before a deadline
+    "on_day": True,                 # on the deadline itself
+    "overdue_every": 2,             # after it: repeat every N working days
+    "escalate_reviewer_after": 2,   # working days overdue before the unit's reviewer is told
+    "escalate_office_after": 5,     # working days overdue before the office is told
+    "unack_after": 3,               # task not acknowledged after N working days
+    "approval_after": 2,            # approval pending for N working days
+    "period_warning_days": 3,       # consultation / payment period running out
+    "digest_weekday": 0,            # weekly digest on Monday (0) .. Sunday (6)
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one notification says: a title, lines of text and a link into the tracker."""
+
+    title: str
+    lines: tuple[str, ...]
+    link: str | None = None
+
+
+def _insert_new(model, values: dict) -> bool:
+    """INSERT ... ON CONFLICT (key) DO NOTHING; True if the row was new."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = model.__table__
+    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    return db.session.execute(stmt.returning(table.c.id)).first() is not None
+
+
+def absolute(link: str | None) -> str | None:
+    if not link or link.startswith("http"):
+        return link
+    return current_app.config["BASE_URL"].rstrip("/") + link
+
+
+def render_mail(message: Message, recipient: User | None) -> tuple[str, str]:
+    context = {"message": message, "recipient": recipient, "link": absolute(message.link)}
+    return (render_template("notify/mail/message.txt", **context),
+            render_template("notify/mail/message.html", **context))
+
+
+def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> bool:
+    """Add a mail to the outbox in the current transaction. Returns False if ``key`` was queued before."""
+    text, html = render_mail(message, user)
+    values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=message.title[:300],
+                  body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
+                  next_attempt_at=utcnow(), created_at=utcnow())
+    if key is None:
+        db.session.add(OutboxMail(**values))
+        return True
+    return _insert_new(OutboxMail, values)
+
+
+def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False) -> bool:
+    """Tell a user: a bell notification, and a mail unless they chose the weekly digest.
+
+    Escalations always go out as mails of their own. Inactive users and users without an email
+    address still get the bell. Returns False if ``key`` was used before (nothing is added).
+    """
+    if not user.active:
+        return False
+    digest = user.mail_mode == "digest" and not escalation
+    values = dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
+                  link=message.link, escalation=escalation, digest_pending=digest and bool(user.email),
+                  created_at=utcnow())
+    if key is None:
+        db.session.add(Notification(**values))
+    else:
+        if not _insert_new(Notification, values):
+            return False
+    if user.email and not digest:
+        queue_mail(user.email, message, user=user, key=key and f"mail:{key}")
+    return True
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
+
+
+# --- settings the office can change ------------------------------------------------------------
+
+def reminder_settings() -> dict:
+    row = db.session.get(Setting, "reminders")
+    return {**REMINDER_DEFAULTS, **(row.value if row else {})}
+
+
+def save_reminder_settings(values: dict, actor: User | None) -> dict:
+    from ..audit.services import record
+
+    before = reminder_settings()
+    row = db.session.get(Setting, "reminders")
+    if row is None:
+        row = Setting(key="reminders", value={})
+        db.session.add(row)
+    row.value = {k: values[k] for k in REMINDER_DEFAULTS if k in values}
+    row.updated_by_id = actor.id if actor else None
+    row.updated_at = utcnow()
+    after = reminder_settings()
+    record("settings.reminders", object_type="setting", object_id="reminders", object_label="提醒规则",
+           before={k: before[k] for k in after if before[k] != after[k]},
+           after={k: after[k] for k in after if before[k] != after[k]})
+    return after
