@@ -30,6 +30,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_FAST": True,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -84,6 +85,72 @@ class Factory:
                                unit=unit_obj, email=email or f"{role}{n}@example.gov.cn", password=password,
                                must_change_password=kw.pop("must_change_password", False), **kw)
             return self._keep(user)
+
+    def duty(self, unit, title=None, cadence="adhoc", frequency=None, review_required=True, period_days=20,
+             channels=("website",), start_date=None, formation_offset_days=0, area=None):
+        """A catalogue item (公开事项) of ``unit``, created through the disclosure service."""
+        from datetime import date
+
+        from tracker.disclosure import services as ds
+        from tracker.disclosure.models import KeyArea
+        from tracker.units.models import Unit
+        n = next(_seq)
+        with self.app.app_context():
+            ds.ensure_key_areas()
+            key_area = db.session.scalar(db.select(KeyArea).where(KeyArea.name == (area or "政府采购")))
+            data = ds.DutyData(title or f"公开事项{n}", key_area.id, cadence, frequency, formation_offset_days,
+                               period_days, list(channels), review_required, start_date or date(2026, 1, 1))
+            return self._keep(ds.create_duty(db.session.get(Unit, unit.id), data, date(2026, 1, 1)))
+
+    def task(self, duty, formed=None, title=None):
+        """A 待签收 task of ``duty`` formed on ``formed`` (default 2026-03-02)."""
+        from datetime import date
+
+        from tracker.disclosure import services as ds
+        from tracker.disclosure.models import Duty
+        with self.app.app_context():
+            d = db.session.get(Duty, duty.id)
+            formed = formed or date(2026, 3, 2)
+            return self._keep(ds.create_task(d, formed, title or f"{d.title}（{formed}）", None, None))
+
+    def attachment(self, task, name="evidence.pdf", data=b"%PDF-1.4 evidence"):
+        """A file of evidence on ``task`` stored in the test UPLOAD_FOLDER."""
+        import os
+        import secrets
+
+        from tracker.disclosure.models import TaskAttachment
+        with self.app.app_context():
+            stored = secrets.token_hex(16) + ".pdf"
+            with open(os.path.join(self.app.config["UPLOAD_FOLDER"], stored), "wb") as fh:
+                fh.write(data)
+            item = TaskAttachment(task_id=task.id, unit_id=task.unit_id, original_name=name, stored_name=stored,
+                                  extension="pdf", size=len(data))
+            db.session.add(item)
+            return self._keep(item)
+
+    def application(self, unit, received, kind="natural", **fields):
+        """A registered application (依申请公开) of ``unit`` received on ``received`` (a date)."""
+        from tracker.applications.services import register_application
+        n = next(_seq)
+        data = {"channel": "in_person", "receipt_date": received, "unit_id": unit.id, "applicant_kind": kind,
+                "applicant_name": f"申请人{n}", "id_number": f"23010219800101{n % 10000:04d}",
+                "phone": "13800000000", "title": f"申请公开的信息{n}", "description": f"请公开第{n}号文件",
+                "form_wanted": "paper", "delivery_wanted": "post"}
+        if kind != "natural":
+            data["id_number"] = f"91230100MA{n % 100000000:08d}"
+        data.update(fields)
+        with self.app.app_context():
+            application, _ = register_application(data)
+            return self._keep(application)
+
+    def application_case(self, application, kind="reconsideration", filed_on=None, result="pending"):
+        """A reconsideration / lawsuit (复议/诉讼) recorded against ``application``."""
+        from tracker.applications.models import Application
+        from tracker.applications.services import add_case
+        from tracker.timeutil import china_today
+        with self.app.app_context():
+            case = add_case(db.session.get(Application, application.id), kind, filed_on or china_today(), result)
+            return self._keep(case)
 
 
 @pytest.fixture
@@ -195,3 +262,60 @@ def sign_in(page, username, password=PASSWORD):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+# --- a real SMTP server on loopback ------------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MailSink:
+    """Collects what the SMTP server received, parsed as email messages."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+        self.messages.append(message_from_bytes(envelope.original_content, policy=default))
+        return "250 Message accepted for delivery"
+
+    def to(self, addr):
+        return [m for m in self.messages if m["To"] == addr]
+
+
+class SMTPServer:
+    def __init__(self, app, port):
+        self.app, self.port, self.sink, self.controller = app, port, MailSink(), None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.sink.messages
+
+
+@pytest.fixture
+def smtp(app):
+    """A real aiosmtpd server on a free loopback port, with the app pointed at it."""
+    server = SMTPServer(app, free_port())
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT_SECONDS")
+             if k in app.config}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT_SECONDS=5)
+    server.start()
+    yield server
+    server.stop()
+    app.config.update(saved)

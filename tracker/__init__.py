@@ -29,6 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import models  # noqa: F401  (every feature's tables, for Alembic and the ORM)
+    from .notify.sources import load as load_notification_sources
+    load_notification_sources()
     from .accounts.services import load_user
     login_manager.user_loader(load_user)
 
@@ -43,11 +45,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts
+    from .applications.public_views import bp as applications_public
+    from .applications.views import bp as applications
     from .audit.views import bp as audit
     from .bulk_import.views import bp as bulk_import
     from .dashboard.views import bp as dashboard
+    from .notify.views import bp as notify
+    from .disclosure.views import bp as disclosure
     from .units.views import bp as units
     from .workcal.views import bp as workcal
 
-    for bp in (accounts, audit, bulk_import, dashboard, units, workcal):
+    for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public):
         app.register_blueprint(bp)

@@ -41,6 +41,25 @@ def register(app):
         answer = workdays_between(_date_arg(first, "开始日期"), _date_arg(second, "结束日期"))
         click.echo(f"{answer.count}" + (" provisional" if answer.provisional else ""))
 
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the scheduled jobs (reminders, mail sender, sweeps) until stopped. Run exactly one
+        such process per deployment; web workers never run jobs."""
+        import logging
+
+        from .scheduler import run_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        run_scheduler(app)
+
+    @app.cli.command("sweep")
+    def sweep_command():
+        """Run every scheduled job once, now, and print what each did."""
+        from .scheduler import sweep
+
+        for name, result in sweep(app).items():
+            click.echo(f"{name}: {result}")
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (Alembic migrations)."""
@@ -85,3 +104,13 @@ def register(app):
         click.echo("演示数据已就绪。演示账号（密码均为 %s）：" % logins["password"])
         for username, label in logins["accounts"]:
             click.echo(f"  {username:<16} {label}")
+
+    @app.cli.command("close-lapsed")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")
+    def close_lapsed_command(today):
+        """Applications: close lapsed corrections / payments, resume lapsed consultations."""
+        from .applications.tasks import sweep_applications
+
+        done = sweep_applications(today.date() if today else None)
+        click.echo("逾期不补正 {no_correction} 件，逾期未缴费 {no_payment} 件，征求意见期满恢复计时 "
+                   "{consultation_lapsed} 件。".format(**done))

@@ -24,10 +24,17 @@ ERROR_TITLES = {
 # (label, endpoint, roles) — the navigation bar; each feature adds its entries here.
 NAV = [
     ("工作台", "dashboard.index", ("office", "reviewer", "contact", "leader")),
+    ("公开任务", "disclosure.tasks", ("office", "reviewer", "contact", "leader")),
+    ("公开目录", "disclosure.catalogue", ("office", "reviewer", "contact", "leader")),
+    ("信息登记簿", "disclosure.register", ("office", "reviewer", "contact", "leader")),
+    ("公开督查", "disclosure.supervision", ("office", "leader")),
+    ("依申请公开", "applications.index", ("office", "reviewer", "contact", "leader")),
+    ("统计（表三/表四）", "applications.stats", ("office", "reviewer", "contact", "leader")),
     ("工作日历", "workcal.year", ("office", "reviewer", "contact", "leader")),
     ("单位管理", "units.index", ("office",)),
     ("用户管理", "accounts.users", ("office",)),
     ("操作日志", "audit.index", ("office", "leader")),
+    ("发件箱", "notify.outbox", ("office",)),
 ]
 
 
@@ -75,6 +82,12 @@ def navigation():
     return items
 
 
+def unread_notifications() -> int:
+    from .notify.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def form_errors(form) -> None:
     """Flash a form's field errors in Chinese (used when a form fails validation)."""
     for field, messages in form.errors.items():
@@ -91,4 +104,4 @@ def init_app(app):
     app.register_error_handler(CSRFError, csrf_error)
     app.add_template_filter(timeutil.format_datetime, "dt")
     app.add_template_filter(timeutil.format_date, "d")
-    app.context_processor(lambda: {"navigation": navigation})
+    app.context_processor(lambda: {"navigation": navigation, "unread_notifications": unread_notifications})

@@ -2,6 +2,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import ALL_STAFF, allow, public
+from ..disclosure.services import dashboard_panel
+from ..timeutil import china_today
 from . import services
 
 bp = Blueprint("dashboard", __name__)
@@ -19,5 +21,7 @@ def home():
 @allow(*ALL_STAFF)
 def index():
     if current_user.sees_all_units:
-        return render_template("dashboard/office.html", overview=services.office_overview())
-    return render_template("dashboard/unit.html", overview=services.unit_overview(current_user.unit_id))
+        return render_template("dashboard/office.html", overview=services.office_overview(),
+                               disclosure=dashboard_panel(current_user, china_today()))
+    return render_template("dashboard/unit.html", overview=services.unit_overview(current_user.unit_id),
+                           disclosure=dashboard_panel(current_user, china_today()))

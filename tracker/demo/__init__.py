@@ -6,6 +6,8 @@ from ..accounts.services import create_user
 from ..extensions import db
 from ..units.models import Unit
 from ..units.services import create_unit
+from .applications import load_demo_applications
+from .disclosure import load_disclosure_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -42,6 +44,8 @@ def load_demo() -> dict:
     accounts.append(("（其余单位同理）", "<单位编码>-lly / <单位编码>-shr"))
     result = {"password": DEMO_PASSWORD, "accounts": accounts}
     if db.session.scalar(select(Unit.id).where(Unit.code == OFFICE[0])):
+        load_disclosure_demo()  # no-op when the catalogue exists
+        load_demo_applications()  # no-op when applications exist
         return result
 
     office = create_unit(OFFICE[0], OFFICE[1], "office")
@@ -60,5 +64,7 @@ def load_demo() -> dict:
                             email=f"{code}-{suffix}@dongning.gov.cn", phone=f"0453-36{n:05d}",
                             password=DEMO_PASSWORD, must_change_password=False)
     db.session.flush()
+    load_disclosure_demo()
+    load_demo_applications()
     return result
 
