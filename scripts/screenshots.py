@@ -14,7 +14,15 @@ SHOTS = [
     ("login", None, "/login"),
     ("office-dashboard", "office", "/dashboard"),
     ("contact-dashboard", "mzj-lly", "/dashboard"),
+    ("supervision", "office", "/disclosure/supervision"),
+    ("tasks", "mzj-lly", "/disclosure/tasks"),
+    ("register", "leader", "/disclosure/register"),
+    ("applications", "office", "/applications/"),
+    ("statistics", "office", "/applications/statistics"),
+    ("apply", None, "/apply"),
     ("calendar", "office", "/calendar/?year=2026"),
+    ("notifications", "mzj-lly", "/notifications"),
+    ("outbox", "office", "/admin/outbox"),
     ("units", "office", "/admin/units/"),
 ]
 
@@ -32,6 +40,8 @@ def main(only: list[str]) -> None:
     app = create_app()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["sweep"])  # reminders and the bell, as the scheduler would
     assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

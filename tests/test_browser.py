@@ -13,6 +13,7 @@ def test_office_signs_in_and_sees_the_dashboard(make, page):
     page.wait_for_url("**/dashboard")
     assert page.locator("h1").inner_text().startswith("工作台")
     assert "绥阳镇" in page.locator("main").inner_text()  # listed as a unit without a contact
+    page.locator("nav").get_by_text("系统管理").click()
     assert page.locator("nav").get_by_text("单位管理").is_visible()
 
 

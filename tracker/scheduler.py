@@ -41,7 +41,7 @@ def jobs() -> list[Job]:
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15),
         Job("digests", lambda now: send_digests(_today(now)), 60),
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60),
-        Job("send-mail", lambda now: send_due_mails(now), 1),
+        Job("send-mail", lambda now: send_due_mails(now, limit=500), 1),
     ]
 
 
@@ -70,12 +70,14 @@ def sweep(app: Flask, now: datetime | None = None) -> dict:
 
 
 def run_scheduler(app: Flask) -> None:  # pragma: no cover - a long-running process
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = BlockingScheduler(timezone="Asia/Shanghai", job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    # One job at a time: the jobs are short, and SQLite (the embedded default) has a single writer.
+    scheduler = BlockingScheduler(timezone="Asia/Shanghai", executors={"default": ThreadPoolExecutor(1)},
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     for job in jobs():
-        scheduler.add_job(_safe, "interval", minutes=job.minutes, args=(app, job), id=job.name,
+        scheduler.add_job(_safe, "interval", minutes=job.minutes, args=(app, job), id=job.name, name=job.name,
                           next_run_time=datetime.now(CHINA))
     log.info("scheduler started with jobs: %s", ", ".join(j.name for j in jobs()))
     scheduler.start()

@@ -21,20 +21,29 @@ ERROR_TITLES = {
     500: ("系统错误", "服务器出现错误，您的操作未被保存。请稍后重试，或联系政务公开办。"),
 }
 
-# (label, endpoint, roles) — the navigation bar; each feature adds its entries here.
+STAFF = ("office", "reviewer", "contact", "leader")
+
+# The navigation bar: (label, endpoint, roles) entries, or (label, [entries]) for a menu.
 NAV = [
-    ("工作台", "dashboard.index", ("office", "reviewer", "contact", "leader")),
-    ("公开任务", "disclosure.tasks", ("office", "reviewer", "contact", "leader")),
-    ("公开目录", "disclosure.catalogue", ("office", "reviewer", "contact", "leader")),
-    ("信息登记簿", "disclosure.register", ("office", "reviewer", "contact", "leader")),
-    ("公开督查", "disclosure.supervision", ("office", "leader")),
-    ("依申请公开", "applications.index", ("office", "reviewer", "contact", "leader")),
-    ("统计（表三/表四）", "applications.stats", ("office", "reviewer", "contact", "leader")),
-    ("工作日历", "workcal.year", ("office", "reviewer", "contact", "leader")),
-    ("单位管理", "units.index", ("office",)),
-    ("用户管理", "accounts.users", ("office",)),
-    ("操作日志", "audit.index", ("office", "leader")),
-    ("发件箱", "notify.outbox", ("office",)),
+    ("工作台", "dashboard.index", STAFF),
+    ("主动公开", [
+        ("公开任务", "disclosure.tasks", STAFF),
+        ("公开目录", "disclosure.catalogue", STAFF),
+        ("信息登记簿", "disclosure.register", STAFF),
+        ("公开督查", "disclosure.supervision", ("office", "leader")),
+    ]),
+    ("依申请公开", [
+        ("申请办理", "applications.index", STAFF),
+        ("统计（表三/表四）", "applications.stats", STAFF),
+    ]),
+    ("工作日历", "workcal.year", STAFF),
+    ("系统管理", [
+        ("单位管理", "units.index", ("office",)),
+        ("用户管理", "accounts.users", ("office",)),
+        ("提醒规则", "notify.reminder_settings", ("office",)),
+        ("发件箱", "notify.outbox", ("office",)),
+        ("操作日志", "audit.index", ("office", "leader")),
+    ]),
 ]
 
 
@@ -72,13 +81,23 @@ def csrf_error(error: CSRFError):
 
 
 def navigation():
+    """The menu for the current user: [(label, href, active, children)]; a menu has href None."""
     if not current_user.is_authenticated:
         return []
+
+    def entry(label, endpoint, roles):
+        if current_user.role not in roles:
+            return None
+        return (label, url_for(endpoint), request.endpoint == endpoint, [])
+
     items = []
-    for label, endpoint, roles in NAV:
-        if current_user.role in roles:
-            items.append((label, url_for(endpoint), request.endpoint == endpoint
-                          or (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]))
+    for item in NAV:
+        if isinstance(item[1], list):
+            children = [c for c in (entry(*child) for child in item[1]) if c]
+            if children:
+                items.append((item[0], None, any(c[2] for c in children), children))
+        elif (e := entry(*item)) is not None:
+            items.append(e)
     return items
 
 
