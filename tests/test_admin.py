@@ -1,6 +1,7 @@
 """Office administration: units, users and bulk import (all or nothing)."""
 import io
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -8,8 +9,6 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.units.models import Unit
-
-import pytest
 
 
 @pytest.fixture
@@ -160,3 +159,8 @@ def test_audit_log_is_readable_by_leadership(make, login, office):
     office.post("/admin/units/new", {"code": "sjj", "name": "审计局", "kind": "department"})
     body = login(make.user("leader")).get("/audit/").get_data(as_text=True)
     assert "创建单位" in body and "审计局" in body
+
+
+def test_a_corrupt_xlsx_is_refused_in_chinese(app, office):
+    response = upload(office, "units", "units.xlsx", b"this is not a zip file")
+    assert response.status_code == 422 and "无法读取该 Excel 文件" in response.get_data(as_text=True)

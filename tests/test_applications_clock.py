@@ -8,8 +8,17 @@ from datetime import date
 import pytest
 
 from tracker.applications.clock import (
-    CONSULTATION_ANSWERED, CONSULTATION_LAPSED, CONSULTATION_SENT, CORRECTION_RECEIVED, CORRECTION_SENT,
-    EXTENSION, FEE_NOTICE_SENT, FEE_PAID, ClockEvent, compute_deadline)
+    CONSULTATION_ANSWERED,
+    CONSULTATION_LAPSED,
+    CONSULTATION_SENT,
+    CORRECTION_RECEIVED,
+    CORRECTION_SENT,
+    EXTENSION,
+    FEE_NOTICE_SENT,
+    FEE_PAID,
+    ClockEvent,
+    compute_deadline,
+)
 from tracker.workcal.engine import WorkCalendar
 
 CAL = WorkCalendar()

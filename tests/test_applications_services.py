@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tracker.accounts.models import User
 from tracker.applications import services as s
-from tracker.applications.models import Application, ApplicationEvent, StatusLookupAttempt
+from tracker.applications.models import Application, StatusLookupAttempt
 from tracker.audit.models import AuditEvent
 from tracker.errors import ServiceError
 from tracker.extensions import db

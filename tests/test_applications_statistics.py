@@ -4,11 +4,15 @@ from datetime import date, datetime, timezone
 import pytest
 import time_machine
 
-from tracker.accounts.models import User
 from tracker.applications import services as s
 from tracker.applications.models import Application
 from tracker.applications.statistics import (
-    COLUMNS, check_table_four, check_table_three, table_four, table_three)
+    COLUMNS,
+    check_table_four,
+    check_table_three,
+    table_four,
+    table_three,
+)
 from tracker.extensions import db
 
 D = date

@@ -50,8 +50,8 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit
     from .bulk_import.views import bp as bulk_import
     from .dashboard.views import bp as dashboard
-    from .notify.views import bp as notify
     from .disclosure.views import bp as disclosure
+    from .notify.views import bp as notify
     from .units.views import bp as units
     from .workcal.views import bp as workcal
 

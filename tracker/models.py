@@ -1,8 +1,20 @@
 """Imports every feature's models so that the ORM and Alembic see all tables."""
 from .accounts.models import LoginAttempt, User  # noqa: F401
-from .applications.models import Application, ApplicationCase, ApplicationEvent, StatusLookupAttempt  # noqa: F401
+from .applications.models import (  # noqa: F401
+    Application,
+    ApplicationCase,
+    ApplicationEvent,
+    StatusLookupAttempt,
+)
 from .audit.models import AuditEvent  # noqa: F401
-from .disclosure.models import Duty, KeyArea, Task, TaskAttachment, TaskChannel, TaskEvent  # noqa: F401
+from .disclosure.models import (  # noqa: F401
+    Duty,
+    KeyArea,
+    Task,
+    TaskAttachment,
+    TaskChannel,
+    TaskEvent,
+)
+from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401
-from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401

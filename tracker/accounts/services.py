@@ -1,17 +1,17 @@
 """Accounts: password hashing, sign-in with throttling, and the account changes the office makes."""
 import re
 import secrets
-from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit.services import changes, record, snapshot
 from ..errors import ServiceError
 from ..extensions import db
+from ..throttle import recent_failures
 from ..timeutil import utcnow
 from ..units.models import Unit
 from .models import ROLES, UNIT_ROLES, LoginAttempt, User, new_session_token
@@ -58,22 +58,6 @@ class LoginRefused(ServiceError):
     pass
 
 
-def _recent_failures(**where) -> int:
-    cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    stmt = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    for column, value in where.items():
-        stmt = stmt.where(getattr(LoginAttempt, column) == value)
-    if "username" in where:
-        last_success = db.session.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.username == where["username"], LoginAttempt.success.is_(True)))
-        if last_success is not None:
-            stmt = stmt.where(LoginAttempt.at > last_success)
-    return db.session.scalar(stmt)
-
-
 def authenticate(username: str, password: str, ip: str) -> User:
     """Check a sign-in. Refuses while the account or the address has too many recent failures.
 
@@ -82,9 +66,11 @@ def authenticate(username: str, password: str, ip: str) -> User:
     cfg = current_app.config
     username = (username or "").strip().lower()
     minutes = cfg["LOGIN_WINDOW_SECONDS"] // 60
-    if _recent_failures(ip=ip) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+    window = cfg["LOGIN_WINDOW_SECONDS"]
+    if recent_failures(LoginAttempt, window, ip=ip) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         raise LoginRefused(f"此地址登录失败次数过多，请{minutes}分钟后再试。")
-    if _recent_failures(username=username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    if recent_failures(LoginAttempt, window, reset_by_success=True, username=username) >= \
+            cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         raise LoginRefused(f"该账号登录失败次数过多，已暂时锁定，请{minutes}分钟后再试。")
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user, password) and user.active

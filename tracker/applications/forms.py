@@ -6,10 +6,17 @@ from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateInput, NumberInput
 
 from ..forms import choices, max_length, optional, required
-from .models import (APPLICANT_KINDS, CASE_KINDS, CASE_RESULTS, CHANNELS, DELIVERY_WANTED, FORMS_WANTED,
-                     REPLY_DELIVERY)
-from .outcomes import REPLY_CHOICES
 from .fees import METHODS
+from .models import (
+    APPLICANT_KINDS,
+    CASE_KINDS,
+    CASE_RESULTS,
+    CHANNELS,
+    DELIVERY_WANTED,
+    FORMS_WANTED,
+    REPLY_DELIVERY,
+)
+from .outcomes import REPLY_CHOICES
 from .services import CONSULT_PARTIES
 
 

@@ -4,8 +4,14 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..notify.reminders import (Message, Reminder, deadline_reminders, recipients_by_unit,
-                                register_reminder_source, register_summary_source)
+from ..notify.reminders import (
+    Message,
+    Reminder,
+    deadline_reminders,
+    recipients_by_unit,
+    register_reminder_source,
+    register_summary_source,
+)
 from ..workcal.services import workdays_between
 from .models import PAUSED_STATES, RUNNING_STATES, Application
 

@@ -19,17 +19,35 @@ from ..accounts.models import UNIT_ROLES
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
+from ..throttle import recent_failures, recent_rows
 from ..timeutil import china_today, to_china, utcnow
 from ..units.models import Unit
 from ..workcal.engine import WorkdayAnswer
-from ..workcal.services import (add_workdays, deadline_history, get_calendar, register_deadline_source,  # noqa: F401
-                                set_deadline)
+from ..workcal.services import (  # noqa: F401
+    add_workdays,
+    deadline_history,
+    get_calendar,
+    register_deadline_source,
+    set_deadline,
+)
 from . import clock, fees
-from .models import (APPLICANT_KINDS, CASE_KINDS, CASE_RESULTS, CHANNELS, CLOSED_STATES, DELIVERY_WANTED,
-                     FORMS_WANTED, PAUSED_STATES, REPLY_DELIVERY, STATES, Application, ApplicationCase,
-                     ApplicationEvent, StatusLookupAttempt)
+from .models import (
+    APPLICANT_KINDS,
+    CASE_KINDS,
+    CASE_RESULTS,
+    CHANNELS,
+    CLOSED_STATES,
+    DELIVERY_WANTED,
+    FORMS_WANTED,
+    PAUSED_STATES,
+    REPLY_DELIVERY,
+    STATES,
+    Application,
+    ApplicationCase,
+    ApplicationEvent,
+    StatusLookupAttempt,
+)
 from .outcomes import OUTCOMES, SWEEP_ONLY
-from .throttle import recent_failures, recent_rows
 
 HANDLERS = ("office", "contact", "reviewer")  # who may act on an application (leader: read-only)
 

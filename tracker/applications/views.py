@@ -3,11 +3,20 @@ statistics. Thin: parse, check who asks, call a service, render."""
 import csv
 from io import StringIO
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import ALL_STAFF, allow, can_see_unit, get_visible
+from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
@@ -15,7 +24,15 @@ from ..timeutil import china_today
 from ..units.models import Unit
 from ..web import form_errors
 from . import forms, letters, services, statistics
-from .models import APPLICANT_KINDS, CHANNELS, RECEIPT_RULES, STATES, Application, ApplicationCase, mask_id
+from .models import (
+    APPLICANT_KINDS,
+    CHANNELS,
+    RECEIPT_RULES,
+    STATES,
+    Application,
+    ApplicationCase,
+    mask_id,
+)
 from .outcomes import OUTCOMES
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")

@@ -4,17 +4,13 @@ All or nothing: every row goes through the same service as a single creation; if
 ``ValidationErrors`` lists each bad row (row number as the office sees it in the file) and the
 request's transaction is rolled back, so nothing is imported.
 """
-import csv
-import io
 from dataclasses import dataclass
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..accounts.models import ROLES
 from ..accounts.services import create_user, generate_password
 from ..audit.services import record
 from ..errors import ServiceError, ValidationErrors
+from ..spreadsheets import read_rows, workbook
 from ..units.models import UNIT_KINDS
 from ..units.services import create_unit, find_unit_by_code
 
@@ -28,75 +24,12 @@ KIND_ALIASES = {**{v: k for k, v in UNIT_KINDS.items()}, **{k: k for k in UNIT_K
                 "镇": "town", "街道": "town", "乡": "town", "部门": "department", "公开办": "office"}
 ROLE_ALIASES = {**{v: k for k, v in ROLES.items()}, **{k: k for k in ROLES},
                 "公开办": "office", "工作人员": "office"}
-MAX_ROWS = 5000
 
 
 @dataclass
 class RowError:
     row: int
     message: str
-
-
-def read_rows(filename: str, data: bytes, columns: dict, required: tuple) -> list[tuple[int, dict]]:
-    """Rows of a .xlsx or .csv file as (row number, {field: text}); the first row is the header."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        table = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        table = _csv_rows(data)
-    else:
-        raise ServiceError("只支持 Excel（.xlsx）或 CSV（.csv）文件。", "file")
-    if not table:
-        raise ServiceError("文件是空的。", "file")
-    header = [str(h or "").strip() for h in table[0]]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ServiceError(f"表头缺少列：{'、'.join(missing)}（第1行应为：{'、'.join(columns)}）。", "file")
-    unknown = [h for h in header if h and h not in columns]
-    if unknown:
-        raise ServiceError(f"无法识别的列：{'、'.join(unknown)}。", "file")
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        cells = {columns[h]: _text(v) for h, v in zip(header, values) if h}
-        if any(cells.values()):
-            rows.append((number, cells))
-    if not rows:
-        raise ServiceError("文件中没有数据行。", "file")
-    if len(rows) > MAX_ROWS:
-        raise ServiceError(f"一次最多导入{MAX_ROWS}行。", "file")
-    return rows
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel stores codes such as 001 typed as numbers
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ServiceError("无法读取该 Excel 文件，请确认是 .xlsx 格式。", "file") from exc
-    try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-
-
-def _csv_rows(data: bytes) -> list[list]:
-    # Excel in China saves CSV as GBK; other tools as UTF-8 (often with a BOM).
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ServiceError("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK。", "file")
-    return [row for row in csv.reader(io.StringIO(text))]
 
 
 def import_units(filename: str, data: bytes) -> int:
@@ -152,16 +85,7 @@ def _finish(kind: str, errors: list[RowError], count: int) -> None:
 
 def template_workbook(kind: str) -> bytes:
     """An empty .xlsx with the expected header and one example row."""
-    wb = Workbook()
-    ws = wb.active
     if kind == "units":
-        ws.title = "单位"
-        ws.append(list(UNIT_COLUMNS))
-        ws.append(["mzj", "民政局", "市直部门"])
-    else:
-        ws.title = "用户"
-        ws.append(list(USER_COLUMNS))
-        ws.append(["mzj-lly", "张三", "联络员", "mzj", "zhangsan@example.gov.cn", "0453-1234567", ""])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        return workbook("单位", list(UNIT_COLUMNS), [["mzj", "民政局", "市直部门"]])
+    return workbook("用户", list(USER_COLUMNS),
+                    [["mzj-lly", "张三", "联络员", "mzj", "zhangsan@example.gov.cn", "0453-1234567", ""]])

@@ -4,12 +4,12 @@ from flask_wtf.file import FileField
 
 from ..access import allow
 from ..errors import ServiceError, ValidationErrors
+from ..spreadsheets import XLSX_MIME
 from . import services
 
 bp = Blueprint("bulk_import", __name__, url_prefix="/admin/import")
 
 KINDS = {"units": "单位", "users": "用户"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(FlaskForm):
@@ -54,5 +54,5 @@ def template(kind):
     if kind not in KINDS:
         abort(404)
     filename = f"import-{kind}.xlsx"
-    return Response(services.template_workbook(kind), mimetype=XLSX,
+    return Response(services.template_workbook(kind), mimetype=XLSX_MIME,
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -6,7 +6,7 @@ every outcome row of table 三 appears, some replies are late, one correction re
 a few reconsiderations / lawsuits are recorded.
 """
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 

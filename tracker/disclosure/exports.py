@@ -1,44 +1,6 @@
 """Excel files of the disclosure pages (Chinese headers) and the catalogue import reader."""
-import io
-import re
-import zipfile
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
-
-from ..errors import ServiceError
+from ..spreadsheets import XLSX_MIME, read_rows, workbook  # noqa: F401  (used by the views)
 from .models import CADENCES, FREQUENCIES
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_IMPORT_ROWS = 5000
-# Characters that make a spreadsheet cell a formula (CSV/Excel injection); prefixed with a quote.
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def workbook(title: str, headers: list[str], rows) -> bytes:
-    """One sheet: bold Chinese header row, then the rows; returned as .xlsx bytes."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    for i, h in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, min(40, len(h) * 3))
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
 
 TASK_HEADERS = ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "期限暂定", "状态",
                 "签收时间", "发布日期", "公开渠道", "网址", "文号", "规范性文件", "是否逾期发布", "是否已逾期"]
@@ -81,33 +43,6 @@ def catalogue_rows(duties):
 
 def read_catalogue(filename: str, data: bytes) -> list[dict]:
     """Rows of an uploaded catalogue workbook as dicts (``row`` = the row number in Excel)."""
-    if not (filename or "").lower().endswith(".xlsx"):
-        raise ServiceError("请上传 Excel（.xlsx）文件。", "file")
-    try:
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        table = [list(r) for r in ws.iter_rows(values_only=True)]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ServiceError("无法读取该 Excel 文件，请确认是 .xlsx 格式。", "file") from None
-    if not table:
-        raise ServiceError("文件是空的。", "file")
-    header = [re.sub(r"\s+", "", str(h or "")) for h in table[0]]
-    missing = [c for c in ("单位编码", "公开事项", "重点领域", "公开类型") if c not in header]
-    if missing:
-        raise ServiceError(f"表头缺少列：{'、'.join(missing)}（请以导出的目录文件为模板）。", "file")
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        cells = {CATALOGUE_COLUMNS[h]: _text(v) for h, v in zip(header, values) if h in CATALOGUE_COLUMNS}
-        if any(cells.values()):
-            cells["row"] = number
-            rows.append(cells)
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise ServiceError(f"一次最多导入{MAX_IMPORT_ROWS}行。", "file")
-    return rows
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    rows = read_rows(filename, data, CATALOGUE_COLUMNS, ("单位编码", "公开事项", "重点领域", "公开类型"),
+                     allow_csv=False, strict=False, hint="（请以导出的目录文件为模板）")
+    return [{**cells, "row": number} for number, cells in rows]

@@ -6,8 +6,14 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..extensions import db
-from ..notify.reminders import (Message, Reminder, deadline_reminders, recipients_by_unit,
-                                register_reminder_source, register_summary_source)
+from ..notify.reminders import (
+    Message,
+    Reminder,
+    deadline_reminders,
+    recipients_by_unit,
+    register_reminder_source,
+    register_summary_source,
+)
 from ..notify.services import notify
 from ..notify.tokens import TokenAction, issue_token, register_token_action
 from ..timeutil import CHINA, to_china

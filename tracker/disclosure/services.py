@@ -20,8 +20,20 @@ from ..extensions import db
 from ..timeutil import utcnow
 from ..units.models import Unit
 from ..workcal.services import add_workdays, register_deadline_source, set_deadline
-from .models import (CADENCES, CHANNELS, DEFAULT_KEY_AREAS, DONE_STATES, FREQUENCIES, OPEN_STATES,
-                     STATES, Duty, KeyArea, Task, TaskChannel, TaskEvent)
+from .models import (
+    CADENCES,
+    CHANNELS,
+    DEFAULT_KEY_AREAS,
+    DONE_STATES,
+    FREQUENCIES,
+    OPEN_STATES,
+    STATES,
+    Duty,
+    KeyArea,
+    Task,
+    TaskChannel,
+    TaskEvent,
+)
 from .reminders import task_opened
 
 DEFAULT_PERIOD_DAYS = 20  # Art. 26

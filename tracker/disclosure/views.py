@@ -4,7 +4,16 @@ import json
 from datetime import date
 
 import click
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,9 +24,28 @@ from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
 from ..web import form_errors
 from . import evidence, exports, services
-from .forms import (AdhocTaskForm, ApplyTemplateForm, DutyForm, KeyAreaForm, PublicationForm, ReasonForm,
-                    UploadForm, register_filters, task_filters, to_int)
-from .models import CADENCES, CHANNELS, FREQUENCIES, STATES, Duty, KeyArea, Task, TaskAttachment
+from .forms import (
+    AdhocTaskForm,
+    ApplyTemplateForm,
+    DutyForm,
+    KeyAreaForm,
+    PublicationForm,
+    ReasonForm,
+    UploadForm,
+    register_filters,
+    task_filters,
+    to_int,
+)
+from .models import (
+    CADENCES,
+    CHANNELS,
+    FREQUENCIES,
+    STATES,
+    Duty,
+    KeyArea,
+    Task,
+    TaskAttachment,
+)
 
 bp = Blueprint("disclosure", __name__, url_prefix="/disclosure", cli_group=None)
 

@@ -18,7 +18,13 @@ from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..timeutil import utcnow
-from .engine import DayOverride, HolidayRange, WorkCalendar, WorkdayAnswer, validate_notice
+from .engine import (
+    DayOverride,
+    HolidayRange,
+    WorkCalendar,
+    WorkdayAnswer,
+    validate_notice,
+)
 from .models import CalendarDay, CalendarNotice, DeadlineChange
 
 _cache: dict[str, tuple[tuple, WorkCalendar]] = {}

@@ -9,7 +9,6 @@ from ..timeutil import china_today, parse_date
 from ..web import form_errors
 from . import services
 from .engine import parse_notice_text
-from .models import CalendarNotice
 
 bp = Blueprint("workcal", __name__, url_prefix="/calendar")
 

@@ -1,4 +1,4 @@
-"""Counting recent attempts in a table of attempt rows (the approach of accounts' login throttling).
+"""Throttling by counting recent attempts in a table of attempt rows (sign-in, status lookups).
 
 Any model with ``at`` (UTCDateTime) and ``success`` (bool) columns works; ``where`` narrows the
 count to one address, one account, one tracking code...  Rows are the only state, so several
@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..timeutil import utcnow
+from .extensions import db
+from .timeutil import utcnow
 
 
 def recent_failures(model, window_seconds: int, *, reset_by_success: bool = False, **where) -> int:
