@@ -144,6 +144,7 @@ def test_digest_users_get_the_bell_now_and_one_mail_on_the_digest_day(app, make,
     user = make.user("contact", email="digest@example.gov.cn")
     with app.app_context():
         db.session.get(User, user.id).mail_mode = "digest"
+        services.save_reminder_settings({**services.reminder_settings(), "digest_weekday": 3}, None)  # Thursday
         db.session.commit()
     queue(app, user, key="a")
     queue(app, user, key="b")
@@ -151,12 +152,45 @@ def test_digest_users_get_the_bell_now_and_one_mail_on_the_digest_day(app, make,
     page = login(user).get("/dashboard").get_data(as_text=True)
     assert 'id="bell-count">2<' in page
     with app.app_context():
-        assert send_digests(date(2026, 11, 24)) == 0  # a Tuesday: not the digest day
-        assert send_digests(date(2026, 11, 30)) == 1  # Monday
-        assert send_digests(date(2026, 11, 30)) == 0  # already sent
+        assert send_digests(date(2026, 11, 24)) == 0  # Tuesday: before the digest day
+        assert send_digests(date(2026, 11, 26)) == 1  # Thursday
+        assert send_digests(date(2026, 11, 27)) == 0  # Friday: this week's went out already
+        db.session.commit()
         send_due_mails()
     [msg] = smtp.messages
-    assert "周" in msg["Subject"] and msg.get_body(("plain",)).get_content().count(MSG.title) == 2
+    assert "每周" in msg["Subject"] and msg.get_body(("plain",)).get_content().count(MSG.title) == 2
+
+
+def test_a_digest_missed_on_its_day_goes_out_later_that_week_once(app, make, smtp):
+    user = make.user("contact")
+    with app.app_context():
+        db.session.get(User, user.id).mail_mode = "digest"
+        db.session.commit()
+    queue(app, user, key="a")
+    with app.app_context():
+        assert send_digests(date(2026, 11, 25)) == 1  # Wednesday: the scheduler was down on Monday
+        assert send_digests(date(2026, 11, 26)) == 0
+        db.session.commit()
+    queue(app, user, key="b")  # held after this week's digest: waits for next week's
+    with app.app_context():
+        assert send_digests(date(2026, 11, 27)) == 0
+        assert send_digests(date(2026, 11, 30)) == 1
+        db.session.commit()
+        bodies = [m.body_text for m in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id))]
+    assert len(bodies) == 2 and MSG.title in bodies[1]
+
+
+def test_every_contact_gets_a_weekly_digest_of_their_units_open_work(app, make, smtp):
+    unit = make.unit(name="民政局")
+    contact = make.user("contact", unit=unit, email="lly@example.gov.cn")
+    idle = make.user("contact", email="idle@example.gov.cn")  # a unit with nothing open: no mail
+    make.task(make.duty(unit), formed=date(2026, 9, 10))  # due 2026-10-14, overdue on 11-30
+    with app.app_context():
+        assert send_digests(date(2026, 11, 30)) == 1
+        db.session.commit()
+        [mail] = db.session.scalars(select(OutboxMail).where(OutboxMail.key.like("digest:%"))).all()
+    assert mail.to_addr == contact.email and mail.to_addr != idle.email
+    assert "主动公开任务已逾期：1 项" in mail.body_text and "未签收：1 项" in mail.body_text
 
 
 def test_escalations_ignore_the_digest_choice(app, make, smtp):

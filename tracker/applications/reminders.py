@@ -11,6 +11,7 @@ from ..notify.reminders import (
     recipients_by_unit,
     register_reminder_source,
     register_summary_source,
+    register_unit_summary_source,
 )
 from ..workcal.services import workdays_between
 from .models import PAUSED_STATES, RUNNING_STATES, Application
@@ -59,3 +60,24 @@ def application_summary(today: date) -> list[str]:
     if overdue:
         lines.append(f"依申请公开超期未答复：{overdue} 件")
     return lines
+
+
+@register_unit_summary_source
+def unit_application_summary(today: date) -> dict[int, list[str]]:
+    """Each unit's open applications for its contacts' weekly digest."""
+    from sqlalchemy import func
+
+    from ..workcal.services import add_workdays
+
+    soon = add_workdays(today, 5).day
+    running = Application.state.in_(RUNNING_STATES)
+    rows = db.session.execute(select(
+        Application.unit_id,
+        func.count().filter(running, Application.due_date < today),
+        func.count().filter(running, Application.due_date >= today, Application.due_date <= soon),
+        func.count().filter(running),
+        func.count().filter(Application.state.in_(PAUSED_STATES)),
+    ).where(Application.unit_id.is_not(None), Application.state.in_(RUNNING_STATES + PAUSED_STATES))
+        .group_by(Application.unit_id)).all()
+    labels = ("依申请公开超期未答复", "5个工作日内到期", "办理中", "暂停计时（补正、征求意见或缴费）")
+    return {unit_id: [f"{label}：{n} 件" for label, n in zip(labels, counts) if n] for unit_id, *counts in rows}

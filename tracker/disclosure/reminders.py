@@ -13,6 +13,7 @@ from ..notify.reminders import (
     recipients_by_unit,
     register_reminder_source,
     register_summary_source,
+    register_unit_summary_source,
 )
 from ..notify.services import notify
 from ..notify.tokens import TokenAction, issue_token, register_token_action
@@ -103,3 +104,22 @@ def task_summary(today: date) -> list[str]:
     if unack:
         lines.append(f"主动公开任务未签收：{unack} 项")
     return lines
+
+
+@register_unit_summary_source
+def unit_task_summary(today: date) -> dict[int, list[str]]:
+    """Each unit's open tasks for its contacts' weekly digest: overdue, due within 5 working days,
+    not acknowledged, awaiting review, sent back."""
+    from ..workcal.services import add_workdays
+
+    soon = add_workdays(today, 5).day
+    rows = db.session.execute(select(
+        Task.unit_id,
+        func.count().filter(Task.due_date < today),
+        func.count().filter(Task.due_date >= today, Task.due_date <= soon),
+        func.count().filter(Task.state == "pending_ack"),
+        func.count().filter(Task.state == "in_review"),
+        func.count().filter(Task.state == "returned"),
+    ).where(Task.state.in_(OPEN_STATES)).group_by(Task.unit_id)).all()
+    labels = ("主动公开任务已逾期", "5个工作日内到期", "未签收", "待审核", "被退回待修改")
+    return {unit_id: [f"{label}：{n} 项" for label, n in zip(labels, counts) if n] for unit_id, *counts in rows}

@@ -27,6 +27,7 @@ class Reminder:
 
 _sources: list[Callable[[date, dict], Iterable[Reminder]]] = []
 _summaries: list[Callable[[date], list[str]]] = []
+_unit_summaries: list[Callable[[date], dict[int, list[str]]]] = []
 
 
 def register_reminder_source(fn):
@@ -39,6 +40,13 @@ def register_summary_source(fn):
     """``fn(today) -> lines`` for the office's daily summary."""
     if fn not in _summaries:
         _summaries.append(fn)
+    return fn
+
+
+def register_unit_summary_source(fn):
+    """``fn(today) -> {unit_id: lines}`` for the weekly digest of each unit's contacts."""
+    if fn not in _unit_summaries:
+        _unit_summaries.append(fn)
     return fn
 
 
@@ -69,29 +77,41 @@ def overdue_step(working_days_over: int, every: int) -> int | None:
 
 
 def send_digests(today: date) -> int:
-    """Weekly digest for users who chose it: on the digest weekday, or as soon as an item is a week old."""
-    from datetime import timedelta
+    """The weekly digest (每周工作提示): once a week, from the digest weekday on (so a scheduler that
+    was down on that day still sends it later in the week, once).
 
-    from ..timeutil import utcnow
+    Every active contact gets their unit's open work as the registered unit-summary sources report
+    it; users who chose the digest also get the reminders held back for it. Nobody gets an empty mail.
+    """
     from .models import Notification
 
     settings = reminder_settings()
+    if today.weekday() < settings["digest_weekday"]:
+        return 0
     week = today.isocalendar()
     pending = db.session.scalars(select(Notification).where(Notification.digest_pending.is_(True))
                                  .order_by(Notification.user_id, Notification.created_at)).all()
-    by_user: dict[int, list[Notification]] = {}
+    held: dict[int, list[Notification]] = {}
     for n in pending:
-        by_user.setdefault(n.user_id, []).append(n)
+        held.setdefault(n.user_id, []).append(n)
+    by_unit: dict[int, list[str]] = {}
+    for source in _unit_summaries:
+        for unit_id, lines in source(today).items():
+            by_unit.setdefault(unit_id, []).extend(lines)
+    recipients = db.session.scalars(select(User).where(User.active.is_(True), (User.role == "contact") | (
+        User.id.in_(list(held))))).all()
     sent = 0
-    stale = utcnow() - timedelta(days=7)
-    for user_id, items in by_user.items():
-        if today.weekday() != settings["digest_weekday"] and items[0].created_at > stale:
-            continue
-        user = db.session.get(User, user_id)
-        lines = [f"本周共有 {len(items)} 条提醒："] + [f"· {n.title}" for n in items]
-        message = Message(f"政务公开工作周报提醒（{week.year}年第{week.week}周）", tuple(lines), "/notifications")
-        if user.email and user.active:
-            sent += queue_mail(user.email, message, user=user, key=f"digest:{user_id}:{week.year}-{week.week}:{items[-1].id}")
+    for user in recipients:
+        items = held.get(user.id, [])
+        lines = [f"· {line}" for line in by_unit.get(user.unit_id, [])] if user.role == "contact" else []
+        if items:
+            lines += [f"本周暂存的 {len(items)} 条提醒："] + [f"· {n.title}" for n in items]
+        if lines and user.email:
+            message = Message(f"政务公开每周工作提示（{week.year}年第{week.week}周）",
+                              (f"截至 {today:%Y-%m-%d}：", *lines), "/dashboard")
+            if not queue_mail(user.email, message, user=user, key=f"digest:{user.id}:{week.year}-{week.week}"):
+                continue  # this week's digest went out already: what was held since waits for next week's
+            sent += 1
         for n in items:
             n.digest_pending = False
     return sent

@@ -37,7 +37,7 @@ class ReminderSettingsForm(FlaskForm):
     unack_after = _days("任务几个工作日未签收时提醒", 1)
     approval_after = _days("待审核几个工作日后提醒审核人", 1)
     period_warning_days = _days("征求意见、缴费期限届满前几个工作日提醒", 1)
-    digest_weekday = RadioField("每周汇总发送日", choices=choices(WEEKDAYS), validators=[required()])
+    digest_weekday = RadioField("每周工作提示发送日（停机错过时当周补发）", choices=choices(WEEKDAYS), validators=[required()])
 
 
 @bp.route("/notifications")
