@@ -2,7 +2,7 @@
 
 ``get_calendar()`` gives the engine built from the packaged data plus every day the office
 recorded; it is cached per process and rebuilt when the recorded days change (checked once per
-request, so several web workers agree). Features store deadlines on their rows and register a
+app context — a request, a scheduled job, a command — so several web workers agree). Features store deadlines on their rows and register a
 recompute function here: when the office records days, every open deadline is recomputed and
 each move is kept in ``DeadlineChange``.
 """
@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 
@@ -43,7 +43,7 @@ def _version() -> tuple:
 
 def get_calendar() -> WorkCalendar:
     """The calendar with every recorded day applied (sources of truth in calendar.md order)."""
-    if has_request_context() and "workcal" in g:
+    if has_app_context() and "workcal" in g:  # checked once per request, job or command
         return g.workcal
     key = current_app.config["SQLALCHEMY_DATABASE_URI"]
     version = _version()
@@ -57,8 +57,7 @@ def get_calendar() -> WorkCalendar:
                 years = db.session.scalars(select(CalendarNotice.year)).all()
                 cached = (version, WorkCalendar(overrides, official_years=years))
                 _cache[key] = cached
-    if has_request_context():
-        g.workcal = cached[1]
+    g.workcal = cached[1]
     return cached[1]
 
 
@@ -73,8 +72,7 @@ def workdays_between(d1: date, d2: date) -> WorkdayAnswer:
 
 
 def _forget_request_calendar() -> None:
-    if has_request_context():
-        g.pop("workcal", None)
+    g.pop("workcal", None)
 
 
 # --- deadlines stored on records -----------------------------------------------------------------
