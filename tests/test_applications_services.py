@@ -215,6 +215,10 @@ def test_return_to_office_and_route_again(app, make, people):
         assert a.state == "returned" and a.due_date == D(2026, 4, 30)  # the legal clock keeps running
         with pytest.raises(s.Forbidden):
             s.route(a, people["other"].id, actor=get(User, people["contact"]))
+        with pytest.raises(s.Forbidden, match="已退回公开办"):  # once sent back, the unit no longer handles it
+            s.reply(a, "grant", D(2026, 4, 3), "signed", D(2026, 4, 3), actor=get(User, people["contact"]))
+        with pytest.raises(s.Forbidden, match="已退回公开办"):
+            s.extend(a, 10, D(2026, 4, 3), D(2026, 4, 3), "需要时间", actor=get(User, people["reviewer"]))
         s.route(a, people["other"].id, "转财政局", actor=get(User, people["office"]))
         assert a.state == "open" and a.unit_id == people["other"].id
 
@@ -301,3 +305,58 @@ def test_cases_recorded_with_result(app, make, people):
         assert case.result == "corrected" and case.decided_on == D(2026, 8, 1)
         with pytest.raises(s.Forbidden):
             s.add_case(a, "lawsuit_direct", D(2026, 6, 1), actor=get(User, people["other_reviewer"]))
+
+
+def test_correction_dated_before_a_recorded_pause_is_refused_cleanly(app, make, people):
+    """A correction request dated before a consultation already on the record would put the
+    events out of order (the clock cannot run): refused in Chinese, nothing changes."""
+    a = make.application(people["unit"], D(2026, 11, 2))
+    with app.app_context():
+        contact = get(User, people["contact"])
+        a = get(Application, a)
+        s.start_consultation(a, D(2026, 11, 5), "agency", "市财政局", actor=contact)
+        s.end_consultation(a, D(2026, 11, 10), "无意见", actor=contact)
+        due = a.due_date
+        with pytest.raises(ServiceError, match="不能早于上一办理事项日期"):
+            s.request_correction(a, D(2026, 11, 3), None, "请写明文号", actor=contact)
+        assert a.state == "open" and a.due_date == due
+
+
+def test_extension_dated_before_the_restart_after_correction_is_refused(app, make, people):
+    """Art. 30 restarts the period on the day the corrected application arrives; an extension
+    dated before that day would be silently discarded by the restart (and could not be redone)."""
+    a = make.application(people["unit"], D(2026, 11, 2))
+    with app.app_context():
+        contact, reviewer = get(User, people["contact"]), get(User, people["reviewer"])
+        a = get(Application, a)
+        s.request_correction(a, D(2026, 11, 3), None, "请写明文号", actor=contact)
+        s.receive_correction(a, D(2026, 11, 10), actor=contact)
+        assert a.due_date == D(2026, 12, 8)
+        with pytest.raises(ServiceError, match="不能早于"):
+            s.extend(a, 20, D(2026, 11, 5), D(2026, 11, 5), "需要调取档案", actor=reviewer)
+        assert a.due_date == D(2026, 12, 8)
+        s.extend(a, 20, D(2026, 11, 11), D(2026, 11, 11), "需要调取档案", actor=reviewer)
+        assert a.due_date == s.add_workdays(D(2026, 11, 10), 40).day  # 20 from the restart + 20
+
+
+def test_one_fee_notice_per_application(app, make, people):
+    """109号: one charging method per application; a paid application is not charged again."""
+    a = make.application(people["unit"], D(2026, 6, 1))
+    with app.app_context():
+        contact = get(User, people["contact"])
+        a = get(Application, a)
+        s.send_fee_notice(a, D(2026, 6, 3), None, "item", 25, actor=contact)
+        s.record_payment(a, D(2026, 6, 5), actor=contact)
+        with pytest.raises(ServiceError, match="只能发出一次"):
+            s.send_fee_notice(a, D(2026, 6, 8), None, "volume", 250, actor=contact)
+        assert a.state == "open" and a.fee_amount == 1500
+
+
+@pytest.mark.parametrize("method", ["item", "volume"])
+def test_absurd_fee_quantity_is_refused_quickly(app, make, people, method):
+    a = make.application(people["unit"], D(2026, 6, 1))
+    with app.app_context():
+        a = get(Application, a)
+        with pytest.raises(ServiceError, match="件数或页数不能超过"):
+            s.send_fee_notice(a, D(2026, 6, 3), None, method, 10 ** 12, actor=get(User, people["contact"]))
+        assert a.state == "open" and a.fee_amount is None

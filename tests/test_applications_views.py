@@ -175,3 +175,45 @@ def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, tw
 
 def test_public_form_needs_csrf(app, browser):
     assert browser.post("/apply", ONLINE, csrf=False).status_code == 400
+
+
+def test_out_of_range_filters_are_ignored_not_a_server_error(app, login, two_units):
+    w = two_units
+    for user in (w["office"], w["contact"]):
+        client = login(user)
+        for url in ("/applications/?year=99999", "/applications/?year=-3", "/applications/export.csv?year=99999",
+                    "/applications/statistics?year=99999", "/applications/?unit_id=99999999999999999999999",
+                    "/applications/export.csv?unit_id=99999999999999999999999",
+                    "/applications/statistics?unit_id=99999999999999999999999"):
+            r = client.get(url)
+            assert r.status_code in (200, 404), (url, r.status_code)
+    page = login(w["office"]).get("/applications/?year=99999").get_data(as_text=True)
+    assert "低保名单" in page and "预算明细" in page  # the bad year is ignored, not applied
+
+
+def test_unknown_choices_are_refused_in_chinese(app, login, browser, two_units):
+    w = two_units
+    contact, office = login(w["contact"]), login(w["office"])
+    data = {"channel": "in_person", "receipt_date": "2026-11-19", "unit_id": str(w["mine"].id),
+            "applicant_kind": "natural", "applicant_name": "赵六", "id_number": "230102199001015678", "phone": "139",
+            "title": "某文件", "description": "某文件全文", "form_wanted": "paper", "delivery_wanted": "post"}
+    for change, message in ((dict(unit_id="abc"), "请选择在用的承办单位"),
+                            (dict(unit_id="99999999999999999999999"), "请选择在用的承办单位"),
+                            (dict(applicant_kind="robot"), "请选择申请人类型"),
+                            (dict(channel="pigeon"), "请选择收到申请的渠道")):
+        r = contact.post("/applications/new", dict(data, **change))
+        text = r.get_data(as_text=True)
+        assert r.status_code == 422 and message in text and "Invalid" not in text and "Not a valid" not in text
+    r = office.post(f"/applications/{w['a'].id}/act/route", {"route-unit_id": "abc"})
+    assert r.status_code == 422 and "请选择在用的承办单位" in r.get_data(as_text=True)
+    r = contact.post(f"/applications/{w['a'].id}/act/reply", {"reply-outcome": "bogus", "reply-reply_date": "2026-04-20",
+                                                             "reply-delivery": "post", "reply-delivered_on": "2026-04-21"})
+    assert r.status_code == 422 and "请选择办理结果" in r.get_data(as_text=True)
+    browser.get("/apply")
+    r = browser.post("/apply", {k: v for k, v in data.items() if k not in ("channel", "receipt_date", "unit_id")}
+                     | {"applicant_kind": "robot"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and "请选择申请人类型" in text and "Not a valid" not in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 2
+        assert db.session.get(Application, w["a"].id).unit_id == w["mine"].id

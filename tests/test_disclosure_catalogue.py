@@ -145,3 +145,25 @@ def test_period_start_must_be_a_real_date(app, make, login):
                                                   "cadence": "adhoc", "channels": ["website"], "period_days": "20",
                                                   "start_date": "2026-02-30"})
     assert r.status_code == 422 and "起始日期格式不正确" in r.get_data(as_text=True)
+
+
+def test_period_start_before_2000_is_refused_and_the_sweep_keeps_working(app, make, login):
+    """A start date like 0001-01-01 used to be stored; the daily sweep then failed for every unit."""
+    from datetime import date
+
+    from tracker.disclosure.tasks import open_periodic_tasks
+    unit = make.unit()
+    client = _office(make, login)
+    form = {"unit_id": unit.id, "title": "月度报表", "key_area_id": _area_id(app, "教育"), "cadence": "periodic",
+            "frequency": "monthly", "formation_offset_days": "5", "channels": ["website"], "period_days": "20",
+            "start_date": "0001-01-01"}
+    r = client.post("/disclosure/catalogue/new", form)
+    assert r.status_code == 422 and "起始日期不能早于2000-01-01" in r.get_data(as_text=True)
+    assert client.post("/disclosure/catalogue/new", dict(form, start_date="2026-01-01")).status_code == 302
+    with app.app_context():
+        duty = db.session.scalar(select(Duty))
+    r = client.post(f"/disclosure/catalogue/{duty.id}", dict(form, start_date="1899-12-31"))
+    assert r.status_code == 422 and "起始日期不能早于2000-01-01" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Duty, duty.id).start_date == date(2026, 1, 1)
+        assert open_periodic_tasks(date(2026, 3, 10)) == 3

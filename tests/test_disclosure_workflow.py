@@ -235,3 +235,21 @@ def test_contact_opens_an_ad_hoc_task_when_information_forms(app, make, login, t
     other = make.duty(make.unit())
     r = contact.post("/disclosure/tasks/new", {"duty_id": other.id, "formed_date": "2026-05-11"})
     assert r.status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_too_long_reason_or_note_is_refused_not_silently_dropped(app, make, login, team):
+    """A verify note over 1000 characters used to be dropped and the task verified anyway."""
+    task = make.task(make.duty(team["unit"], review_required=False), formed=date(2026, 4, 20))
+    contact, office = login(team["contact"]), login(team["office"])
+    contact.post(f"/disclosure/tasks/{task.id}/acknowledge")
+    assert contact.post(f"/disclosure/tasks/{task.id}/submit", _pub()).status_code == 302
+    r = office.post(f"/disclosure/tasks/{task.id}/verify", {"reason": "核" * 1001})
+    assert r.status_code == 422 and "不能超过1000个字符" in r.get_data(as_text=True)
+    assert _state(app, task.id) == "published"
+    other = make.task(make.duty(team["unit"]), formed=date(2026, 4, 20))
+    r = office.post(f"/disclosure/tasks/{other.id}/cancel", {"reason": "撤" * 1001})
+    assert r.status_code == 422 and "不能超过1000个字符" in r.get_data(as_text=True)
+    assert _state(app, other.id) == "pending_ack"
+    assert office.post(f"/disclosure/tasks/{task.id}/verify", {"reason": "已核验网址"}).status_code == 302
+    assert _state(app, task.id) == "verified"

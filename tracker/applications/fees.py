@@ -10,6 +10,9 @@ Two methods, one per application, each charged in marginal tiers (like income ta
 Amounts are whole yuan (int).
 """
 METHODS = {"item": "按件计收", "volume": "按量计收"}
+# Bounds on what staff may type: far beyond any real notice, and the amount fits the column.
+MAX_QUANTITY = 10_000
+MAX_AMOUNT = 2_000_000_000
 
 
 def item_price(n: int) -> int:

@@ -20,6 +20,13 @@ from .outcomes import REPLY_CHOICES
 from .services import CONSULT_PARTIES
 
 
+def unit_id_or_none(value):
+    """Coerce for unit selects: anything that is not a plausible id becomes None, and the service
+    then answers in Chinese (WTForms' own coerce error is English)."""
+    text = "" if value is None else str(value).strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
 class ChineseDateField(Field):
     """A YYYY-MM-DD date; a malformed value is a Chinese error (WTForms' own is English)."""
 
@@ -54,7 +61,8 @@ class WholeField(Field):
 
 
 class ApplicantFields(FlaskForm):
-    applicant_kind = SelectField("申请人类型", choices=choices(APPLICANT_KINDS), validators=[required()])
+    applicant_kind = SelectField("申请人类型", choices=choices(APPLICANT_KINDS), validators=[required()],
+                                 validate_choice=False)
     applicant_name = StringField("申请人姓名或名称", validators=[required(), max_length(120)])
     id_number = StringField("身份证号码 / 统一社会信用代码", validators=[required(), max_length(40)])
     contact_person = StringField("联系人（法人或其他组织填写）", validators=[optional(), max_length(60)])
@@ -63,14 +71,17 @@ class ApplicantFields(FlaskForm):
     address = StringField("通信地址", validators=[optional(), max_length(300)])
     title = StringField("所需信息的名称", validators=[required(), max_length(300)])
     description = TextAreaField("所需信息的描述（文号、内容等）", validators=[required(), max_length(5000)])
-    form_wanted = SelectField("信息的载体形式", choices=choices(FORMS_WANTED), validators=[required()])
-    delivery_wanted = SelectField("获取信息的方式", choices=choices(DELIVERY_WANTED), validators=[required()])
+    form_wanted = SelectField("信息的载体形式", choices=choices(FORMS_WANTED), validators=[required()],
+                              validate_choice=False)
+    delivery_wanted = SelectField("获取信息的方式", choices=choices(DELIVERY_WANTED), validators=[required()],
+                                  validate_choice=False)
 
 
 class RegisterForm(ApplicantFields):
-    channel = SelectField("收到申请的渠道", choices=choices(CHANNELS), validators=[required()])
+    channel = SelectField("收到申请的渠道", choices=choices(CHANNELS), validators=[required()],
+                          validate_choice=False)
     receipt_date = ChineseDateField("收到申请日期（按渠道规则）")
-    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("承办单位", coerce=unit_id_or_none, validate_choice=False)
 
 
 class OnlineForm(ApplicantFields):
@@ -79,11 +90,11 @@ class OnlineForm(ApplicantFields):
 
 class ConfirmForm(FlaskForm):
     receipt_date = ChineseDateField("确认日期（即收到申请日期）")
-    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("承办单位", coerce=unit_id_or_none, validate_choice=False)
 
 
 class RouteForm(FlaskForm):
-    unit_id = SelectField("承办单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("承办单位", coerce=unit_id_or_none, validate_choice=False)
     note = StringField("说明", validators=[optional(), max_length(500)])
 
 
@@ -103,7 +114,7 @@ class CorrectionReceivedForm(FlaskForm):
 
 class ConsultationForm(FlaskForm):
     sent_on = ChineseDateField("征求意见函发出日期")
-    party_kind = SelectField("征求意见对象", choices=choices(CONSULT_PARTIES))
+    party_kind = SelectField("征求意见对象", choices=choices(CONSULT_PARTIES), validate_choice=False)
     party = StringField("对象名称", validators=[optional(), max_length(200)])
 
 
@@ -115,7 +126,7 @@ class ConsultationAnswerForm(FlaskForm):
 class FeeForm(FlaskForm):
     sent_on = ChineseDateField("收费通知发出日期")
     delivered_on = ChineseDateField("申请人收到通知日期（不填则同发出日期）")
-    method = SelectField("计费方式", choices=choices(METHODS))
+    method = SelectField("计费方式", choices=choices(METHODS), validate_choice=False)
     quantity = WholeField("件数或页数")
 
 
@@ -131,9 +142,9 @@ class ExtensionForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    outcome = SelectField("办理结果（表三）", choices=choices(REPLY_CHOICES))
+    outcome = SelectField("办理结果（表三）", choices=choices(REPLY_CHOICES), validate_choice=False)
     reply_date = ChineseDateField("答复日期")
-    delivery = SelectField("送达方式", choices=choices(REPLY_DELIVERY))
+    delivery = SelectField("送达方式", choices=choices(REPLY_DELIVERY), validate_choice=False)
     delivered_on = ChineseDateField("签收日期或交邮日期")
     note = TextAreaField("答复要点", validators=[optional(), max_length(5000)])
 
@@ -144,15 +155,15 @@ class WithdrawForm(FlaskForm):
 
 
 class CaseForm(FlaskForm):
-    kind = SelectField("类型", choices=choices(CASE_KINDS))
+    kind = SelectField("类型", choices=choices(CASE_KINDS), validate_choice=False)
     filed_on = ChineseDateField("立案（申请）日期")
-    result = SelectField("结果", choices=choices(CASE_RESULTS))
+    result = SelectField("结果", choices=choices(CASE_RESULTS), validate_choice=False)
     decided_on = ChineseDateField("审结日期")
     note = StringField("备注", validators=[optional(), max_length(500)])
 
 
 class CaseResultForm(FlaskForm):
-    result = SelectField("结果", choices=choices(CASE_RESULTS))
+    result = SelectField("结果", choices=choices(CASE_RESULTS), validate_choice=False)
     decided_on = ChineseDateField("审结日期")
     note = StringField("备注", validators=[optional(), max_length(500)])
 

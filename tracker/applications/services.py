@@ -97,6 +97,9 @@ def can_act(app: Application, actor, roles=HANDLERS) -> bool:
 def _require(app: Application, actor, roles=HANDLERS, states=None) -> None:
     if actor is not None and not can_act(app, actor, roles):
         raise Forbidden("您无权对该申请执行此操作。")
+    if actor is not None and actor.role in UNIT_ROLES and app.state == "returned":
+        # sent back as mis-routed: the office routes it again; the unit keeps read access only
+        raise Forbidden("该申请已退回公开办，等待重新分办，本单位不能继续办理。")
     if states is not None and app.state not in states:
         raise ServiceError(f"申请当前状态为“{app.state_label}”，不能执行此操作。")
 
@@ -366,7 +369,8 @@ def request_correction(app: Application, sent_on: date, due_on: date | None, ite
     _require(app, actor, states=("open",))
     if any(e.kind == clock.CORRECTION_SENT for e in _events(app)):
         raise ServiceError("补正告知只能发出一次（条例第三十条）。")
-    sent_on = _legal_date(sent_on, "补正告知发出日期", "sent_on", app.receipt_date, "收到申请日期")
+    last = max((e.day for e in _events(app)), default=app.receipt_date)
+    sent_on = _legal_date(sent_on, "补正告知发出日期", "sent_on", last, "上一办理事项日期")
     if due_on is None:
         due_on = add_workdays(sent_on, current_app.config.get("APPLICATION_CORRECTION_DAYS", 15)).day
     if due_on <= sent_on:
@@ -441,6 +445,10 @@ def send_fee_notice(app: Application, sent_on: date, delivered_on: date | None, 
         raise ServiceError("请选择计费方式。", "method")
     if not isinstance(quantity, int) or quantity <= 0:
         raise ServiceError("请填写件数或页数（正整数）。", "quantity")
+    if quantity > fees.MAX_QUANTITY:
+        raise ServiceError(f"件数或页数不能超过{fees.MAX_QUANTITY}。", "quantity")
+    if any(e.kind == clock.FEE_NOTICE_SENT for e in _events(app)):
+        raise ServiceError("同一申请只能发出一次收费通知（一件申请只适用一种计费方式）。")
     last = max((e.day for e in _events(app)), default=app.receipt_date)
     sent_on = _legal_date(sent_on, "收费通知发出日期", "sent_on", last, "上一办理事项日期")
     if app.due_date and sent_on > app.due_date:
@@ -450,6 +458,8 @@ def send_fee_notice(app: Application, sent_on: date, delivered_on: date | None, 
         raise ServiceError("申请人收到通知日期不能早于发出日期。", "delivered_on")
     already = items_this_month(app, sent_on) if method == "item" else 0
     amount = fees.compute_fee(method, quantity, already)
+    if amount > fees.MAX_AMOUNT:
+        raise ServiceError("计算出的信息处理费超出合理范围，请核对件数或页数。", "quantity")
     if amount == 0:
         raise ServiceError("按此数量不收取信息处理费，无需发送收费通知。", "quantity")
     app.fee_amount = amount
@@ -479,7 +489,10 @@ def extend(app: Application, days: int, approved_on: date, notice_sent_on: date,
         raise ServiceError("答复期限只能延长一次（条例第三十三条）。")
     if not isinstance(days, int) or not 1 <= days <= clock.MAX_EXTENSION_DAYS:
         raise ServiceError("延长期限应为1至20个工作日。", "days")
-    approved_on = _legal_date(approved_on, "批准日期", "approved_on", app.receipt_date, "收到申请日期")
+    # Not before the day the period (re)started: a restart (Art. 30) would discard the extension.
+    start = clock_result(app).start
+    approved_on = _legal_date(approved_on, "批准日期", "approved_on", start,
+                              "收到申请日期" if start == app.receipt_date else "收到补正申请日期")
     if app.due_date and approved_on > app.due_date:
         raise ServiceError(f"答复期限（{app.due_date:%Y-%m-%d}）已过，不能再延期。", "approved_on")
     notice_sent_on = _legal_date(notice_sent_on, "延期告知发出日期", "notice_sent_on", approved_on, "批准日期")

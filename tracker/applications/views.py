@@ -52,6 +52,18 @@ def _unit_choices(user=None):
     return [(0, "请选择承办单位")] + [(u.id, u.name) for u in db.session.scalars(stmt)]
 
 
+def _int_arg(name: str, low: int, high: int) -> int | None:
+    """A whole-number filter from the query string; out of range or malformed is ignored."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+def _filters() -> tuple:
+    args = request.args
+    return (args.get("state", ""), _int_arg("unit_id", 1, 2 ** 31 - 1), _int_arg("year", 2000, 2100),
+            args.get("q", "").strip())
+
+
 def _visible_application(app_id: int) -> Application:
     app = db.session.get(Application, app_id)
     if app is None:
@@ -66,9 +78,7 @@ def _visible_application(app_id: int) -> Application:
 @bp.route("/")
 @allow(*ALL_STAFF)
 def index():
-    args = request.args
-    state, unit_id, year, q = args.get("state", ""), args.get("unit_id", type=int), args.get("year", type=int), \
-        args.get("q", "").strip()
+    state, unit_id, year, q = _filters()
     stmt = services.visible_stmt(current_user, state, unit_id, year, q)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("applications/index.html", page=page, states=STATES, state=state, unit_id=unit_id,
@@ -79,9 +89,7 @@ def index():
 @bp.route("/export.csv")
 @allow(*ALL_STAFF)
 def export():
-    args = request.args
-    stmt = services.visible_stmt(current_user, args.get("state", ""), args.get("unit_id", type=int),
-                                 args.get("year", type=int), args.get("q", "").strip())
+    stmt = services.visible_stmt(current_user, *_filters())
     out = StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read UTF-8
     writer = csv.writer(out)
@@ -263,9 +271,9 @@ def letter(app_id, letter):
 @bp.route("/statistics")
 @allow(*ALL_STAFF)
 def stats():
-    year = request.args.get("year", type=int) or china_today().year
+    year = _int_arg("year", 2000, 2100) or china_today().year
     if current_user.sees_all_units:
-        unit_id = request.args.get("unit_id", type=int) or None
+        unit_id = _int_arg("unit_id", 1, 2 ** 31 - 1)
         unit = db.session.get(Unit, unit_id) if unit_id else None
         if unit_id and unit is None:
             abort(404)

@@ -41,6 +41,7 @@ DUE_SOON_WORKDAYS = 5
 # How far into a period (in days) the information may form, per frequency.
 MAX_OFFSET = {"monthly": 27, "quarterly": 89, "halfyearly": 180, "yearly": 364}
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6, "yearly": 12}
+EARLIEST_START = date(2000, 1, 1)  # the earliest start date of a catalogue item
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 # --- key areas (重点领域) ---------------------------------------------------------------------------
@@ -123,6 +124,9 @@ class DutyData:
                                "formation_offset_days")
         if not 1 <= (self.period_days or 0) <= 120:
             raise ServiceError("公开时限须为1至120个工作日（条例第二十六条：一般为20个工作日）。", "period_days")
+        if self.start_date is not None and self.start_date < EARLIEST_START:
+            # Periods are caught up from the start date: a date centuries back would break the sweep.
+            raise ServiceError(f"起始日期不能早于{EARLIEST_START:%Y-%m-%d}。", "start_date")
         self.channels = sorted(set(self.channels or []), key=list(CHANNELS).index) if set(
             self.channels or []) <= set(CHANNELS) else None
         if not self.channels:

@@ -185,29 +185,29 @@ def approve(task_id):
 
 
 def _reason():
+    """The reason typed with a transition; one that fails the form is refused, never dropped."""
     form = ReasonForm()
-    return (form.reason.data or "") if form.validate_on_submit() else ""
+    if not form.validate_on_submit():
+        raise ServiceError("原因不能超过1000个字符。", "reason")
+    return form.reason.data or ""
 
 
 @bp.route("/tasks/<int:task_id>/return", methods=["POST"])
 @allow("reviewer")
 def return_task(task_id):
-    reason = _reason()
-    return _transition(task_id, lambda t: services.return_task(t, current_user, reason), "已退回联络员。")
+    return _transition(task_id, lambda t: services.return_task(t, current_user, _reason()), "已退回联络员。")
 
 
 @bp.route("/tasks/<int:task_id>/verify", methods=["POST"])
 @allow("office")
 def verify(task_id):
-    note = _reason()
-    return _transition(task_id, lambda t: services.verify(t, current_user, note), "已核验。")
+    return _transition(task_id, lambda t: services.verify(t, current_user, _reason()), "已核验。")
 
 
 @bp.route("/tasks/<int:task_id>/cancel", methods=["POST"])
 @allow("office")
 def cancel(task_id):
-    reason = _reason()
-    return _transition(task_id, lambda t: services.cancel(t, current_user, reason), "任务已撤销。")
+    return _transition(task_id, lambda t: services.cancel(t, current_user, _reason()), "任务已撤销。")
 
 
 @bp.route("/tasks/<int:task_id>/attachments", methods=["POST"])
