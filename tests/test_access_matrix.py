@@ -154,3 +154,9 @@ def test_each_role_gets_what_the_matrix_says(app, world, login, browser, role):
         else:
             assert response.status_code == 403, where
             assert "无权访问" in response.get_data(as_text=True), where
+
+
+def test_an_id_too_large_for_the_database_is_a_404(make, login):
+    client = login(make.user("office", unit=make.unit(kind="office")))
+    for url in ("/disclosure/tasks/99999999999999999999", "/admin/users/2147483648", "/applications/9999999999999"):
+        assert client.get(url).status_code == 404, url

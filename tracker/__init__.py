@@ -3,12 +3,22 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import access, config, web
 from .extensions import csrf, db, login_manager, migrate
 from .timeutil import render_migration_item
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class RecordId(IntegerConverter):
+    """``<int:...>`` in URLs: ids fit the database's integer columns, so /tasks/99999999999999 is a
+    404 rather than an overflow error in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 
 
@@ -16,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     instance = os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"))
+    app.url_map.converters["int"] = RecordId
     config.load(app, overrides)
 
     db.init_app(app)
