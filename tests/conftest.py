@@ -152,6 +152,16 @@ class Factory:
             case = add_case(db.session.get(Application, application.id), kind, filed_on or china_today(), result)
             return self._keep(case)
 
+    def application_document(self, application, name="答复书.pdf", data=b"%PDF-1.4 reply", kind="reply"):
+        """A document filed with ``application`` by the office (stored in the test UPLOAD_FOLDER)."""
+        from tracker.accounts.models import User
+        from tracker.applications.documents import add_document
+        from tracker.applications.models import Application
+        with self.app.app_context():
+            office = db.session.scalar(db.select(User).where(User.role == "office"))
+            return self._keep(add_document(db.session.get(Application, application.id), kind, name, data,
+                                           actor=office))
+
 
 @pytest.fixture
 def make(app):

@@ -42,6 +42,8 @@ EXPECTED = {
     "applications.act": {"office", "contact", "reviewer"},
     "applications.case_result": {"office", "contact", "reviewer"},
     "applications.letter": STAFF,
+    "applications.upload_document": {"office", "contact", "reviewer"},
+    "applications.document": STAFF,
     "applications.stats": STAFF,
     "applications_public.apply": PUBLIC,
     "applications_public.status": PUBLIC,
@@ -120,7 +122,8 @@ def world(make):
                 attachment_id=make.attachment(task).id)
     application = make.application(unit, china_today())  # applications: one in the contact's unit
     args.update(app_id=application.id, action="reply", letter="answer",
-                case_id=make.application_case(application).id)
+                case_id=make.application_case(application).id,
+                document_id=make.application_document(application).id)
     return users, args
 
 

@@ -217,3 +217,37 @@ def test_unknown_choices_are_refused_in_chinese(app, login, browser, two_units):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Application)) == 2
         assert db.session.get(Application, w["a"].id).unit_id == w["mine"].id
+
+
+def test_documents_are_filed_and_served_only_to_those_who_may_see_the_application(app, make, login):
+
+
+    from tracker.applications.models import ApplicationDocument
+
+    unit, other = make.unit(name="民政局"), make.unit(name="财政局")
+    contact = make.user("contact", unit=unit)
+    a = make.application(unit, D(2026, 11, 2))
+    client = login(contact)
+    refused = client.post(f"/applications/{a.id}/documents", {"kind": "reply", "file": (BytesIO(b"MZ..."), "x.exe")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "只能上传" in refused.get_data(as_text=True)
+    spoofed = client.post(f"/applications/{a.id}/documents",
+                          {"kind": "reply", "file": (BytesIO(b"not a pdf"), "答复书.pdf")},
+                          content_type="multipart/form-data")
+    assert spoofed.status_code == 422 and "不符" in spoofed.get_data(as_text=True)
+    ok = client.post(f"/applications/{a.id}/documents",
+                     {"kind": "delivery", "file": (BytesIO(b"%PDF-1.4 receipt"), "签收回执.pdf")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302
+    with app.app_context():
+        doc = db.session.scalar(select(ApplicationDocument))
+        assert doc.kind == "delivery" and doc.original_name == "签收回执.pdf"
+    assert "签收回执.pdf" in client.get(f"/applications/{a.id}").get_data(as_text=True)
+    download = client.get(f"/applications/documents/{doc.id}")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 receipt"
+    assert login(make.user("contact", unit=other)).get(f"/applications/documents/{doc.id}").status_code == 404
+    leader = login(make.user("leader"))
+    assert leader.get(f"/applications/documents/{doc.id}").status_code == 200
+    assert leader.post(f"/applications/{a.id}/documents", {"kind": "other"}).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "application.document_view")) is not None

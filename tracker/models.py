@@ -3,6 +3,7 @@ from .accounts.models import LoginAttempt, User  # noqa: F401
 from .applications.models import (  # noqa: F401
     Application,
     ApplicationCase,
+    ApplicationDocument,
     ApplicationEvent,
     StatusLookupAttempt,
 )

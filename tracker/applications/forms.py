@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateInput, NumberInput
 
@@ -13,6 +14,7 @@ from .models import (
     CASE_RESULTS,
     CHANNELS,
     DELIVERY_WANTED,
+    DOCUMENT_KINDS,
     FORMS_WANTED,
     REPLY_DELIVERY,
 )
@@ -171,3 +173,8 @@ class CaseResultForm(FlaskForm):
 class StatusForm(FlaskForm):
     code = StringField("查询码", validators=[required(), max_length(40)])
     password = StringField("查询密码", validators=[required(), max_length(40)])
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField("文书类型", choices=choices(DOCUMENT_KINDS), validate_choice=False)
+    file = FileField("文件（PDF、JPG、PNG、DOCX、XLSX、OFD，10MB以内）")

@@ -218,3 +218,33 @@ class StatusLookupAttempt(db.Model):
     code: Mapped[str] = mapped_column(String(40))
     ip: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+DOCUMENT_KINDS = {
+    "reply": "答复书（签发件）",
+    "delivery": "送达凭证（签收回执、交邮凭证）",
+    "correction": "补正材料",
+    "consultation": "征求意见函及答复",
+    "fee": "收费通知及缴费凭证",
+    "other": "其他材料",
+}
+
+
+class ApplicationDocument(db.Model):
+    """A document filed with an application (the signed reply, delivery receipts...)."""
+
+    __tablename__ = "application_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    extension: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return DOCUMENT_KINDS.get(self.kind, self.kind)

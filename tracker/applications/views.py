@@ -11,11 +11,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import files
 from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.services import record
 from ..errors import ServiceError
@@ -23,7 +25,7 @@ from ..extensions import db
 from ..timeutil import china_today
 from ..units.models import Unit
 from ..web import form_errors
-from . import forms, letters, services, statistics
+from . import documents, forms, letters, services, statistics
 from .models import (
     APPLICANT_KINDS,
     CHANNELS,
@@ -31,6 +33,7 @@ from .models import (
     STATES,
     Application,
     ApplicationCase,
+    ApplicationDocument,
     mask_id,
 )
 from .outcomes import OUTCOMES
@@ -155,13 +158,7 @@ def _action_forms(app: Application) -> dict:
 def detail(app_id):
     app = _visible_application(app_id)
     services.record_personal_view(app)
-    result = services.clock_result(app)
-    return render_template("applications/detail.html", a=app, clock=result, forms=_action_forms(app),
-                           events=services.events_for_display(app), history=services.deadline_history(app),
-                           can_act=services.can_act(app, current_user),
-                           can_extend=services.can_act(app, current_user, ("office", "reviewer")),
-                           outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
-                           today=china_today())
+    return _rerender(app, _action_forms(app))
 
 
 def _do(app: Application, action: str, f):
@@ -227,13 +224,43 @@ def act(app_id, action):
     return redirect(url_for("applications.detail", app_id=app.id))
 
 
-def _rerender(app, all_forms):
+def _rerender(app, all_forms, document_form=None):
+    """The record page (also re-shown, with the user's input, when an action was refused)."""
     return render_template("applications/detail.html", a=app, clock=services.clock_result(app), forms=all_forms,
                            events=services.events_for_display(app), history=services.deadline_history(app),
                            can_act=services.can_act(app, current_user),
                            can_extend=services.can_act(app, current_user, ("office", "reviewer")),
                            outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
+                           documents=documents.documents_of(app), document_form=document_form or forms.DocumentForm(),
                            today=china_today())
+
+
+@bp.route("/<int:app_id>/documents", methods=["POST"])
+@allow(*HANDLERS)
+def upload_document(app_id):
+    app = _visible_application(app_id)
+    f = forms.DocumentForm()
+    try:
+        if not f.validate_on_submit() or not f.file.data:
+            raise ServiceError("请选择文书类型和要上传的文件。", "file")
+        documents.add_document(app, f.kind.data, f.file.data.filename, f.file.data.read(files.MAX_BYTES + 1))
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _rerender(app, _action_forms(app), f), 422
+    flash("文书已上传。", "success")
+    return redirect(url_for("applications.detail", app_id=app.id))
+
+
+@bp.route("/documents/<int:document_id>")
+@allow(*ALL_STAFF)
+def document(document_id):
+    doc = db.session.get(ApplicationDocument, document_id) or abort(404)
+    app = _visible_application(doc.application_id)
+    record("application.document_view", app, note=doc.original_name)  # may hold personal data
+    return send_file(files.path_of(doc.stored_name), mimetype=files.mime_type(doc.extension), as_attachment=True,
+                     download_name=doc.original_name)
 
 
 @bp.route("/cases/<int:case_id>/result", methods=["POST"])

@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "import.units": "批量导入单位",
     "import.users": "批量导入用户",
     "calendar.notice": "录入节假日安排",
+    "application.document_add": "上传申请归档材料",
+    "application.document_view": "查看申请归档材料",
     "settings.reminders": "修改提醒规则",
     "disclosure.key_area_create": "新增重点领域",
     "disclosure.key_area_update": "修改重点领域",
