@@ -250,3 +250,115 @@ def test_sweep_command_runs_every_job(app, make, smtp):
     assert "send-mail: {'sent': 1" in result.output
     assert len(smtp.messages) == 1
 
+
+
+def test_a_refused_recipient_does_not_cost_the_other_mails_an_attempt(app, make, smtp):
+    async def refuse_bad(server, session, envelope, address, rcpt_options):
+        if address.startswith("bad"):
+            return "550 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp.sink.handle_RCPT = refuse_bad
+    bad = make.user("contact", email="bad@example.gov.cn")
+    good = [make.user("contact") for _ in range(2)]
+    queue(app, bad)
+    for u in good:
+        queue(app, u)
+    with app.app_context():
+        assert send_due_mails() == {"sent": 2, "retry": 1, "failed": 0}
+    assert sorted(m["To"] for m in smtp.messages) == sorted(u.email for u in good)
+    assert [m.attempts for m in mails(app, OutboxMail.status == "sent")] == [0, 0]
+
+
+def test_a_line_break_in_a_title_does_not_break_the_mail(app, make, smtp):
+    user = make.user("contact")
+    with app.app_context():
+        services.notify(db.session.get(User, user.id), services.Message("【即将到期】第一行\r\n第二行", ("正文",), "/dashboard"))
+        db.session.commit()
+        assert send_due_mails()["sent"] == 1
+    assert smtp.messages[0]["Subject"] == "【即将到期】第一行 第二行"
+
+
+def test_a_mail_that_cannot_be_built_does_not_block_the_queue(app, make, smtp):
+    user = make.user("contact")
+    with app.app_context():
+        db.session.add(OutboxMail(to_addr="x@example.gov.cn\nBcc: y@example.gov.cn", subject="坏邮件", body_text="a",
+                                  body_html="<p>a</p>", status="queued", attempts=0, next_attempt_at=utcnow()))
+        db.session.commit()
+    queue(app, user)
+    with app.app_context():
+        assert send_due_mails() == {"sent": 1, "retry": 1, "failed": 0}
+    [broken] = mails(app, OutboxMail.subject == "坏邮件")
+    assert broken.status == "queued" and broken.claimed_by is None and broken.last_error
+    assert [m["To"] for m in smtp.messages] == [user.email]
+
+
+def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another(app, make, smtp, monkeypatch):
+    import time_machine
+
+    from tracker.notify import sender
+
+    users = [make.user("contact") for _ in range(2)]
+    for u in users:
+        queue(app, u)
+    first, second = (m.id for m in mails(app))
+    lease = app.config.get("MAIL_CLAIM_LEASE_SECONDS", 600)
+    build = sender._message
+    other_claims = []
+
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        def slow_smtp_then_a_second_sender(mail):
+            if mail.id == first:
+                traveller.shift(timedelta(seconds=lease + 1))  # the first send took longer than the lease
+            else:  # a second scheduler claims while this one is about to send the second mail
+                def other():
+                    with app.app_context():
+                        other_claims.extend(claim(worker="second-scheduler"))
+                t = threading.Thread(target=other)
+                t.start()
+                t.join(30)
+            return build(mail)
+
+        monkeypatch.setattr(sender, "_message", slow_smtp_then_a_second_sender)
+        with app.app_context():
+            assert send_due_mails(worker="first-scheduler")["sent"] == 2
+    assert second not in other_claims
+    assert len(smtp.messages) == 2
+
+
+def test_a_mail_being_sent_is_not_put_back_in_the_queue(app, make, login, smtp):
+    queue(app, make.user("contact"))
+    with app.app_context():
+        [mail_id] = claim(worker="busy")
+    office = login(make.user("office", unit=make.unit(kind="office")))
+    office.post(f"/admin/outbox/{mail_id}/resend")
+    [mail] = mails(app)
+    assert mail.status == "sending" and mail.claimed_by == "busy"
+
+
+def test_a_bad_notification_id_marks_nothing_read(app, make, login):
+    user = make.user("contact")
+    queue(app, user, key="x")
+    client = login(user)
+    assert client.post("/notifications/read", {"id": "abc"}).status_code == 400
+    assert client.post("/notifications/read", {"id": str(10**20)}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.read_at.is_(None))) == 1
+
+
+@pytest.mark.parametrize("go", ["/\t/evil.example", "/\\evil.example", "/\n/evil.example", "//evil.example",
+                                "https://evil.example"])
+def test_the_go_link_of_a_notification_stays_on_the_site(make, login, go):
+    client = login(make.user("contact"))
+    response = client.post("/notifications/read", {"go": go})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/notifications"
+
+
+def test_a_page_number_beyond_any_list_is_not_found_rather_than_an_error(make, login):
+    office = login(make.user("office", unit=make.unit(kind="office")))
+    assert office.get(f"/admin/outbox?page={10**20}").status_code == 404
+    assert office.get(f"/notifications?page={10**20}").status_code == 404
+    assert office.get("/admin/outbox?page=2").status_code == 200

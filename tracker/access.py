@@ -82,9 +82,16 @@ def get_visible(model, object_id):
     return obj
 
 
+def is_local_path(target: str | None) -> bool:
+    """True for a path on this site. Browsers drop tabs and line breaks from a URL and read a
+    backslash as a slash, so "/<tab>/evil.example" would leave the site; such targets are refused."""
+    return bool(target) and target.startswith("/") and not target.startswith("//") and not any(
+        c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)
+
+
 def returns_to(default_endpoint: str, **values) -> str:
     """A safe local redirect target from ``?next=``, else ``default_endpoint``."""
     target = request.args.get("next") or request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return target
     return url_for(default_endpoint, **values)

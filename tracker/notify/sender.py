@@ -1,7 +1,8 @@
 """The sender job: claims due rows of the outbox, sends them over SMTP, marks them sent.
 
 Claims are compare-and-set updates (``status`` queued → sending, or a ``sending`` row whose claim
-lease expired because its process died), so two senders never claim the same row; on PostgreSQL
+lease expired because its process died; the lease is renewed, compare-and-set, just before each
+mail is sent), so two senders never claim the same row; on PostgreSQL
 the candidates are read with ``FOR UPDATE SKIP LOCKED`` so senders do not wait on each other. A
 row is marked sent right after the SMTP server accepts it. Failures are retried with back-off and
 end as ``failed`` after MAIL_MAX_ATTEMPTS. Delivery is at least once: a process killed after the
@@ -29,12 +30,30 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("MAIL_CLAIM_LEASE_SECONDS", 600))
+
+
 def _due(now):
-    lease = timedelta(seconds=current_app.config.get("MAIL_CLAIM_LEASE_SECONDS", 600))
     return or_(
         (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
-        (OutboxMail.status == "sending") & (OutboxMail.claimed_at < now - lease),
+        (OutboxMail.status == "sending") & (OutboxMail.claimed_at < now - _lease()),
     )
+
+
+def lease_expired(mail: OutboxMail, now=None) -> bool:
+    """A ``sending`` mail whose sender died (or is stuck) may be taken over."""
+    return mail.claimed_at is None or mail.claimed_at < (now or utcnow()) - _lease()
+
+
+def _renew_claim(mail_id: int, worker: str, now) -> bool:
+    """Compare-and-set just before sending: the mail is still ours, and its lease starts again, so no
+    other sender takes it over while this one sends it (a long batch can outlast the first lease)."""
+    result = db.session.execute(
+        update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "sending",
+                                 OutboxMail.claimed_by == worker).values(claimed_at=now))
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def claim(now=None, limit: int = 50, worker: str | None = None) -> list[int]:
@@ -109,18 +128,21 @@ def send_due_mails(now=None, limit: int = 50, worker: str | None = None) -> dict
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as exc:
         error = f"无法连接邮件服务器：{exc}"
+    started = utcnow()
     for mail_id in ids:
+        if not _renew_claim(mail_id, worker, now + (utcnow() - started)):
+            continue  # taken over by another sender
         mail = db.session.get(OutboxMail, mail_id)
-        if mail is None or mail.claimed_by != worker:
-            continue
         if smtp is None:
             _failed(mail, error, now)
         else:
             try:
                 smtp.send_message(_message(mail))
-            except (OSError, smtplib.SMTPException) as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad mail must not hold up the queue
                 _failed(mail, f"发送失败：{exc}", now)
-                if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
+                # SMTPException is an OSError too: only a lost connection ends the batch's attempts.
+                if isinstance(exc, smtplib.SMTPServerDisconnected) or (
+                        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)):
                     smtp, error = None, f"连接中断：{exc}"
             else:
                 mail.status, mail.sent_at, mail.last_error = "sent", utcnow(), None

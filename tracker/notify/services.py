@@ -62,7 +62,8 @@ def render_mail(message: Message, recipient: User | None) -> tuple[str, str]:
 def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> bool:
     """Add a mail to the outbox in the current transaction. Returns False if ``key`` was queued before."""
     text, html = render_mail(message, user)
-    values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=message.title[:300],
+    subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
+    values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
                   body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
                   next_attempt_at=utcnow(), created_at=utcnow())
     if key is None:

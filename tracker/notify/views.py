@@ -5,14 +5,14 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, RadioField, StringField
 from wtforms.validators import NumberRange
 
-from ..access import ALL_STAFF, allow
+from ..access import ALL_STAFF, allow, is_local_path
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices, required
 from ..web import form_errors
 from . import services, tokens
 from .models import MAIL_STATES, Notification, OutboxMail
-from .sender import resend
+from .sender import lease_expired, resend
 
 bp = Blueprint("notify", __name__)
 
@@ -54,9 +54,12 @@ def inbox():
 def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    services.mark_read(current_user, request.form.get("id", type=int))
+    notification_id = request.form.get("id")
+    if notification_id is not None and not (notification_id.isdigit() and int(notification_id) < 2**31):
+        abort(400)
+    services.mark_read(current_user, int(notification_id) if notification_id is not None else None)
     target = request.form.get("go")
-    if target and target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return redirect(target)
     return redirect(url_for("notify.inbox"))
 
@@ -97,6 +100,8 @@ def resend_mail(mail_id):
         abort(400)
     if mail.status == "sent":
         flash("该邮件已发送，无需重发。", "warning")
+    elif mail.status == "sending" and not lease_expired(mail):
+        flash("该邮件正在发送中，请稍后刷新查看结果。", "warning")
     else:
         resend(mail)
         flash(f"已重新排队：{mail.subject}", "success")
