@@ -164,3 +164,26 @@ def test_audit_log_is_readable_by_leadership(make, login, office):
 def test_a_corrupt_xlsx_is_refused_in_chinese(app, office):
     response = upload(office, "units", "units.xlsx", b"this is not a zip file")
     assert response.status_code == 422 and "无法读取该 Excel 文件" in response.get_data(as_text=True)
+
+
+def test_a_huge_unit_id_is_refused_like_an_unknown_one(app, office, make):
+    response = office.post("/admin/users/new", {"username": "ghost-lly", "display_name": "某人", "role": "contact",
+                                                "unit_id": str(10**20), "password": ""})
+    assert response.status_code == 422 and "所选单位不存在" in response.get_data(as_text=True)
+    user = make.user("contact")
+    response = office.post(f"/admin/users/{user.id}", {"display_name": "某人", "role": "contact",
+                                                       "unit_id": str(-10**20)})
+    assert response.status_code == 422 and "所选单位不存在" in response.get_data(as_text=True)
+    assert office.get(f"/admin/users?unit={10**20}").status_code == 200
+
+
+def test_import_users_refuses_names_and_phones_too_long_for_their_columns(app, office, make):
+    make.unit(code="mzj")
+    data = ("用户名,姓名,角色,单位编码,电话\n"
+            f"mzj-lly,{'张' * 61},联络员,mzj,\n"
+            f"mzj-shr,李四,审核人,mzj,{'1' * 41}\n")
+    response = upload(office, "users", "users.csv", data.encode())
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "姓名不能超过60个字符" in body and "电话不能超过40个字符" in body
+    assert count(app, User, User.username.in_(["mzj-lly", "mzj-shr"])) == 0

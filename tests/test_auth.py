@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.accounts.models import LoginAttempt, User
@@ -175,3 +176,18 @@ def test_unknown_username_and_wrong_password_get_the_same_answer(make, browser):
     a = browser.post("/login", {"username": "ghost", "password": "wrong-password1"}).get_data(as_text=True)
     b = browser.post("/login", {"username": user.username, "password": "wrong-password1"}).get_data(as_text=True)
     assert "用户名或密码错误" in a and "用户名或密码错误" in b
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\\evil.example", "//evil.example"])
+def test_next_after_login_stays_on_the_site(make, browser, target):
+    user = make.user("contact")
+    browser.get("/login")
+    response = browser.post("/login", {"username": user.username, "password": PASSWORD, "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+
+
+def test_next_after_login_keeps_a_local_path(make, browser):
+    user = make.user("contact")
+    browser.get("/login")
+    response = browser.post("/login", {"username": user.username, "password": PASSWORD, "next": "/calendar/?year=2027"})
+    assert response.headers["Location"] == "/calendar/?year=2027"

@@ -123,3 +123,30 @@ def test_workdays_command_rejects_malformed_input_with_status_2(app, args):
     result = app.test_cli_runner().invoke(args=["workdays", *args])
     assert result.exit_code == 2
     assert "格式不正确" in result.output or "非负整数" in result.output
+
+
+@pytest.mark.parametrize("query", ["start=9999-12-31&n=2000", "start=0001-01-01&n=20", "start=2003-12-31&n=1",
+                                   "d1=0001-01-01&d2=9999-12-31", "d1=2026-01-01&d2=3000-01-01"])
+def test_the_tool_refuses_dates_outside_the_calendar_in_chinese(make, login, query):
+    response = login(make.user("contact")).get(f"/calendar/tool?{query}")
+    assert response.status_code == 422 and "超出工作日历的范围" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1990-05-01"])
+def test_a_local_day_outside_the_calendar_is_refused_and_saves_nothing(app, office, day):
+    response = office.post("/calendar/local-day", {"day": day, "name": "防汛停工"})
+    assert response.status_code == 422 and "超出工作日历的范围" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CalendarDay)) == 0
+
+
+def test_the_notice_form_ignores_an_impossible_year(office):
+    response = office.get(f"/calendar/notice?year={10**20}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("args", [["add", "9999-12-31", "20"], ["add", "1990-01-01", "5"],
+                                  ["add", "2026-09-28", "99999999999"], ["between", "2003-01-01", "2026-01-01"]])
+def test_workdays_command_rejects_dates_outside_the_calendar_with_status_2(app, args):
+    result = app.test_cli_runner().invoke(args=["workdays", *args])
+    assert result.exit_code == 2 and "超出工作日历的范围" in result.output

@@ -13,6 +13,15 @@ def _date_arg(value: str, label: str):
         raise click.UsageError(f"{label}格式不正确：{value!r}，应为 YYYY-MM-DD（如 2026-09-28）。") from None
 
 
+def _in_range(day, label: str):
+    from .errors import ServiceError
+    from .workcal.services import check_in_range
+    try:
+        return check_in_range(day, label)
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from None
+
+
 def register(app):
     @app.cli.group("workdays")
     def workdays():
@@ -25,9 +34,11 @@ def register(app):
         """Print the COUNT-th working day after START (START itself not counted)."""
         from .workcal.services import add_workdays
 
-        day = _date_arg(start, "日期")
+        day = _in_range(_date_arg(start, "日期"), "日期")
         if not count.isdigit():
             raise click.UsageError(f"工作日数必须是非负整数：{count!r}。")
+        if int(count) > 2000:
+            raise click.UsageError(f"工作日数过大：{count}，结果超出工作日历的范围（最多2000个工作日）。")
         answer = add_workdays(day, int(count))
         click.echo(f"{answer.day:%Y-%m-%d}" + (" provisional" if answer.provisional else ""))
 
@@ -38,7 +49,8 @@ def register(app):
         """Print the number of working days after FIRST up to and including SECOND."""
         from .workcal.services import workdays_between
 
-        answer = workdays_between(_date_arg(first, "开始日期"), _date_arg(second, "结束日期"))
+        answer = workdays_between(_in_range(_date_arg(first, "开始日期"), "开始日期"),
+                                  _in_range(_date_arg(second, "结束日期"), "结束日期"))
         click.echo(f"{answer.count}" + (" provisional" if answer.provisional else ""))
 
     @app.cli.command("scheduler")

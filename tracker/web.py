@@ -1,6 +1,6 @@
 """The web shell shared by every feature: one transaction per request, security headers,
 Chinese error pages, template filters and the navigation for each role."""
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -80,6 +80,13 @@ def csrf_error(error: CSRFError):
                            text="表单已过期或来源无法验证，未做任何修改。请刷新页面后重新提交。"), 400
 
 
+def page_in_range():
+    """``before_request``: a ``?page=`` far beyond any list would overflow the database's OFFSET."""
+    page = request.args.get("page", type=int)
+    if page is not None and page > 1_000_000:
+        abort(404)
+
+
 def navigation():
     """The menu for the current user: [(label, href, active, children)]; a menu has href None."""
     if not current_user.is_authenticated:
@@ -116,6 +123,7 @@ def form_errors(form) -> None:
 
 
 def init_app(app):
+    app.before_request(page_in_range)
     app.after_request(security_headers)
     app.after_request(finish_transaction)  # registered last, so it runs first
     for code in ERROR_TITLES:

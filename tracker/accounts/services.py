@@ -91,9 +91,28 @@ def _clean_email(email: str | None) -> str | None:
     if not email:
         return None
     try:
-        return validate_email(email, check_deliverability=False).normalized
+        email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         raise ServiceError(f"邮箱格式不正确：{email}", "email") from None
+    if len(email) > 200:
+        raise ServiceError("邮箱不能超过200个字符。", "email")
+    return email
+
+
+def _clean_display_name(display_name: str | None) -> str:
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ServiceError("姓名不能为空。", "display_name")
+    if len(display_name) > 60:  # the column's size; the import does not go through the form
+        raise ServiceError("姓名不能超过60个字符。", "display_name")
+    return display_name
+
+
+def _clean_phone(phone: str | None) -> str | None:
+    phone = (phone or "").strip() or None
+    if phone and len(phone) > 40:
+        raise ServiceError("电话不能超过40个字符。", "phone")
+    return phone
 
 
 def _check_role_and_unit(role: str, unit: Unit | None) -> None:
@@ -115,13 +134,11 @@ def create_user(*, username: str, display_name: str, role: str, password: str,
         raise ServiceError("用户名只能由小写字母、数字、点、下划线和连字符组成，2至60个字符。", "username")
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise ServiceError(f"用户名“{username}”已存在。", "username")
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise ServiceError("姓名不能为空。", "display_name")
+    display_name = _clean_display_name(display_name)
     _check_role_and_unit(role, unit)
     check_password_strength(password, username)
     user = User(username=username, display_name=display_name, role=role, unit=unit,
-                email=_clean_email(email), phone=(phone or "").strip() or None,
+                email=_clean_email(email), phone=_clean_phone(phone),
                 password_hash=hash_password(password), must_change_password=must_change_password)
     db.session.add(user)
     record("user.create", user, after=snapshot(user, User.AUDIT_FIELDS))
@@ -131,15 +148,14 @@ def create_user(*, username: str, display_name: str, role: str, password: str,
 def update_user(user: User, *, display_name: str, role: str, unit: Unit | None,
                 email: str | None, phone: str | None) -> User:
     before = snapshot(user, User.AUDIT_FIELDS)
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise ServiceError("姓名不能为空。", "display_name")
+    display_name = _clean_display_name(display_name)
     _check_role_and_unit(role, unit)
+    email, phone = _clean_email(email), _clean_phone(phone)
     user.display_name = display_name
     user.role = role
     user.unit = unit
-    user.email = _clean_email(email)
-    user.phone = (phone or "").strip() or None
+    user.email = email
+    user.phone = phone
     db.session.flush()
     old, new = changes(before, snapshot(user, User.AUDIT_FIELDS))
     if new:

@@ -84,7 +84,7 @@ def users():
         stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
     if role in ROLES:
         stmt = stmt.where(User.role == role)
-    if unit_id:
+    if unit_id and 0 < unit_id < 2**31:
         stmt = stmt.where(User.unit_id == unit_id)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("accounts/users.html", page=page, q=q, role=role, unit_id=unit_id,
@@ -98,6 +98,8 @@ def _unit_choices():
 def _unit_from(form) -> Unit | None:
     if not form.unit_id.data:
         return None
+    if not 0 < form.unit_id.data < 2**31:  # beyond the id column: no such unit
+        raise ServiceError("所选单位不存在。", "unit_id")
     unit = db.session.get(Unit, form.unit_id.data)
     if unit is None:
         raise ServiceError("所选单位不存在。", "unit_id")

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import china_today, utcnow
 from .engine import (
     DayOverride,
     HolidayRange,
@@ -59,6 +59,21 @@ def get_calendar() -> WorkCalendar:
                 _cache[key] = cached
     g.workcal = cached[1]
     return cached[1]
+
+
+FIRST_YEAR = 2004  # the first year with official data
+YEARS_AHEAD = 10
+
+
+def check_in_range(day: date, label: str = "日期") -> date:
+    """Dates the calendar answers for: from 2004 (its first official year) to ten years ahead.
+
+    Anything else is refused in Chinese (the engine cannot go before 2004, and a far-future date
+    would make every process build its index up to that year)."""
+    last = china_today().year + YEARS_AHEAD
+    if not FIRST_YEAR <= day.year <= last:
+        raise ServiceError(f"{label}超出工作日历的范围：应在{FIRST_YEAR}年至{last}年之间。")
+    return day
 
 
 def add_workdays(start: date, n: int) -> WorkdayAnswer:
@@ -164,6 +179,7 @@ def record_notice(year: int, holidays: list[HolidayRange], makeup_days: list[dat
 
 def record_local_day(day: date, is_workday: bool, name: str, note: str = "") -> int:
     """Record a local closure (or an extra working day) decided by the city; wins over everything."""
+    check_in_range(day)
     name = (name or "").strip()
     if not name:
         raise ServiceError("请填写名称（如：防汛停工）。", "name")

@@ -58,13 +58,14 @@ def tool():
     args = request.args
     try:
         if args.get("start"):
-            start = parse_date(args["start"], "起算日期")
+            start = services.check_in_range(parse_date(args["start"], "起算日期"), "起算日期")
             n = args.get("n", "20").strip()
             if not n.isdigit() or int(n) > 2000:
                 raise ServiceError("工作日数必须是0到2000之间的整数。")
             answer = (start, int(n), services.add_workdays(start, int(n)))
         if args.get("d1") and args.get("d2"):
-            d1, d2 = parse_date(args["d1"], "开始日期"), parse_date(args["d2"], "结束日期")
+            d1 = services.check_in_range(parse_date(args["d1"], "开始日期"), "开始日期")
+            d2 = services.check_in_range(parse_date(args["d2"], "结束日期"), "结束日期")
             between = (d1, d2, services.workdays_between(d1, d2))
     except ServiceError as exc:
         flash(exc.message, "danger")
@@ -78,7 +79,10 @@ def notice():
     """Record a year's holiday notice: paste it (or type it line by line), preview, then confirm."""
     form = NoticeForm()
     if request.method == "GET":
-        form.year.data = str(request.args.get("year", type=int) or china_today().year + 1)
+        year_ = request.args.get("year", type=int)
+        if year_ is None or not services.FIRST_YEAR <= year_ <= china_today().year + services.YEARS_AHEAD:
+            year_ = china_today().year + 1
+        form.year.data = str(year_)
         existing = services.notice_for_year(int(form.year.data))
         if existing:
             form.title.data, form.text.data = existing.title, existing.text
