@@ -187,3 +187,9 @@ def test_import_users_refuses_names_and_phones_too_long_for_their_columns(app, o
     assert response.status_code == 422
     assert "姓名不能超过60个字符" in body and "电话不能超过40个字符" in body
     assert count(app, User, User.username.in_(["mzj-lly", "mzj-shr"])) == 0
+
+
+def test_form_messages_from_wtforms_are_chinese(app, office):
+    response = office.post("/admin/units/new", {"code": "x1", "name": "某单位", "kind": "committee"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "不是有效的选择" in body and "Not a valid choice" not in body

@@ -7,6 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, config, web
 from .extensions import csrf, db, login_manager, migrate
+from .forms import use_chinese_messages
 from .timeutil import render_migration_item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
+    use_chinese_messages(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"
