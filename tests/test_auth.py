@@ -191,3 +191,20 @@ def test_next_after_login_keeps_a_local_path(make, browser):
     browser.get("/login")
     response = browser.post("/login", {"username": user.username, "password": PASSWORD, "next": "/calendar/?year=2027"})
     assert response.headers["Location"] == "/calendar/?year=2027"
+
+
+def test_behind_a_trusted_proxy_throttling_counts_the_clients_address(app, make):
+    from tracker import create_app
+    proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SECRET_KEY": "test-secret-key", "PASSWORD_HASH_FAST": True, "TRUSTED_PROXIES": 1,
+                          "WTF_CSRF_ENABLED": False})
+    client = proxied.test_client()
+    for i in range(proxied.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        client.post("/login", data={"username": f"nobody{i}", "password": "wrong-password1"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    user = make.user("contact")
+    blocked = client.post("/login", data={"username": user.username, "password": PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    other = client.post("/login", data={"username": user.username, "password": PASSWORD},
+                        headers={"X-Forwarded-For": "198.51.100.9"})
+    assert blocked.status_code == 429 and other.status_code == 302

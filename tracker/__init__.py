@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import access, config, web
@@ -29,6 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
                 template_folder=str(ROOT / "templates"))
     app.url_map.converters["int"] = RecordId
     config.load(app, overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        # the client's own address (for sign-in throttling and the audit log) and scheme, from the proxy
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True,

@@ -21,6 +21,7 @@ _ENV_SETTINGS = {
     "MAIL_USE_SSL": ("TRACKER_MAIL_USE_SSL", lambda v: v.lower() in {"1", "true", "yes"}),
     "MAIL_SENDER": ("TRACKER_MAIL_SENDER", str),
     "BASE_URL": ("TRACKER_BASE_URL", str),
+    "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
@@ -37,6 +38,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_USE_SSL": False,
         "MAIL_SENDER": "政务公开办 <noreply@localhost>",
         "BASE_URL": "http://localhost:5000",
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto to believe (0: none).
+        "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
