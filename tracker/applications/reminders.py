@@ -46,20 +46,16 @@ def application_reminders(today: date, settings: dict):
 
 @register_summary_source
 def application_summary(today: date) -> list[str]:
+    """For the office's daily summary: online applications to confirm, sent back, overdue."""
     from sqlalchemy import func
 
-    pending = db.session.scalar(select(func.count()).select_from(Application).where(Application.state == "pending"))
-    returned = db.session.scalar(select(func.count()).select_from(Application).where(Application.state == "returned"))
-    overdue = db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.state.in_(RUNNING_STATES), Application.due_date < today))
-    lines = []
-    if pending:
-        lines.append(f"网上申请待确认：{pending} 件")
-    if returned:
-        lines.append(f"单位退回待重新分办：{returned} 件")
-    if overdue:
-        lines.append(f"依申请公开超期未答复：{overdue} 件")
-    return lines
+    counts = db.session.execute(select(
+        func.count().filter(Application.state == "pending"),
+        func.count().filter(Application.state == "returned"),
+        func.count().filter(Application.state.in_(RUNNING_STATES), Application.due_date < today),
+    )).one()
+    labels = ("网上申请待确认", "单位退回待重新分办", "依申请公开超期未答复")
+    return [f"{label}：{n} 件" for label, n in zip(labels, counts) if n]
 
 
 @register_unit_summary_source

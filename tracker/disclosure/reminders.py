@@ -95,15 +95,13 @@ def _review_since(task_ids: list[int]) -> dict[int, date]:
 
 @register_summary_source
 def task_summary(today: date) -> list[str]:
-    overdue = db.session.scalar(select(func.count()).select_from(Task).where(
-        Task.state.in_(OPEN_STATES), Task.due_date < today))
-    unack = db.session.scalar(select(func.count()).select_from(Task).where(Task.state == "pending_ack"))
-    lines = []
-    if overdue:
-        lines.append(f"主动公开任务逾期未公开：{overdue} 项")
-    if unack:
-        lines.append(f"主动公开任务未签收：{unack} 项")
-    return lines
+    """For the office's daily summary: tasks overdue and not acknowledged, city-wide."""
+    counts = db.session.execute(select(
+        func.count().filter(Task.state.in_(OPEN_STATES), Task.due_date < today),
+        func.count().filter(Task.state == "pending_ack"),
+    )).one()
+    labels = ("主动公开任务逾期未公开", "主动公开任务未签收")
+    return [f"{label}：{n} 项" for label, n in zip(labels, counts) if n]
 
 
 @register_unit_summary_source
