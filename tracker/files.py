@@ -2,11 +2,15 @@
 with random names, never served statically — each feature's download view checks access."""
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .errors import ServiceError
+from .timeutil import UTCDateTime, utcnow
 
 MAX_BYTES = 10 * 1024 * 1024
 ZIP = b"PK\x03\x04"
@@ -28,6 +32,21 @@ class StoredFile:
     stored_name: str
     extension: str
     size: int
+
+    def columns(self) -> dict:
+        """The values of a ``StoredFileColumns`` row for this file."""
+        return asdict(self)
+
+
+class StoredFileColumns:
+    """Columns of a table that records uploaded files (mixed into each feature's model)."""
+
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    extension: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def upload_folder() -> str:

@@ -16,9 +16,8 @@ def add_document(app: Application, kind: str, filename: str, data: bytes, actor=
     if kind not in DOCUMENT_KINDS:
         raise ServiceError("请选择文书类型。", "kind")
     stored = files.store(filename, data)
-    doc = ApplicationDocument(application_id=app.id, kind=kind, original_name=stored.original_name,
-                              stored_name=stored.stored_name, extension=stored.extension, size=stored.size,
-                              uploaded_by_id=actor.id if actor else None)
+    doc = ApplicationDocument(application_id=app.id, kind=kind, uploaded_by_id=actor.id if actor else None,
+                              **stored.columns())
     db.session.add(doc)
     db.session.flush()
     record("application.document_add", app, after={"kind": kind, "file": doc.original_name, "size": doc.size},

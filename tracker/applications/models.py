@@ -4,6 +4,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..files import StoredFileColumns
 from ..timeutil import UTCDateTime, utcnow
 from ..units.models import Unit
 
@@ -230,7 +231,7 @@ DOCUMENT_KINDS = {
 }
 
 
-class ApplicationDocument(db.Model):
+class ApplicationDocument(StoredFileColumns, db.Model):
     """A document filed with an application (the signed reply, delivery receipts...)."""
 
     __tablename__ = "application_document"
@@ -238,12 +239,6 @@ class ApplicationDocument(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    original_name: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    extension: Mapped[str] = mapped_column(String(10))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def kind_label(self) -> str:

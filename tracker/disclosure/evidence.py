@@ -17,9 +17,7 @@ def add_attachment(task: Task, actor, filename: str, data: bytes) -> TaskAttachm
     if task.state not in ATTACH_STATES:
         raise ServiceError(f"任务当前状态为“{task.state_label}”，不能上传佐证材料。")
     stored = files.store(filename, data)
-    attachment = TaskAttachment(task_id=task.id, unit_id=task.unit_id, original_name=stored.original_name,
-                                stored_name=stored.stored_name, extension=stored.extension, size=stored.size,
-                                uploaded_by_id=actor.id)
+    attachment = TaskAttachment(task_id=task.id, unit_id=task.unit_id, uploaded_by_id=actor.id, **stored.columns())
     db.session.add(attachment)
     db.session.flush()
     record("disclosure.attachment_add", task, after={"file": attachment.original_name, "size": len(data)},

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
+from ..files import StoredFileColumns
 from ..timeutil import UTCDateTime, utcnow
 from ..units.models import Unit
 
@@ -234,7 +235,7 @@ class TaskEvent(db.Model):
         return STATES.get(self.to_state, self.to_state)
 
 
-class TaskAttachment(db.Model):
+class TaskAttachment(StoredFileColumns, db.Model):
     """Evidence on a published item (e.g. a screenshot of the web page); the file lives in UPLOAD_FOLDER."""
 
     __tablename__ = "disclosure_attachment"
@@ -242,11 +243,5 @@ class TaskAttachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("disclosure_task.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    original_name: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    extension: Mapped[str] = mapped_column(String(10))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
