@@ -37,17 +37,21 @@ def _person(i: int) -> str:
 
 
 def load_demo() -> dict:
-    """Create the demo city unless it is already there; returns the logins to print."""
+    """Create the demo city and each feature's demo records unless they are already there;
+    returns the logins to print."""
     accounts = [("office", "公开办工作人员"), ("office2", "公开办工作人员"), ("leader", "领导（只读）")]
     for code, name in TOWNS[:2] + DEPARTMENTS[:2]:
         accounts += [(f"{code}-lly", f"{name}联络员"), (f"{code}-shr", f"{name}审核人")]
     accounts.append(("（其余单位同理）", "<单位编码>-lly / <单位编码>-shr"))
-    result = {"password": DEMO_PASSWORD, "accounts": accounts}
-    if db.session.scalar(select(Unit.id).where(Unit.code == OFFICE[0])):
-        load_disclosure_demo()  # no-op when the catalogue exists
-        load_demo_applications()  # no-op when applications exist
-        return result
+    if not db.session.scalar(select(Unit.id).where(Unit.code == OFFICE[0])):
+        _load_city()
+    load_disclosure_demo()  # each is a no-op when its records exist
+    load_demo_applications()
+    return {"password": DEMO_PASSWORD, "accounts": accounts}
 
+
+def _load_city() -> None:
+    """The office, the towns and the departments, each unit with a contact and a reviewer."""
     office = create_unit(OFFICE[0], OFFICE[1], "office")
     n = 0
     for username, name in (("office", "刘建华"), ("office2", "孙晓雯")):
@@ -64,7 +68,4 @@ def load_demo() -> dict:
                             email=f"{code}-{suffix}@dongning.gov.cn", phone=f"0453-36{n:05d}",
                             password=DEMO_PASSWORD, must_change_password=False)
     db.session.flush()
-    load_disclosure_demo()
-    load_demo_applications()
-    return result
 
