@@ -32,10 +32,10 @@ def test_wrong_password_is_refused_in_chinese_and_recorded(app, make, browser):
     assert browser.get("/dashboard").status_code == 302
 
 
-def test_login_is_throttled_per_account_even_with_the_right_password(app, make, browser):
+def test_login_is_throttled_per_account_and_address_even_with_the_right_password(app, make, browser):
     user = make.user("contact")
     browser.get("/login")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]):
         browser.post("/login", {"username": user.username, "password": "wrong-password1"})
     response = browser.post("/login", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 429
@@ -56,10 +56,10 @@ def test_login_is_throttled_per_address_across_accounts(app, make, browser):
 def test_a_success_resets_the_account_failure_count(app, make, browser, login):
     user = make.user("contact")
     browser.get("/login")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] - 1):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"] - 1):
         browser.post("/login", {"username": user.username, "password": "wrong-password1"})
     login(user)
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] - 1):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"] - 1):
         browser.post("/login", {"username": user.username, "password": "wrong-password1"})
     assert browser.post("/login", {"username": user.username, "password": PASSWORD}).status_code == 302
 

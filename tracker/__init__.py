@@ -18,6 +18,8 @@ class RecordId(IntegerConverter):
     """``<int:...>`` in URLs: ids fit the database's integer columns, so /tasks/99999999999999 is a
     404 rather than an overflow error in the database driver."""
 
+    regex = r"[0-9]+"  # ASCII digits: werkzeug's \d+ also matches "١٢"
+
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)

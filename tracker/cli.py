@@ -35,7 +35,8 @@ def register(app):
         from .workcal.services import add_workdays
 
         day = _in_range(_date_arg(start, "日期"), "日期")
-        if not count.isdigit():
+        from .inputs import parse_int
+        if parse_int(count, 0, 10**18) is None:
             raise click.UsageError(f"工作日数必须是非负整数：{count!r}。")
         if int(count) > 2000:
             raise click.UsageError(f"工作日数过大：{count}，结果超出工作日历的范围（最多2000个工作日）。")

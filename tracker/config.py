@@ -49,10 +49,23 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "PAGE_SIZE": 30,
-        # Login throttling: failures within the window before the account / address is refused.
+        # Login throttling (tracker/throttle.py: Limits): failures of one account from one address,
+        # and from one address for any account, within the window; then a higher, slower limit per
+        # account over all addresses, which does not apply to addresses the account signed in from
+        # within LOGIN_KNOWN_ADDRESS_DAYS (so strangers cannot lock the real user out).
         "LOGIN_WINDOW_SECONDS": 15 * 60,
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_ACCOUNT_WINDOW_SECONDS": 60 * 60,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 30,
+        "LOGIN_KNOWN_ADDRESS_DAYS": 90,
+        # The applicant's status lookup, the same way per tracking code.
+        "LOOKUP_WINDOW_SECONDS": 15 * 60,
+        "LOOKUP_MAX_FAILURES_PER_CODE_AND_ADDRESS": 5,
+        "LOOKUP_MAX_FAILURES_PER_ADDRESS": 10,
+        "LOOKUP_CODE_WINDOW_SECONDS": 60 * 60,
+        "LOOKUP_MAX_FAILURES_PER_CODE": 30,
+        "LOOKUP_KNOWN_ADDRESS_DAYS": 90,
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed, claim lease.
         "MAIL_TIMEOUT_SECONDS": 20,
         "MAIL_MAX_ATTEMPTS": 6,

@@ -65,11 +65,16 @@ def render_migration_item(type_, obj, autogen_context):
 
 
 def parse_date(text: str, label: str = "日期") -> date:
-    """A legal date typed by a person (YYYY-MM-DD); a clear Chinese error otherwise."""
+    """A legal date typed by a person (YYYY-MM-DD, within ``inputs.date_bounds``); a clear Chinese
+    error otherwise."""
     from .errors import ServiceError
+    from .inputs import date_error, parse_day
 
-    value = (text or "").strip()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ServiceError(f"{label}格式不正确：“{value}”，应为 YYYY-MM-DD（如 2026-09-28），且必须是真实存在的日期。") from None
+    value = (text or "").strip() if isinstance(text, str) else ""
+    day = parse_day(value)
+    if day is None:
+        raise ServiceError(f"{label}格式不正确：“{value[:20]}”，应为 YYYY-MM-DD（如 2026-09-28），且必须是真实存在的日期。")
+    error = date_error(day, label)
+    if error:
+        raise ServiceError(error)
+    return day

@@ -1,10 +1,12 @@
 """The web shell shared by every feature: one transaction per request, security headers,
 Chinese error pages, template filters and the navigation for each role."""
+import re
+
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import timeutil
+from . import inputs, timeutil
 from .extensions import db
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -62,8 +64,12 @@ def security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_user.is_authenticated and request.endpoint != "static":
-        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # Pages carry personal data (an applicant's query password, ID numbers in downloads): no
+        # browser or proxy may keep a copy. Set, not defaulted: send_file would otherwise leave its
+        # own cacheable header on downloads.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
     return response
 
 
@@ -81,10 +87,47 @@ def csrf_error(error: CSRFError):
 
 
 def page_in_range():
-    """``before_request``: a ``?page=`` far beyond any list would overflow the database's OFFSET."""
-    page = request.args.get("page", type=int)
-    if page is not None and page > 1_000_000:
+    """``before_request``: a ``?page=`` far beyond any list would overflow the database's OFFSET;
+    one that is not a plain number is the first page (Flask-SQLAlchemy would read "١٢" as 12)."""
+    page = request.args.get("page", "").strip()
+    if page.isascii() and page.isdigit() and (len(page) > 7 or int(page) > 1_000_000):
         abort(404)
+
+
+# Query names a link may carry over from the current page (pager, export): plain lowercase names,
+# never one that ``url_for`` itself reads (``endpoint``, ``_method``, ``_external``, ``_anchor``...).
+_FILTER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+_URL_FOR_NAMES = {"endpoint", "values"}
+
+
+def filter_names(*names: str):
+    """Declare the query names a list view reads (its filters): only these are carried into the
+    links it renders (pager, export). Views that declare nothing carry plain lowercase names."""
+    def decorate(view):
+        view.filter_names = frozenset(names) | {"page"}
+        return view
+    return decorate
+
+
+def filter_args(endpoint: str | None = None, **changes) -> dict:
+    """The current query's filters, safe to pass as ``url_for(endpoint, **filter_args(...))``.
+
+    Only the names the current view declares (``filter_names``) pass, minus the arguments of
+    ``endpoint``'s own URL rule; ``changes`` are applied on top (``page=2``)."""
+    from flask import current_app
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = getattr(view, "filter_names", None)
+    taken = set(_URL_FOR_NAMES)
+    if (endpoint or request.endpoint) in current_app.view_functions:
+        for rule in current_app.url_map.iter_rules(endpoint or request.endpoint):
+            taken |= set(rule.arguments)
+    args = {}
+    for name, value in request.args.items():
+        if name in taken or (declared is not None and name not in declared) or not _FILTER_NAME.match(name):
+            continue
+        args[name] = value
+    args.update(changes)
+    return args
 
 
 def navigation():
@@ -123,7 +166,9 @@ def form_errors(form) -> None:
 
 
 def init_app(app):
+    inputs.init_app(app)
     app.before_request(page_in_range)
+    app.add_template_global(filter_args)
     app.after_request(security_headers)
     app.after_request(finish_transaction)  # registered last, so it runs first
     for code in ERROR_TITLES:

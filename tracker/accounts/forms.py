@@ -9,7 +9,14 @@ from wtforms import (
 )
 
 from ..forms import choices, max_length, optional, required
+from ..inputs import NO_SUCH_ID, parse_id
 from .models import ROLES
+
+
+def unit_choice(value):
+    """"0" or empty is "no unit"; anything else that is not a possible id is a unit that does not exist."""
+    text = "" if value is None else str(value).strip()
+    return None if text in ("", "0") else (parse_id(text) or NO_SUCH_ID)
 
 
 class LoginForm(FlaskForm):
@@ -27,7 +34,7 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[required(), max_length(60)])
     display_name = StringField("姓名", validators=[required(), max_length(60)])
     role = SelectField("角色", choices=choices(ROLES), validators=[required()])
-    unit_id = SelectField("所属单位", coerce=int, validate_choice=False)
+    unit_id = SelectField("所属单位", coerce=unit_choice, validate_choice=False)
     email = EmailField("邮箱", validators=[optional(), max_length(200)])
     phone = StringField("电话", validators=[optional(), max_length(40)])
     password = PasswordField("初始密码", validators=[optional(), max_length(200)])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..audit.services import changes, record, snapshot
 from ..errors import ServiceError
 from ..extensions import db
-from ..throttle import recent_failures
+from ..throttle import Limits, refusal
 from ..timeutil import utcnow
 from ..units.models import Unit
 from .models import ROLES, UNIT_ROLES, LoginAttempt, User, new_session_token
@@ -58,20 +58,29 @@ class LoginRefused(ServiceError):
     pass
 
 
+def login_limits() -> Limits:
+    cfg = current_app.config
+    return Limits(cfg["LOGIN_WINDOW_SECONDS"], cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+                  cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["LOGIN_ACCOUNT_WINDOW_SECONDS"],
+                  cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_KNOWN_ADDRESS_DAYS"])
+
+
 def authenticate(username: str, password: str, ip: str) -> User:
     """Check a sign-in. Refuses while the account or the address has too many recent failures.
 
     Every attempt is recorded; the caller commits it whether or not the sign-in succeeded.
     """
     cfg = current_app.config
-    username = (username or "").strip().lower()
+    username = (username or "").strip().lower()[:60]
     minutes = cfg["LOGIN_WINDOW_SECONDS"] // 60
-    window = cfg["LOGIN_WINDOW_SECONDS"]
-    if recent_failures(LoginAttempt, window, ip=ip) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+    why = refusal(LoginAttempt, "username", username, ip, login_limits())
+    if why == "address":
         raise LoginRefused(f"此地址登录失败次数过多，请{minutes}分钟后再试。")
-    if recent_failures(LoginAttempt, window, reset_by_success=True, username=username) >= \
-            cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        raise LoginRefused(f"该账号登录失败次数过多，已暂时锁定，请{minutes}分钟后再试。")
+    if why == "pair":
+        raise LoginRefused(f"该账号在此地址登录失败次数过多，已暂时锁定，请{minutes}分钟后再试。")
+    if why == "key":
+        raise LoginRefused(f"该账号近期在多个地址登录失败次数过多，已暂时锁定新地址的登录，"
+                           f"请{cfg['LOGIN_ACCOUNT_WINDOW_SECONDS'] // 60}分钟后再试，或在常用电脑上登录。")
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user, password) and user.active
     db.session.add(LoginAttempt(username=username, ip=ip, success=ok))
@@ -198,6 +207,14 @@ def reset_password(user: User) -> str:
     user.session_token = new_session_token()
     record("user.password_reset", user)
     return temporary
+
+
+def end_sessions(user: User, action: str) -> None:
+    """Sign-out ends the session on the server: the session token is rotated, so a copy of the
+    session cookie (from a shared computer, a proxy log) no longer signs anyone in. Every other
+    open session of the account ends with it, as after a password change."""
+    user.session_token = new_session_token()
+    record(action, user)
 
 
 def generate_password() -> str:

@@ -1,15 +1,15 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
 from ..access import ALL_STAFF, allow, public, returns_to
-from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices
+from ..inputs import query_id
 from ..units.models import Unit
 from ..units.services import active_units
-from ..web import form_errors
+from ..web import filter_names, form_errors
 from . import services
 from .forms import ChangePasswordForm, LoginForm, ReasonForm, UserForm
 from .models import ROLES, User
@@ -44,8 +44,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(*ALL_STAFF)
 def logout():
-    record("user.logout", current_user._get_current_object())
+    services.end_sessions(current_user._get_current_object(), "user.logout")
     logout_user()
+    session.clear()
     flash("您已安全退出。", "success")
     return redirect(url_for("accounts.login"))
 
@@ -74,17 +75,18 @@ def change_password():
 
 @bp.route("/admin/users")
 @allow("office")
+@filter_names("q", "role", "unit")
 def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    unit_id = request.args.get("unit", type=int)
+    unit_id = query_id("unit")
     stmt = select(User).outerjoin(User.unit).order_by(User.active.desc(), Unit.code, User.username)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
     if role in ROLES:
         stmt = stmt.where(User.role == role)
-    if unit_id and 0 < unit_id < 2**31:
+    if unit_id:
         stmt = stmt.where(User.unit_id == unit_id)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("accounts/users.html", page=page, q=q, role=role, unit_id=unit_id,
@@ -98,8 +100,6 @@ def _unit_choices():
 def _unit_from(form) -> Unit | None:
     if not form.unit_id.data:
         return None
-    if not 0 < form.unit_id.data < 2**31:  # beyond the id column: no such unit
-        raise ServiceError("所选单位不存在。", "unit_id")
     unit = db.session.get(Unit, form.unit_id.data)
     if unit is None:
         raise ServiceError("所选单位不存在。", "unit_id")

@@ -1,12 +1,9 @@
 """Forms parse input only; the rules (and their Chinese messages) live in services."""
-from datetime import date
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
-from wtforms.widgets import DateInput, NumberInput
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 
-from ..forms import choices, max_length, optional, required
+from ..forms import ChineseDateField, WholeNumberField, choices, id_or_none, max_length, optional, required
 from .fees import METHODS
 from .models import (
     APPLICANT_KINDS,
@@ -21,45 +18,8 @@ from .models import (
 from .outcomes import REPLY_CHOICES
 from .services import CONSULT_PARTIES
 
-
-def unit_id_or_none(value):
-    """Coerce for unit selects: anything that is not a plausible id becomes None, and the service
-    then answers in Chinese (WTForms' own coerce error is English)."""
-    text = "" if value is None else str(value).strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
-
-
-class ChineseDateField(Field):
-    """A YYYY-MM-DD date; a malformed value is a Chinese error (WTForms' own is English)."""
-
-    widget = DateInput()
-
-    def _value(self):
-        return self.data.isoformat() if isinstance(self.data, date) else (self.raw_data or [""])[0]
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if text:
-            try:
-                self.data = date.fromisoformat(text)
-            except ValueError:
-                raise ValueError("日期格式应为 年-月-日（如 2026-04-01）。") from None
-
-
-class WholeField(Field):
-    widget = NumberInput(min=0)
-
-    def _value(self):
-        return "" if self.data is None else str(self.data)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if text:
-            if not text.isdigit():
-                raise ValueError("请填写整数。")
-            self.data = int(text)
+unit_id_or_none = id_or_none
+WholeField = WholeNumberField
 
 
 class ApplicantFields(FlaskForm):
@@ -129,7 +89,7 @@ class FeeForm(FlaskForm):
     sent_on = ChineseDateField("收费通知发出日期")
     delivered_on = ChineseDateField("申请人收到通知日期（不填则同发出日期）")
     method = SelectField("计费方式", choices=choices(METHODS), validate_choice=False)
-    quantity = WholeField("件数或页数")
+    quantity = WholeField("件数或页数", high=100_000)
 
 
 class PaymentForm(FlaskForm):
@@ -137,7 +97,7 @@ class PaymentForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
-    days = WholeField("延长工作日数（最多20）")
+    days = WholeField("延长工作日数（最多20）", high=1000)
     approved_on = ChineseDateField("批准日期")
     notice_sent_on = ChineseDateField("延期告知发出日期")
     reason = TextAreaField("延期理由", validators=[optional(), max_length(1000)])
@@ -172,7 +132,7 @@ class CaseResultForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     code = StringField("查询码", validators=[required(), max_length(40)])
-    password = StringField("查询密码", validators=[required(), max_length(40)])
+    password = PasswordField("查询密码", validators=[required(), max_length(40)])
 
 
 class DocumentForm(FlaskForm):

@@ -19,7 +19,7 @@ from ..accounts.models import UNIT_ROLES
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..throttle import recent_failures, recent_rows
+from ..throttle import Limits, recent_rows, refusal
 from ..timeutil import china_today, to_china, utcnow
 from ..units.models import Unit
 from ..workcal.engine import WorkdayAnswer
@@ -653,12 +653,14 @@ def lookup_status(code: str, password: str, ip: str) -> Application:
     only are shown). Failures are throttled per address and per code; the answer never says which
     of the two was wrong."""
     cfg = current_app.config
-    window = cfg.get("LOOKUP_WINDOW_SECONDS", 15 * 60)
+    window = cfg["LOOKUP_WINDOW_SECONDS"]
     code = (code or "").strip().upper()[:40]
-    if recent_failures(StatusLookupAttempt, window, ip=ip) >= cfg.get("LOOKUP_MAX_FAILURES_PER_ADDRESS", 10):
+    why = refusal(StatusLookupAttempt, "code", code or "-", ip, Limits(
+        window, cfg["LOOKUP_MAX_FAILURES_PER_CODE_AND_ADDRESS"], cfg["LOOKUP_MAX_FAILURES_PER_ADDRESS"],
+        cfg["LOOKUP_CODE_WINDOW_SECONDS"], cfg["LOOKUP_MAX_FAILURES_PER_CODE"], cfg["LOOKUP_KNOWN_ADDRESS_DAYS"]))
+    if why == "address":
         raise ServiceError(f"查询失败次数过多，请{window // 60}分钟后再试。")
-    if recent_failures(StatusLookupAttempt, window, reset_by_success=True, code=code) >= \
-            cfg.get("LOOKUP_MAX_FAILURES_PER_CODE", 5):
+    if why in ("pair", "key"):
         raise ServiceError(f"该查询码失败次数过多，已暂时锁定，请{window // 60}分钟后再试。")
     app = db.session.scalar(select(Application).where(Application.tracking_code == code)) if code else None
     ok = check_query_password(app.query_password_hash if app else None, (password or "").strip().upper())

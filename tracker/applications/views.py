@@ -22,9 +22,10 @@ from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
+from ..inputs import query_id, query_int
 from ..timeutil import china_today
 from ..units.models import Unit
-from ..web import form_errors
+from ..web import filter_names, form_errors
 from . import documents, forms, letters, services, statistics
 from .models import (
     APPLICANT_KINDS,
@@ -55,16 +56,9 @@ def _unit_choices(user=None):
     return [(0, "请选择承办单位")] + [(u.id, u.name) for u in db.session.scalars(stmt)]
 
 
-def _int_arg(name: str, low: int, high: int) -> int | None:
-    """A whole-number filter from the query string; out of range or malformed is ignored."""
-    value = request.args.get(name, type=int)
-    return value if value is not None and low <= value <= high else None
-
-
 def _filters() -> tuple:
     args = request.args
-    return (args.get("state", ""), _int_arg("unit_id", 1, 2 ** 31 - 1), _int_arg("year", 2000, 2100),
-            args.get("q", "").strip())
+    return (args.get("state", ""), query_id("unit_id"), query_int("year", 2000, 2100), args.get("q", "").strip()[:100])
 
 
 def _visible_application(app_id: int) -> Application:
@@ -80,6 +74,7 @@ def _visible_application(app_id: int) -> Application:
 
 @bp.route("/")
 @allow(*ALL_STAFF)
+@filter_names("state", "unit_id", "year", "q")
 def index():
     state, unit_id, year, q = _filters()
     stmt = services.visible_stmt(current_user, state, unit_id, year, q)
@@ -298,9 +293,9 @@ def letter(app_id, letter):
 @bp.route("/statistics")
 @allow(*ALL_STAFF)
 def stats():
-    year = _int_arg("year", 2000, 2100) or china_today().year
+    year = query_int("year", 2000, 2100) or china_today().year
     if current_user.sees_all_units:
-        unit_id = _int_arg("unit_id", 1, 2 ** 31 - 1)
+        unit_id = query_id("unit_id")
         unit = db.session.get(Unit, unit_id) if unit_id else None
         if unit_id and unit is None:
             abort(404)

@@ -1,11 +1,8 @@
 """Forms of the disclosure pages, and the parsing of list filters from the query string."""
-from datetime import date
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -13,25 +10,14 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices, max_length, optional, required
+from .. import inputs
+from ..forms import WholeNumberField, choices, id_or_none, max_length, optional, required
 from .models import CADENCES, CHANNELS, FREQUENCIES, STATES
 from .services import FLAGS, RegisterFilters, TaskFilters
 
-
-def to_int(value):
-    """Coerce for selects: a bad value becomes None (the service then says what is missing)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("请填写整数。") from None
+# Coerce for selects: a value that is not a possible id becomes None (the service then says what
+# is missing).
+to_int = id_or_none
 
 
 class CheckboxesField(SelectMultipleField):
@@ -94,26 +80,18 @@ class KeyAreaForm(FlaskForm):
 # --- filters from the query string (bad values are ignored, with a note for the page) -------------
 
 def _int(args, name):
-    return to_int(args.get(name)) or None
+    return inputs.query_id(name, args)
 
 
 def _date(args, name, problems):
-    text = (args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.append(f"日期“{text}”格式不正确（应为 YYYY-MM-DD），已忽略。")
-        return None
+    return inputs.query_date(name, problems, args)
 
 
 def task_filters(args, user) -> TaskFilters:
     flag = args.get("flag") if args.get("flag") in FLAGS else None
-    year = _int(args, "year")
     return TaskFilters(unit_id=_int(args, "unit") if user.sees_all_units else None,
                        key_area_id=_int(args, "area"), state=args.get("state") if args.get("state") in STATES else None,
-                       flag=flag, year=year if year and 2000 <= year <= 2100 else None,
+                       flag=flag, year=inputs.query_int("year", 2000, 2100, args),
                        q=(args.get("q") or "").strip()[:100])
 
 

@@ -20,9 +20,11 @@ from sqlalchemy import select
 from ..access import ALL_STAFF, allow, get_visible
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
+from ..forms import max_length, required
+from ..inputs import query_id, query_int
 from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
-from ..web import form_errors
+from ..web import filter_names, form_errors
 from . import evidence, exports, services
 from .forms import (
     AdhocTaskForm,
@@ -67,6 +69,7 @@ def _xlsx(data: bytes, name: str):
 
 @bp.route("/tasks")
 @allow(*ALL_STAFF)
+@filter_names("unit", "area", "state", "flag", "year", "q")
 def tasks():
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
@@ -241,12 +244,13 @@ def attachment(attachment_id):
 # --- catalogue ------------------------------------------------------------------------------------
 
 def _catalogue_args():
-    unit_id = to_int(request.args.get("unit")) if current_user.sees_all_units else None
-    return unit_id, to_int(request.args.get("area")), (request.args.get("q") or "").strip()[:100]
+    unit_id = query_id("unit") if current_user.sees_all_units else None
+    return unit_id, query_id("area"), (request.args.get("q") or "").strip()[:100]
 
 
 @bp.route("/catalogue")
 @allow(*ALL_STAFF)
+@filter_names("unit", "area", "q")
 def catalogue():
     unit_id, area_id, q = _catalogue_args()
     stmt = services.catalogue_query(current_user, unit_id, area_id, q)
@@ -302,8 +306,11 @@ def new_duty():
 @allow("office")
 def edit_duty(duty_id):
     duty = db.session.get(Duty, duty_id) or abort(404)
-    form = DutyForm(obj=duty) if request.method == "POST" else DutyForm(
+    # A POST is read from the form alone: a field missing from it is empty (a form error where
+    # required), never silently the stored value.
+    form = DutyForm() if request.method == "POST" else DutyForm(
         formdata=None, obj=duty, start_date=duty.start_date.isoformat(), frequency=duty.frequency or "")
+    form.start_date.validators = [required(), max_length(10)]  # an item always has a start date
     _duty_form(form)
     form.unit_id.data = duty.unit_id
     if request.method == "POST":
@@ -402,6 +409,7 @@ def key_area_active(area_id):
 
 @bp.route("/register")
 @allow(*ALL_STAFF)
+@filter_names("unit", "area", "channel", "from", "to", "timeliness", "normative", "q")
 def register():
     problems: list[str] = []
     f = register_filters(request.args, current_user, problems)
@@ -428,7 +436,7 @@ def supervision():
     """The office's view per unit: overdue, due soon, published late, unacknowledged; charts."""
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
-    year = to_int(request.args.get("year")) or today.year
+    year = query_int("year", 2000, 2100) or today.year
     year = min(max(year, 2000), today.year + 1)
     sort = request.args.get("sort") if request.args.get("sort") in services.SUPERVISION_COLUMNS else "overdue"
     desc = request.args.get("dir") != "asc"

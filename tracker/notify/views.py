@@ -9,6 +9,7 @@ from ..access import ALL_STAFF, allow, is_local_path
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices, required
+from ..inputs import parse_id, parse_int
 from ..web import form_errors
 from . import services, tokens
 from .models import MAIL_STATES, Notification, OutboxMail
@@ -55,9 +56,9 @@ def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
     notification_id = request.form.get("id")
-    if notification_id is not None and not (notification_id.isdigit() and int(notification_id) < 2**31):
+    if notification_id is not None and parse_id(notification_id) is None:
         abort(400)
-    services.mark_read(current_user, int(notification_id) if notification_id is not None else None)
+    services.mark_read(current_user, parse_id(notification_id) if notification_id is not None else None)
     target = request.form.get("go")
     if is_local_path(target):
         return redirect(target)
@@ -116,9 +117,9 @@ def reminder_settings():
                                       "digest_weekday": str(current["digest_weekday"])})
     if form.validate_on_submit():
         try:
-            before = sorted({int(x) for x in form.before_days.data.replace("，", ",").split(",") if x.strip()},
-                            reverse=True)
-            if not before or min(before) < 1 or max(before) > 60:
+            before = sorted({parse_int(x, 1, 60) for x in form.before_days.data.replace("，", ",").split(",")
+                             if x.strip()}, key=lambda n: -1 if n is None else n, reverse=True)
+            if not before or None in before:
                 raise ValueError
         except ValueError:
             flash("截止前提醒应为1到60之间的整数，用逗号分隔，如：5, 2", "danger")

@@ -5,6 +5,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from ..access import ALL_STAFF, allow
 from ..errors import ServiceError
 from ..forms import max_length, optional, required
+from ..inputs import parse_int, query_int
 from ..timeutil import china_today, parse_date
 from ..web import form_errors
 from . import services
@@ -32,7 +33,7 @@ class LocalDayForm(FlaskForm):
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int) or china_today().year
+    year = query_int("year", 1, 9999) or china_today().year
     return min(max(year, 2004), china_today().year + 10)
 
 
@@ -59,10 +60,10 @@ def tool():
     try:
         if args.get("start"):
             start = services.check_in_range(parse_date(args["start"], "起算日期"), "起算日期")
-            n = args.get("n", "20").strip()
-            if not n.isdigit() or int(n) > 2000:
+            n = parse_int(args.get("n", "20"), 0, 2000)
+            if n is None:
                 raise ServiceError("工作日数必须是0到2000之间的整数。")
-            answer = (start, int(n), services.add_workdays(start, int(n)))
+            answer = (start, n, services.add_workdays(start, n))
         if args.get("d1") and args.get("d2"):
             d1 = services.check_in_range(parse_date(args["d1"], "开始日期"), "开始日期")
             d2 = services.check_in_range(parse_date(args["d2"], "结束日期"), "结束日期")
@@ -79,7 +80,7 @@ def notice():
     """Record a year's holiday notice: paste it (or type it line by line), preview, then confirm."""
     form = NoticeForm()
     if request.method == "GET":
-        year_ = request.args.get("year", type=int)
+        year_ = query_int("year", 1, 9999)
         if year_ is None or not services.FIRST_YEAR <= year_ <= china_today().year + services.YEARS_AHEAD:
             year_ = china_today().year + 1
         form.year.data = str(year_)
@@ -90,10 +91,10 @@ def notice():
     if not form.validate_on_submit():
         form_errors(form)
         return render_template("workcal/notice.html", form=form, parsed=None), 422
-    if not form.year.data.isdigit() or not 2004 <= int(form.year.data) <= china_today().year + 10:
+    year_ = parse_int(form.year.data, services.FIRST_YEAR, china_today().year + services.YEARS_AHEAD)
+    if year_ is None:
         flash("年份不正确。", "danger")
         return render_template("workcal/notice.html", form=form, parsed=None), 422
-    year_ = int(form.year.data)
     parsed = parse_notice_text(form.text.data, year_)
     if not parsed.ok or not parsed.holidays:
         if parsed.ok:
