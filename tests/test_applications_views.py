@@ -14,6 +14,16 @@ from tracker.extensions import db
 D = date
 
 
+def xlsx_text(response) -> str:
+    """Every cell of a downloaded workbook, as one text."""
+    import io
+
+    from openpyxl import load_workbook
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    return "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc), tick=True):
@@ -45,8 +55,8 @@ def test_unit_staff_see_only_their_units_applications(app, login, two_units):
     assert contact.get(f"/applications/{w['b'].id}").status_code == 404
     assert contact.get(f"/applications/{w['b'].id}/letter/answer.docx").status_code == 404
     assert contact.post(f"/applications/{w['b'].id}/act/reply", {}).status_code == 404
-    csv = contact.get("/applications/export.csv").get_data(as_text=True)
-    assert w["a"].tracking_code in csv and w["b"].tracking_code not in csv
+    exported = xlsx_text(contact.get("/applications/export"))
+    assert w["a"].tracking_code in exported and w["b"].tracking_code not in exported
     stats = contact.get(f"/applications/statistics?year=2026&unit_id={w['theirs'].id}").get_data(as_text=True)
     assert "民政局 2026 年" in stats  # the unit_id of another unit is ignored for unit staff
     office = login(w["office"]).get("/applications/").get_data(as_text=True)
@@ -58,8 +68,8 @@ def test_identity_numbers_masked_in_lists_and_exports_whole_on_the_audited_recor
     client = login(w["leader"])
     page = client.get("/applications/").get_data(as_text=True)
     assert "2301**********1234" in page and "230102199001011234" not in page
-    csv = client.get("/applications/export.csv").get_data(as_text=True)
-    assert "2301**********1234" in csv and "230102199001011234" not in csv
+    exported = xlsx_text(client.get("/applications/export"))
+    assert "2301**********1234" in exported and "230102199001011234" not in exported
     assert count_audit(app, "application.export") == 1
     assert count_audit(app, "application.view_personal") == 0
     detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
@@ -181,9 +191,9 @@ def test_out_of_range_filters_are_ignored_not_a_server_error(app, login, two_uni
     w = two_units
     for user in (w["office"], w["contact"]):
         client = login(user)
-        for url in ("/applications/?year=99999", "/applications/?year=-3", "/applications/export.csv?year=99999",
+        for url in ("/applications/?year=99999", "/applications/?year=-3", "/applications/export?year=99999",
                     "/applications/statistics?year=99999", "/applications/?unit_id=99999999999999999999999",
-                    "/applications/export.csv?unit_id=99999999999999999999999",
+                    "/applications/export?unit_id=99999999999999999999999",
                     "/applications/statistics?unit_id=99999999999999999999999"):
             r = client.get(url)
             assert r.status_code in (200, 404), (url, r.status_code)

@@ -133,7 +133,7 @@ def test_register_filter_by_area_and_unit(app, login, city):
 def test_task_export_has_chinese_headers_and_the_filtered_rows(app, login, city):
     people, _ = city
     rows = _xlsx_rows(login(people["office"]).get("/disclosure/tasks/export?flag=overdue"))
-    assert rows[0][:8] == ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "期限暂定", "状态"]
+    assert rows[0][:9] == ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "剩余/超期工作日", "期限暂定", "状态"]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1]))
     assert row["单位"] == "民政局" and row["任务名称"] == "临时救助十月" and row["状态"] == "待签收"

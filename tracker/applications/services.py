@@ -618,9 +618,11 @@ def set_case_result(case: ApplicationCase, result: str, decided_on: date | None,
 
 # --- reading -------------------------------------------------------------------------------------
 
-def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = ""):
-    """Applications ``user`` may see (unit staff: their unit only), newest first, filtered."""
-    stmt = select(Application).order_by(Application.created_at.desc(), Application.id.desc())
+def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = "", columns: tuple = ()):
+    """Applications ``user`` may see (unit staff: their unit only), newest first, filtered; with
+    ``columns``, those columns instead of Application objects (the export)."""
+    stmt = (select(*columns).select_from(Application) if columns else select(Application)).order_by(
+        Application.created_at.desc(), Application.id.desc())
     if not user.sees_all_units:
         stmt = stmt.where(Application.unit_id == user.unit_id)
     elif unit_id:

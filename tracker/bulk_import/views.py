@@ -1,4 +1,6 @@
-from flask import Blueprint, Response, abort, flash, render_template, request
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, render_template, request, send_file
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
@@ -53,6 +55,5 @@ def upload(kind):
 def template(kind):
     if kind not in KINDS:
         abort(404)
-    filename = f"import-{kind}.xlsx"
-    return Response(services.template_workbook(kind), mimetype=XLSX_MIME,
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return send_file(BytesIO(services.template_workbook(kind)), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"{KINDS[kind]}导入模板.xlsx")

@@ -1,30 +1,77 @@
-"""Excel files of the disclosure pages (Chinese headers) and the catalogue import reader."""
-from ..spreadsheets import XLSX_MIME, read_rows, workbook  # noqa: F401  (used by the views)
-from .models import CADENCES, FREQUENCIES
+"""Excel files of the disclosure pages (Chinese headers) and the catalogue import reader.
 
-TASK_HEADERS = ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "期限暂定", "状态",
-                "签收时间", "发布日期", "公开渠道", "网址", "文号", "规范性文件", "是否逾期发布", "是否已逾期"]
+Exports select plain columns (no ORM objects, no query per row) and are written by
+``tracker/spreadsheets.py`` as the rows arrive."""
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..spreadsheets import read_rows
+from ..units.models import Unit
+from ..workcal.services import days_left_label
+from .models import CADENCES, CHANNELS, DONE_STATES, FREQUENCIES, OPEN_STATES, STATES, KeyArea, Task, TaskChannel
+from .services import period_label, register_query, task_query
+
+TASK_COLUMNS = [("单位", 16), ("任务名称", 40), ("重点领域", 14), ("周期", 16), ("信息形成日期", 13),
+                ("公开期限", 12), ("剩余/超期工作日", 16), ("期限暂定", 9), ("状态", 9), ("签收时间", 17),
+                ("发布日期", 12), ("公开渠道", 18), ("网址", 30), ("文号", 20), ("规范性文件", 10),
+                ("是否逾期发布", 12), ("是否已逾期", 10)]
+TASK_HEADERS = [c[0] for c in TASK_COLUMNS]
+
+# One row of an export: plain columns, no Task objects (an export of 150,000 tasks builds none).
+_TASK_FIELDS = (Task.id, Unit.name, Task.title, KeyArea.name, Task.period_key, Task.formed_date, Task.due_date,
+                Task.due_provisional, Task.state, Task.acknowledged_at, Task.published_on, Task.url,
+                Task.doc_number, Task.normative)
 
 
-def task_rows(tasks, today):
-    from ..timeutil import format_datetime
-    for t in tasks:
-        yield [t.unit.name, t.title, t.key_area.name, t.period_key or "临时", t.formed_date, t.due_date,
-               "是" if t.due_provisional else "否", t.state_label, format_datetime(t.acknowledged_at),
-               t.published_on, "、".join(t.channel_labels), t.url or "", t.doc_number or "",
-               "是" if t.normative else "否", "是" if t.published_late else "否",
-               "是" if t.is_overdue(today) else "否"]
+def _yes(flag) -> str:
+    return "是" if flag else "否"
 
 
-REGISTER_HEADERS = ["单位", "信息名称", "重点领域", "信息形成日期", "公开期限", "发布日期", "按时/逾期",
-                    "公开渠道", "网址", "文号", "规范性文件", "状态"]
+def _with_names(stmt):
+    return stmt.join(Unit, Unit.id == Task.unit_id).join(KeyArea, KeyArea.id == Task.key_area_id)
 
 
-def register_rows(tasks):
-    for t in tasks:
-        yield [t.unit.name, t.title, t.key_area.name, t.formed_date, t.due_date, t.published_on,
-               "逾期发布" if t.published_late else "按时发布", "、".join(t.channel_labels), t.url or "",
-               t.doc_number or "", "是" if t.normative else "否", t.state_label]
+def _channels_of(stmt) -> dict[int, str]:
+    """Channel labels of every task ``stmt`` selects, in one query (not one per task)."""
+    ids = stmt.with_only_columns(Task.id).order_by(None)
+    found = defaultdict(list)
+    rows = db.session.execute(select(TaskChannel.task_id, TaskChannel.channel)
+                              .where(TaskChannel.task_id.in_(ids)).order_by(TaskChannel.task_id, TaskChannel.channel))
+    for task_id, channel in rows:
+        found[task_id].append(CHANNELS.get(channel, channel))
+    return {k: "、".join(v) for k, v in found.items()}
+
+
+def task_rows(filters, user, today, cutoff):
+    """Rows of the task export for the list's filters: two queries whatever the number of tasks."""
+    stmt = task_query(filters, user, today, cutoff, columns=_TASK_FIELDS)
+    channels = _channels_of(task_query(filters, user, today, cutoff, columns=(Task.id,)))
+    for (task_id, unit, title, area, period, formed, due, provisional, state, acknowledged, published, url, doc,
+         normative) in db.session.execute(_with_names(stmt).execution_options(yield_per=2000)):
+        is_open = state in OPEN_STATES
+        yield [unit, title, area, period_label(period) if period else "临时", formed, due,
+               days_left_label(due, today) if is_open else "", _yes(provisional), STATES.get(state, state),
+               acknowledged, published, channels.get(task_id, ""), url or "", doc or "", _yes(normative),
+               _yes(state in DONE_STATES and published is not None and due is not None and published > due),
+               _yes(is_open and due is not None and due < today)]
+
+
+REGISTER_COLUMNS = [("单位", 16), ("信息名称", 40), ("重点领域", 14), ("信息形成日期", 13), ("公开期限", 12),
+                    ("发布日期", 12), ("按时/逾期", 10), ("公开渠道", 18), ("网址", 30), ("文号", 20),
+                    ("规范性文件", 10), ("状态", 9)]
+REGISTER_HEADERS = [c[0] for c in REGISTER_COLUMNS]
+
+
+def register_rows(filters, user):
+    stmt = register_query(filters, user, columns=_TASK_FIELDS)
+    channels = _channels_of(register_query(filters, user, columns=(Task.id,)))
+    for (task_id, unit, title, area, _period, formed, due, _provisional, state, _ack, published, url, doc,
+         normative) in db.session.execute(_with_names(stmt).execution_options(yield_per=2000)):
+        late = published is not None and due is not None and published > due
+        yield [unit, title, area, formed, due, published, "逾期发布" if late else "按时发布",
+               channels.get(task_id, ""), url or "", doc or "", _yes(normative), STATES.get(state, state)]
 
 
 # Catalogue: the export is also the import template (same columns).

@@ -647,9 +647,16 @@ def urgency_order(today: date, cutoff: date):
                 (Task.state.in_(OPEN_STATES), 4), else_=5)
 
 
-def task_query(f: TaskFilters, user, today: date, cutoff: date):
+def _tasks_or_columns(columns: tuple):
+    """``select(Task)`` with its unit and key area, or of ``columns`` only (exports: no objects)."""
+    if columns:
+        return select(*columns).select_from(Task)
+    return select(Task).options(joinedload(Task.unit), joinedload(Task.key_area))
+
+
+def task_query(f: TaskFilters, user, today: date, cutoff: date, columns: tuple = ()):
     """Tasks ``user`` may see, filtered; ordered by urgency then deadline."""
-    stmt = scope(select(Task), Task, user).options(joinedload(Task.unit), joinedload(Task.key_area))
+    stmt = scope(_tasks_or_columns(columns), Task, user)
     if f.unit_id:
         stmt = stmt.where(Task.unit_id == f.unit_id)
     if f.key_area_id:
@@ -680,10 +687,9 @@ class RegisterFilters:
     q: str = ""
 
 
-def register_query(f: RegisterFilters, user):
+def register_query(f: RegisterFilters, user, columns: tuple = ()):
     """The register of published information (已发布、已核验), filtered, visible to ``user``."""
-    stmt = (scope(select(Task), Task, user).where(Task.state.in_(DONE_STATES))
-            .options(joinedload(Task.unit), joinedload(Task.key_area)))
+    stmt = scope(_tasks_or_columns(columns), Task, user).where(Task.state.in_(DONE_STATES))
     if f.unit_id:
         stmt = stmt.where(Task.unit_id == f.unit_id)
     if f.key_area_id:

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import spreadsheets
 from ..access import ALL_STAFF, allow, get_visible
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
@@ -59,12 +60,6 @@ def _units():
                               .order_by(Unit.kind.desc(), Unit.code)).all()
 
 
-def _xlsx(data: bytes, name: str):
-    from io import BytesIO
-    return send_file(BytesIO(data), mimetype=exports.XLSX_MIME, as_attachment=True,
-                     download_name=f"{name}-{china_today():%Y%m%d}.xlsx")
-
-
 # --- tasks ----------------------------------------------------------------------------------------
 
 @bp.route("/tasks")
@@ -88,8 +83,8 @@ def tasks_export():
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
     f = task_filters(request.args, current_user)
-    rows = db.session.scalars(services.task_query(f, current_user, today, cutoff)).unique()
-    return _xlsx(exports.workbook("公开任务", exports.TASK_HEADERS, exports.task_rows(rows, today)), "公开任务")
+    return spreadsheets.export("公开任务", "公开任务", exports.TASK_COLUMNS,
+                               exports.task_rows(f, current_user, today, cutoff))
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
@@ -262,9 +257,8 @@ def catalogue():
 @bp.route("/catalogue/export")
 @allow(*ALL_STAFF)
 def catalogue_export():
-    duties = db.session.scalars(services.catalogue_query(current_user, *_catalogue_args())).all()
-    return _xlsx(exports.workbook("公开目录", list(exports.CATALOGUE_COLUMNS), exports.catalogue_rows(duties)),
-                 "公开目录")
+    duties = db.session.scalars(services.catalogue_query(current_user, *_catalogue_args()))
+    return spreadsheets.export("公开目录", "公开目录", list(exports.CATALOGUE_COLUMNS), exports.catalogue_rows(duties))
 
 
 def _duty_form(form: DutyForm) -> None:
@@ -426,8 +420,8 @@ def register():
 @allow(*ALL_STAFF)
 def register_export():
     f = register_filters(request.args, current_user, [])
-    rows = db.session.scalars(services.register_query(f, current_user)).unique()
-    return _xlsx(exports.workbook("信息登记簿", exports.REGISTER_HEADERS, exports.register_rows(rows)), "信息登记簿")
+    return spreadsheets.export("信息登记簿", "信息登记簿", exports.REGISTER_COLUMNS,
+                               exports.register_rows(f, current_user))
 
 
 @bp.route("/supervision")

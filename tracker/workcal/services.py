@@ -211,3 +211,19 @@ def recorded_days(year: int) -> list[CalendarDay]:
     return db.session.scalars(
         select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
         .order_by(CalendarDay.day)).all()
+
+
+def days_left_label(due: date | None, today: date) -> str:
+    """剩余 N 个工作日 / 超期 N 个工作日 / 今日到期 for an open deadline (domain §4: counted in
+    working days, the day itself not counted); "" without a deadline or outside the calendar."""
+    if due is None:
+        return ""
+    if due == today:
+        return "今日到期"
+    try:
+        if due > today:
+            return f"剩余{workdays_between(today, due).count}个工作日"
+        n = workdays_between(due, today).count
+    except ValueError:  # before the calendar's first year
+        return ""
+    return f"超期{n}个工作日" if n else "已超期"
