@@ -24,7 +24,7 @@ def test_period_keys_and_labels():
     assert services.period_of("halfyearly", date(2026, 12, 31)) == ("2026-H2", date(2026, 7, 1))
     assert services.period_of("yearly", date(2026, 6, 1)) == ("2026", date(2026, 1, 1))
     assert [services.period_label(k) for k in ("2026-03", "2026-Q2", "2026-H1", "2026")] == [
-        "2026年3月", "2026年第2季度", "2026年上半年", "2026年度"]
+        "2026年3月", "2026年第二季度", "2026年上半年", "2026年度"]
 
 
 def test_monthly_duty_gets_one_task_per_month_however_often_the_sweep_runs(app, make):

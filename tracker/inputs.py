@@ -20,6 +20,7 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (PostgreSQL and 
 NO_SUCH_ID = -1  # a filter id that was given but cannot exist: matches nothing (an empty list)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
@@ -48,7 +49,8 @@ def _clean(value):
     if isinstance(value, str):
         return strip_control_characters(value)
     if isinstance(value, FileStorage) and value.filename:
-        value.filename = strip_control_characters(value.filename)
+        # a file name travels in a download's header later: no line breaks or tabs either
+        value.filename = _ANY_CONTROL.sub("", value.filename)
     return value
 
 

@@ -292,10 +292,10 @@ def period_of(frequency: str, day: date) -> tuple[str, date]:
 
 
 def period_label(key: str) -> str:
-    """Chinese name of a period key: 2026年3月, 2026年第2季度, 2026年上半年, 2026年度."""
+    """Chinese name of a period key: 2026年3月, 2026年第二季度, 2026年上半年, 2026年度."""
     if "-Q" in key:
         y, q = key.split("-Q")
-        return f"{y}年第{q}季度"
+        return f"{y}年第{dict(zip('1234', '一二三四')).get(q, q)}季度"
     if "-H" in key:
         y, h = key.split("-H")
         return f"{y}年{'上' if h == '1' else '下'}半年"
