@@ -71,7 +71,6 @@ def build(app, n_tasks: int, n_applications: int, seed: int = 2026) -> None:
             for u in units for k in range(25)])
         duties = db.session.execute(db.select(Duty.id, Duty.unit_id, Duty.key_area_id)).all()
         states = list(STATES)
-        today = date(2026, 6, 15)
         tasks = []
         for i in range(n_tasks):
             duty_id, unit_id, area_id = duties[i % len(duties)]
