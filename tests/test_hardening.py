@@ -265,3 +265,20 @@ def test_imports_stop_reading_at_the_row_cap(app, monkeypatch):
         spreadsheets.read_rows("units.xlsx", out.getvalue(), {"编码": "code", "名称": "name", "类型": "kind"},
                                ("编码",))
     assert len(read) <= spreadsheets.MAX_COLUMNS + 11 * 3  # the header and eleven rows, not the thousand
+
+
+@pytest.mark.browser
+def test_an_export_link_says_it_is_working_until_the_file_arrives(app, make, page):
+    from .conftest import sign_in
+    office = make.user("office", unit=make.unit(kind="office"))
+    make.task(make.duty(make.unit(name="民政局"), title="低保名单"))
+    sign_in(page, office.username)
+    page.goto("/disclosure/tasks")
+    link = page.locator("a[data-export]")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("公开任务-")
+    assert "download_token=" in link.get_attribute("href")  # the script marked this click
+    # cleared by the cookie that came with the file (otherwise only after two minutes)
+    page.wait_for_function("() => !document.querySelector('a[data-export]').hasAttribute('aria-busy')")
+    assert link.inner_text() == "导出Excel"
