@@ -261,13 +261,15 @@ def test_status_lookup_throttles_per_code_and_per_address(app):
             with pytest.raises(ServiceError, match="查询码或查询密码不正确"):
                 s.lookup_status(a.tracking_code, "WRONG", "1.1.1.1")
         with pytest.raises(ServiceError, match="已暂时锁定"):
-            s.lookup_status(a.tracking_code, password, "2.2.2.2")  # even the right password, meanwhile
+            s.lookup_status(a.tracking_code, password, "1.1.1.1")  # even the right password, meanwhile
+        # ...but only from the guessing address: the applicant elsewhere is not locked out (issue 14)
+        assert s.lookup_status(a.tracking_code, password, "2.2.2.2").id == a.id
         for i in range(10):
             with pytest.raises(ServiceError):
                 s.lookup_status(f"YSQ-2026-GUESS{i}", "x", "3.3.3.3")
         with pytest.raises(ServiceError, match="此地址|失败次数过多"):
             s.lookup_status("YSQ-2026-OTHER1", "x", "3.3.3.3")
-        assert db.session.scalar(select(func.count()).select_from(StatusLookupAttempt)) == 16
+        assert db.session.scalar(select(func.count()).select_from(StatusLookupAttempt)) == 17
 
 
 def test_calendar_change_recomputes_open_deadlines_with_reason(app, make, people):

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .errors import ServiceError
+from .inputs import clean_file_name
 from .timeutil import UTCDateTime, utcnow
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -57,7 +58,7 @@ def upload_folder() -> str:
 
 def store(filename: str, data: bytes) -> StoredFile:
     """Check type (extension and leading bytes) and size, then write the file under a random name."""
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    name = download_name(os.path.basename((filename or "").replace("\\", "/")))
     if not name or not data:
         raise ServiceError("请选择要上传的文件。", "file")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -71,6 +72,11 @@ def store(filename: str, data: bytes) -> StoredFile:
     with open(os.path.join(upload_folder(), stored), "xb") as fh:
         fh.write(data)
     return StoredFile(name[:200], stored, ext, len(data))
+
+
+def download_name(name: str) -> str:
+    """A file name fit for a download header (also for names stored before requests were cleaned)."""
+    return clean_file_name(name)
 
 
 def path_of(stored_name: str) -> str:

@@ -29,6 +29,11 @@ def strip_control_characters(text: str) -> str:
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
+def clean_file_name(name: str) -> str:
+    """A file name without any control character: it travels in a download's header later."""
+    return _ANY_CONTROL.sub("", name or "").strip()
+
+
 def has_control_characters(text: str) -> bool:
     return bool(_CONTROL.search(text))
 
@@ -49,8 +54,7 @@ def _clean(value):
     if isinstance(value, str):
         return strip_control_characters(value)
     if isinstance(value, FileStorage) and value.filename:
-        # a file name travels in a download's header later: no line breaks or tabs either
-        value.filename = _ANY_CONTROL.sub("", value.filename)
+        value.filename = clean_file_name(value.filename)
     return value
 
 

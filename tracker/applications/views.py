@@ -241,7 +241,7 @@ def document(document_id):
     app = _visible_application(doc.application_id)
     record("application.document_view", app, note=doc.original_name)  # may hold personal data
     return send_file(files.path_of(doc.stored_name), mimetype=files.mime_type(doc.extension), as_attachment=True,
-                     download_name=doc.original_name)
+                     download_name=files.download_name(doc.original_name))
 
 
 @bp.route("/cases/<int:case_id>/result", methods=["POST"])

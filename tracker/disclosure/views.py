@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import spreadsheets
+from .. import files, spreadsheets
 from ..access import ALL_STAFF, allow, get_visible
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
@@ -231,7 +231,7 @@ def attachment(attachment_id):
     item = get_visible(TaskAttachment, attachment_id)
     try:
         return send_file(evidence.attachment_path(item), mimetype=evidence.mime_type(item), as_attachment=True,
-                         download_name=item.original_name)
+                         download_name=files.download_name(item.original_name))
     except FileNotFoundError:
         abort(404)
 

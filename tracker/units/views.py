@@ -54,7 +54,7 @@ def new():
 @allow("office")
 def edit(unit_id):
     unit = db.session.get(Unit, unit_id) or abort(404)
-    form = UnitForm(obj=unit)
+    form = UnitForm(obj=unit if request.method == "GET" else None)  # a field missing from a POST is an error
     if form.validate_on_submit():
         try:
             services.update_unit(unit, form.code.data, form.name.data, form.kind.data)
