@@ -19,6 +19,7 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from itertools import islice
 
@@ -196,6 +197,7 @@ def _escape(text: str) -> str:
     return strip_control_characters(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@lru_cache(maxsize=16384, typed=True)  # units, states, labels and dates repeat on every row
 def _cell(value) -> str:
     """One cell of SpreadsheetML. Text is always an inline string (never a formula)."""
     if value is None or value == "":
