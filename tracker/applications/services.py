@@ -31,7 +31,7 @@ from ..workcal.services import (  # noqa: F401
     register_deadline_source,
     set_deadline,
 )
-from . import clock, fees
+from . import clock, fees, notices
 from .models import (
     APPLICANT_KINDS,
     CASE_KINDS,
@@ -321,10 +321,13 @@ def register_application(data: dict, actor=None) -> tuple[Application, str]:
                       created_by_id=actor.id if actor else None, **fields)
     db.session.add(app)
     db.session.flush()
-    _event(app, "registered", receipt, actor, channel=channel, unit=unit.name)
+    event = _event(app, "registered", receipt, actor, channel=channel, unit=unit.name)
     record("application.register", app, after={"state": "open", "channel": channel, "receipt_date": receipt,
                                               "unit_id": unit.id})
     recompute_clock(app, "登记申请：收到之日起20个工作日")
+    if actor is not None and actor.role == "office":  # registered by the office for a unit: routed to it
+        notices.routed(app, event)
+    notices.to_applicant(app, "receipt")
     return app, password
 
 
@@ -363,10 +366,12 @@ def confirm_online(app: Application, receipt_date: date, unit_id, actor=None) ->
     submitted = to_china(app.created_at).date()
     receipt = _legal_date(receipt_date, "确认日期", "receipt_date", submitted, "提交日期")
     unit = _handling_unit(unit_id)
-    app.receipt_date, app.unit_id = receipt, unit.id
-    _event(app, "confirmed", receipt, actor, unit=unit.name)
+    app.receipt_date, app.unit = receipt, unit
+    event = _event(app, "confirmed", receipt, actor, unit=unit.name)
     _transition(app, "open", "confirm", receipt_date=receipt, unit_id=unit.id)
     recompute_clock(app, "确认网上申请：确认之日起20个工作日")
+    notices.routed(app, event)
+    notices.to_applicant(app, "receipt")
 
 
 def route(app: Application, unit_id, note: str = "", actor=None) -> None:
@@ -375,10 +380,11 @@ def route(app: Application, unit_id, note: str = "", actor=None) -> None:
     _require(app, actor, roles=("office",), states=("open", "returned") + PAUSED_STATES)
     unit = _handling_unit(unit_id)
     before = app.unit_id
-    app.unit_id = unit.id
-    _event(app, "routed", china_today(), actor, unit=unit.name, note=note.strip() or None)
+    app.unit = unit
+    event = _event(app, "routed", china_today(), actor, unit=unit.name, note=note.strip() or None)
     _transition(app, "open" if app.state == "returned" else app.state, "route", note=note or None,
                 unit_id=unit.id, from_unit_id=before)
+    notices.routed(app, event, note.strip())
 
 
 def return_to_office(app: Application, reason: str, actor=None) -> None:
@@ -388,8 +394,9 @@ def return_to_office(app: Application, reason: str, actor=None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请说明退回理由。", "reason")
-    _event(app, "returned", china_today(), actor, reason=reason[:500])
+    event = _event(app, "returned", china_today(), actor, reason=reason[:500])
     _transition(app, "returned", "return", note=reason[:500])
+    notices.sent_back(app, event, reason[:500], actor)
 
 
 # --- the clock transitions ----------------------------------------------------------------------
@@ -417,9 +424,10 @@ def request_correction(app: Application, sent_on: date, due_on: date | None, ite
     items = (items or "").strip()
     if not items:
         raise ServiceError("请写明需要补正的事项。", "items")
-    _event(app, clock.CORRECTION_SENT, sent_on, actor, due=due_on, items=items[:2000])
+    event = _event(app, clock.CORRECTION_SENT, sent_on, actor, due=due_on, items=items[:2000])
     _transition(app, "correction", "request_correction", sent_on=sent_on, due=due_on)
     recompute_clock(app, "发出补正告知，答复期限待补正后重新计算")
+    notices.to_applicant(app, "correction", event)
 
 
 def receive_correction(app: Application, received_on: date, actor=None) -> None:
@@ -511,11 +519,12 @@ def send_fee_notice(app: Application, sent_on: date, delivered_on: date | None, 
     if amount == 0:
         raise ServiceError("按此数量不收取信息处理费，无需发送收费通知。", "quantity")
     app.fee_amount = amount
-    _event(app, clock.FEE_NOTICE_SENT, sent_on, actor, delivered_on=delivered_on, delivery_estimated=estimated,
+    event = _event(app, clock.FEE_NOTICE_SENT, sent_on, actor, delivered_on=delivered_on, delivery_estimated=estimated,
            postal_days=postal_allowance_days() if estimated else None, method=method,
            quantity=quantity, already=already, amount=amount)
     _transition(app, "fee", "fee_notice", sent_on=sent_on, amount=amount)
     recompute_clock(app, f"发出收费通知（{amount}元），暂停计时")
+    notices.to_applicant(app, "fee", event)
     return amount
 
 
@@ -586,11 +595,12 @@ def extend(app: Application, days: int, approved_on: date, notice_sent_on: date,
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写延期理由。", "reason")
-    _event(app, clock.EXTENSION, approved_on, actor, days=days, notice_sent_on=notice_sent_on,
-           approved_by=actor.display_name if actor else None, reason=reason[:1000])
+    event = _event(app, clock.EXTENSION, approved_on, actor, days=days, notice_sent_on=notice_sent_on,
+                   approved_by=actor.display_name if actor else None, reason=reason[:1000])
     record("application.extend", app, after={"days": days, "approved_on": approved_on,
                                             "notice_sent_on": notice_sent_on}, note=reason[:500])
     recompute_clock(app, f"经审批延期{days}个工作日")
+    notices.to_applicant(app, "extension", event)
 
 
 # --- the end -------------------------------------------------------------------------------------
@@ -612,9 +622,10 @@ def reply(app: Application, outcome: str, reply_date: date, delivery: str, deliv
     app.outcome, app.reply_date, app.reply_delivery, app.closed_on = outcome, reply_date, delivery, delivered_on
     app.reply_late = app.due_date is not None and delivered_on > app.due_date
     app.reply_note = (note or "").strip() or None
-    _event(app, "replied", delivered_on, actor, outcome=outcome, reply_date=reply_date, delivery=delivery)
+    event = _event(app, "replied", delivered_on, actor, outcome=outcome, reply_date=reply_date, delivery=delivery)
     _transition(app, "replied", "reply", outcome=outcome, reply_date=reply_date, delivered_on=delivered_on,
                 late=app.reply_late)
+    notices.to_applicant(app, "answer", event)
 
 
 def withdraw(app: Application, withdrawn_on: date, note: str = "", actor=None) -> None:

@@ -296,7 +296,7 @@ def letter(app_id, letter):
         abort(404)
     data = letters.build_letter(app, letter)
     filename = f"{app.tracking_code}-{letter}.docx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    return Response(data, mimetype=letters.DOCX_MIME,
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
