@@ -2,8 +2,8 @@
 once (bell and mail), a unit sending one back tells the office, and an applicant who gave an email
 address receives, through the outbox, each letter as generated — receipt, correction notice,
 extension notice, fee notice, reply — once each, at a real SMTP server on loopback."""
-from datetime import datetime, timezone
 from datetime import date as D
+from datetime import datetime, timezone
 from io import BytesIO
 
 import pytest
