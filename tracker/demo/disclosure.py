@@ -58,6 +58,7 @@ APPROVAL_COMMENTS = ["同意公开。已进行保密审查，不涉及国家秘�
                      "同意公开，注意同步更新政务微信。"]
 FAIL_REASONS = ["网址无法打开（404），请核实发布位置。", "页面缺少附件（明细表），内容不完整。",
                 "网址指向栏目首页，而非该条信息的页面。"]
+FAIL_REASONS_OFFLINE = ["公示栏中未见该信息，请补充张贴并拍照留存。", "政务微信中未找到该条信息。"]
 CANCEL_REASONS = ["经核实，该信息属于过程性信息，不纳入主动公开。", "该事项已由上级部门统一公开，本单位不再重复公开。"]
 PRIVATE_AREAS = ("社会救助", "扶贫", "棚户区改造/农村危房改造/保障性住房")
 
@@ -224,7 +225,7 @@ def _office_check(task, line, plan, published, today, rng, contact, office):
     if plan == "rework" or (published < today - timedelta(days=20) and rng.random() < 0.1):
         fail_day = min(published + timedelta(days=rng.randint(2, 5)), today)
         task.verify_failures = 1
-        task.verify_failure_reason = rng.choice(FAIL_REASONS)
+        task.verify_failure_reason = rng.choice(FAIL_REASONS if task.url else FAIL_REASONS_OFFLINE)
         line.add("fail_verification", "published", "rework", office, fail_day, 16, task.verify_failure_reason)
         if plan == "rework":
             return
