@@ -19,8 +19,8 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import islice
 
 from openpyxl import load_workbook
