@@ -241,7 +241,7 @@ def _in_fee(app, make, people):
 
 
 @pytest.mark.parametrize("setup, action, fields, message", [
-    (_open, "correction", {"sent_on": "2026-06-02", "due_on": "9999-12-31", "items": "请补充"}, "一年以内"),
+    (_open, "correction", {"sent_on": "2026-06-02", "due_on": "2028-06-01", "items": "请补充"}, "一年以内"),
     (_open, "correction", {"sent_on": "2026-11-21", "items": "请补充"}, "不能晚于今天"),
     (_open, "correction", {"sent_on": "2026-05-29", "items": "请补充"}, "不能早于"),
     (_open, "consultation", {"sent_on": "2026-06-02", "delivered_on": "2026-11-21", "party_kind": "agency",
