@@ -38,13 +38,19 @@ class Message:
     link: str | None = None
 
 
-def _insert_new(model, values: dict) -> bool:
-    """INSERT ... ON CONFLICT (key) DO NOTHING; True if the row was new."""
+def insert_new(model, rows: list[dict]):
+    """INSERT ... ON CONFLICT (key) DO NOTHING for one or many rows, as one statement; returns the
+    statement's result, whose ``scalars()`` are the keys of the rows that were new."""
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    return db.session.execute(stmt.returning(table.c.id)).first() is not None
+    stmt = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    return db.session.execute(stmt.returning(table.c.key))
+
+
+def _insert_new(model, values: dict) -> bool:
+    """INSERT ... ON CONFLICT (key) DO NOTHING; True if the row was new."""
+    return insert_new(model, [values]).first() is not None
 
 
 def absolute(link: str | None) -> str | None:
@@ -59,17 +65,34 @@ def render_mail(message: Message, recipient: User | None) -> tuple[str, str]:
             render_template("notify/mail/message.html", **context))
 
 
-def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> bool:
-    """Add a mail to the outbox in the current transaction. Returns False if ``key`` was queued before."""
+def mail_values(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> dict:
+    """The outbox row of one mail (rendered now): for ``queue_mail`` and for set-based sweeps."""
     text, html = render_mail(message, user)
     subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
-    values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
-                  body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
-                  next_attempt_at=utcnow(), created_at=utcnow())
+    return dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
+                body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
+                next_attempt_at=utcnow(), created_at=utcnow())
+
+
+def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> bool:
+    """Add a mail to the outbox in the current transaction. Returns False if ``key`` was queued before."""
+    values = mail_values(to_addr, message, user=user, key=key)
     if key is None:
         db.session.add(OutboxMail(**values))
         return True
     return _insert_new(OutboxMail, values)
+
+
+def held_for_digest(user: User, escalation: bool) -> bool:
+    """The user chose the weekly digest, and this is not an escalation (those always go singly)."""
+    return user.mail_mode == "digest" and not escalation
+
+
+def notification_values(user: User, message: Message, *, key: str | None = None, escalation: bool = False) -> dict:
+    """The bell row of one notification: for ``notify`` and for set-based sweeps."""
+    return dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
+                link=message.link, escalation=escalation,
+                digest_pending=held_for_digest(user, escalation) and bool(user.email), created_at=utcnow())
 
 
 def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False) -> bool:
@@ -80,10 +103,8 @@ def notify(user: User, message: Message, *, key: str | None = None, escalation: 
     """
     if not user.active:
         return False
-    digest = user.mail_mode == "digest" and not escalation
-    values = dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
-                  link=message.link, escalation=escalation, digest_pending=digest and bool(user.email),
-                  created_at=utcnow())
+    digest = held_for_digest(user, escalation)
+    values = notification_values(user, message, key=key, escalation=escalation)
     if key is None:
         db.session.add(Notification(**values))
     else:
