@@ -26,6 +26,7 @@ _ENV_SETTINGS = {
     "MAIL_MAX_ATTEMPTS": ("TRACKER_MAIL_MAX_ATTEMPTS", int),
     "BASE_URL": ("TRACKER_BASE_URL", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
+    "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
@@ -67,6 +68,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_LEASE_SECONDS": 300,
         # One run of the sender stops claiming new batches after this long (the job runs every minute).
         "MAIL_RUN_SECONDS": 50,
+        # Applications: calendar days a letter or notice is presumed to take by post when only its
+        # sending day is known (the 15 consultation days and 20 payment days run from receipt).
+        "POSTAL_ALLOWANCE_DAYS": 3,
     }
 
 

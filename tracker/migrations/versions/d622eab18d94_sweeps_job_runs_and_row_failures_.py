@@ -1,7 +1,7 @@
 """sweeps: job runs and row failures; grouped office reminders; raw mail errors
 
 Revision ID: d622eab18d94
-Revises: 74e19f2dfd48
+Revises: eb214e3d6a73
 Create Date: 2026-11-27 07:31:55.672556
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd622eab18d94'
-down_revision = '74e19f2dfd48'
+down_revision = 'eb214e3d6a73'
 branch_labels = None
 depends_on = None
 
