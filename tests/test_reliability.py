@@ -324,6 +324,17 @@ def test_two_deliveries_of_the_same_outbox_row_carry_the_same_message_id(app, ma
     assert first["Message-ID"].startswith(f"<outbox-{mail.id}.") and first["Message-ID"].endswith("@localhost>")
 
 
+def test_claims_a_batch_of_this_process_could_not_give_back_go_out_with_its_next_run(app, make, smtp):
+    """E.g. the database connection was lost mid-batch, so the batch could not release its claims:
+    the same scheduler's next run knows that batch is over and takes them back at once."""
+    import socket
+
+    queue(app, [make.user("contact") for _ in range(3)])
+    with app.app_context():
+        assert len(claim(worker=f"{socket.gethostname()}:{os.getpid()}:0ldba7c4")) == 3
+        assert send_due_mails() == {"sent": 3, "retry": 0, "failed": 0, "released": 3}
+
+
 def test_a_claim_whose_sender_is_elsewhere_still_waits_for_its_lease(app, make, smtp):
     queue(app, [make.user("contact")])
     with app.app_context():

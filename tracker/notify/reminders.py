@@ -198,7 +198,8 @@ def _queue_grouped(reminders: list[Reminder], today: date) -> int:
         with sweeps.isolated("user", user.id, f"{user.display_name}（汇总提醒）"):
             won: set[str] = set()
             for chunk in _chunks(items, SET_SIZE):
-                won.update(insert_new(GroupedReminder, [dict(key=r.key, user_id=user.id, created_at=now) for r in chunk]).scalars())
+                rows = [dict(key=r.key, user_id=user.id, created_at=now) for r in chunk]
+                won.update(insert_new(GroupedReminder, rows).scalars())
             mine = [r for r in items if r.key in won]
             if mine:
                 digest = hashlib.sha1("\n".join(sorted(won)).encode()).hexdigest()[:12]
