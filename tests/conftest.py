@@ -162,6 +162,20 @@ class Factory:
             return self._keep(add_document(db.session.get(Application, application.id), kind, name, data,
                                            actor=office))
 
+    def annual_report(self, unit, year=None, actor=None):
+        """A unit's annual report for ``year`` (default: this year), started with its drafts."""
+        from tracker.accounts.models import User
+        from tracker.reports.workflow import start_report
+        from tracker.timeutil import china_today
+        from tracker.units.models import Unit
+        with self.app.app_context():
+            unit_obj = db.session.get(Unit, unit.id)
+            user = db.session.get(User, actor.id) if actor else db.session.scalar(
+                db.select(User).where(User.unit_id == unit.id, User.role == "contact"))
+            if user is None:
+                raise ValueError("the unit needs a contact to start its report")
+            return self._keep(start_report(year or china_today().year, unit_obj, user))
+
 
 @pytest.fixture
 def make(app):
