@@ -65,7 +65,7 @@ def outcome_keys() -> list[str]:
     return keys
 
 
-def _applications(year: int, unit_id: int | None = None, by_unit: bool = False):
+def _applications(year: int, unit_id: int | None = None, by_unit: bool = False, unit_ids=None):
     """(unit_id, kind, receipt date, closing day, outcome) of the applications that can appear in
     ``year``'s table: received by December 31 and not closed before January 1."""
     stmt = select(Application.unit_id, Application.applicant_kind, Application.receipt_date,
@@ -74,6 +74,8 @@ def _applications(year: int, unit_id: int | None = None, by_unit: bool = False):
         or_(Application.closed_on.is_(None), Application.closed_on >= date(year, 1, 1)))
     if unit_id is not None and not by_unit:
         stmt = stmt.where(Application.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(or_(Application.unit_id.in_(list(unit_ids)), Application.unit_id.is_(None)))
     return db.session.execute(stmt).all()
 
 
@@ -82,11 +84,11 @@ def table_three(year: int, unit_id: int | None = None) -> TableThree:
     return count_table_three(year, unit_id, [r[1:] for r in _applications(year, unit_id)])
 
 
-def tables_three_by_unit(year: int) -> dict[int | None, TableThree]:
-    """Table 三 of every unit that has figures in ``year`` (one query, however many units);
-    applications not (yet) routed to a unit are under ``None``."""
+def tables_three_by_unit(year: int, unit_ids=None) -> dict[int | None, TableThree]:
+    """Table 三 of every unit (or of ``unit_ids``) that has figures in ``year`` (one query, however
+    many units); applications not (yet) routed to a unit are under ``None``."""
     rows: dict[int | None, list] = {}
-    for unit_id, *rest in _applications(year, by_unit=True):
+    for unit_id, *rest in _applications(year, by_unit=True, unit_ids=unit_ids):
         rows.setdefault(unit_id, []).append(rest)
     return {unit_id: count_table_three(year, unit_id, r) for unit_id, r in rows.items()}
 
@@ -188,12 +190,14 @@ FOUR_COLUMNS = list(CASE_RESULTS) + ["total"]
 FOUR_COLUMN_LABELS = list(CASE_RESULTS.values()) + ["总计"]
 
 
-def _cases(year: int, unit_id: int | None = None, by_unit: bool = False):
+def _cases(year: int, unit_id: int | None = None, by_unit: bool = False, unit_ids=None):
     stmt = select(ApplicationCase.unit_id, ApplicationCase.kind, ApplicationCase.result,
                   ApplicationCase.decided_on).where(ApplicationCase.filed_on >= date(year, 1, 1),
                                                     ApplicationCase.filed_on <= date(year, 12, 31))
     if unit_id is not None and not by_unit:
         stmt = stmt.where(ApplicationCase.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(or_(ApplicationCase.unit_id.in_(list(unit_ids)), ApplicationCase.unit_id.is_(None)))
     return db.session.execute(stmt).all()
 
 
@@ -203,10 +207,10 @@ def table_four(year: int, unit_id: int | None = None) -> dict[str, list[int]]:
     return count_table_four(year, [r[1:] for r in _cases(year, unit_id)])
 
 
-def tables_four_by_unit(year: int) -> dict[int | None, dict[str, list[int]]]:
-    """Table 四 of every unit with cases filed in ``year`` (one query)."""
+def tables_four_by_unit(year: int, unit_ids=None) -> dict[int | None, dict[str, list[int]]]:
+    """Table 四 of every unit (or of ``unit_ids``) with cases filed in ``year`` (one query)."""
     rows: dict[int | None, list] = {}
-    for unit_id, *rest in _cases(year, by_unit=True):
+    for unit_id, *rest in _cases(year, by_unit=True, unit_ids=unit_ids):
         rows.setdefault(unit_id, []).append(rest)
     return {unit_id: count_table_four(year, r) for unit_id, r in rows.items()}
 

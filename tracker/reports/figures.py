@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 
 from ..applications import clock
 from ..applications.models import Application, ApplicationEvent
@@ -107,19 +107,21 @@ def _published(year: int, unit_ids) -> dict:
     return facts
 
 
-def _fees_and_replies(year: int) -> tuple[dict, dict]:
+def _fees_and_replies(year: int, unit_ids=None) -> tuple[dict, dict]:
     """Fees paid in the year ({unit: {"amount": 元, "count": n}}) and late replies closed in it."""
     start, end = date(year, 1, 1), date(year, 12, 31)
+    units = (Application.unit_id.in_(list(unit_ids)) | Application.unit_id.is_(None)) if unit_ids is not None \
+        else true()
     fees = defaultdict(lambda: {"amount": 0, "count": 0})
     for unit_id, details in db.session.execute(
             select(Application.unit_id, ApplicationEvent.details).join(Application)
             .where(ApplicationEvent.kind == clock.FEE_PAID, ApplicationEvent.day >= start,
-                   ApplicationEvent.day <= end)):
+                   ApplicationEvent.day <= end, units)):
         fees[unit_id]["amount"] += int((details or {}).get("amount") or 0)
         fees[unit_id]["count"] += 1
     late = dict(db.session.execute(
         select(Application.unit_id, func.count(Application.id))
-        .where(Application.closed_on >= start, Application.closed_on <= end, Application.reply_late.is_(True))
+        .where(Application.closed_on >= start, Application.closed_on <= end, Application.reply_late.is_(True), units)
         .group_by(Application.unit_id)).all())
     return fees, late
 
@@ -132,9 +134,10 @@ def unit_figures(year: int, unit_ids: list[int], own_unrouted: int | None = None
     """
     fmt = formats.format_for(year)
     unit_ids = list(unit_ids)
-    threes, fours = tables_three_by_unit(year), tables_four_by_unit(year)
+    few = unit_ids if len(unit_ids) <= 20 else None  # a few units: fetch theirs only; many: all at once
+    threes, fours = tables_three_by_unit(year, few), tables_four_by_unit(year, few)
     normative, entered, published = _normative_counts(year, unit_ids), _entered(year, unit_ids), _published(year, unit_ids)
-    fees, late_replies = _fees_and_replies(year)
+    fees, late_replies = _fees_and_replies(year, few)
     result = {}
     for unit_id in unit_ids:
         cells = formats.zero(fmt)

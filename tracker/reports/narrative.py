@@ -7,13 +7,16 @@ parts are placeholders the unit replaces with its own work. Section 一 covers w
 责任追究). Section 五 names the problems the figures show and asks what was done about last year's.
 Section 六 states the information-processing fees (信息处理费, Art. 42) charged in the year.
 
-Similarity (雷同): ``similarity(a, b)`` is difflib's ``SequenceMatcher.ratio`` — 2 × (characters in
-the matching blocks) ÷ (characters in both texts) — on the texts with whitespace and punctuation
-removed, so re-spacing or re-punctuating a copied text does not hide it. 1.0 is identical, 0 shares
-nothing. A section is flagged from ``SIMILAR_AT`` (0.8) on, when both texts have at least
-``MIN_CHARS`` characters (a one-line "无其他需要报告的事项" is expected to repeat).
+Similarity (雷同) compares what units wrote themselves: each text loses its whitespace, punctuation
+and digits, then the fixed wording of the system's draft for that section (the draft written from
+empty figures: its runs of four or more characters found in the text); what remains is the unit's
+own words. ``similarity(a, b)`` is difflib's ``SequenceMatcher.ratio`` on those — 2 × (characters in
+the matching blocks) ÷ (characters in both) — 1.0 identical, 0 nothing shared. A section is flagged
+from ``SIMILAR_AT`` (0.8) on, when both have at least ``MIN_CHARS`` own characters; a section with
+fewer is reported as still being essentially the system's draft.
 """
 import difflib
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -117,16 +120,52 @@ def draft_other(year: int, facts: dict) -> str:
 # --- 雷同 ------------------------------------------------------------------------------------------
 
 def normalized(text: str) -> str:
-    """The text without whitespace and punctuation (Unicode categories Z*, P*, S*, C*)."""
-    return "".join(ch for ch in text or "" if unicodedata.category(ch)[0] in "LN")
+    """The text without whitespace, punctuation and digits (only letters: Unicode category L*)."""
+    return "".join(ch for ch in text or "" if unicodedata.category(ch)[0] == "L")
+
+
+TEMPLATE_RUN = 4  # a run of the draft's wording at least this long counts as template, not own words
+
+
+@functools.lru_cache(maxsize=16)
+def skeleton(fmt_key: str, section: str) -> str:
+    """The fixed wording of the system's draft of ``section`` (drafted from empty figures)."""
+    from ..disclosure.models import DEFAULT_KEY_AREAS
+    from .formats import FORMATS, cell_keys
+
+    fmt = FORMATS[fmt_key]
+    # every variant the drafts write: from empty figures and from figures where everything happened
+    ones = {k: 1 for k in cell_keys(fmt)}
+    full = {"published": 1, "late": 1, "late_replies": 1, "fees": {"count": 1, "amount": 1},
+            "by_channel": {c: 1 for c in CHANNELS}, "by_area": {a: 1 for a in DEFAULT_KEY_AREAS}}
+    if section == "overview":
+        variants = [draft_overview(fmt, "", 0, {}, {}), draft_overview(fmt, "", 0, ones, full),
+                    "".join(f"{a}信息条" for a in DEFAULT_KEY_AREAS)]
+    elif section == "problems":
+        variants = [draft_problems(fmt, {}, {}, ""), draft_problems(fmt, ones, full, "上年")]
+    else:
+        variants = [draft_other(0, {}), draft_other(0, full)]
+    return normalized("".join(variants))
+
+
+def own_words(text: str, template: str) -> str:
+    """``text`` normalised, without the runs it shares with the draft's wording."""
+    mine = normalized(text)
+    if not template or not mine:
+        return mine
+    blocks = difflib.SequenceMatcher(None, template, mine, autojunk=False).get_matching_blocks()
+    keep = [True] * len(mine)
+    for _, start, size in blocks:
+        if size >= TEMPLATE_RUN:
+            keep[start:start + size] = [False] * size
+    return "".join(ch for ch, k in zip(mine, keep) if k)
 
 
 def similarity(a: str, b: str) -> float:
-    """difflib's ratio on the normalised texts: 2·M / T, M the matched characters, T both lengths."""
-    na, nb = normalized(a), normalized(b)
-    if not na or not nb:
+    """difflib's ratio: 2·M / T, M the matched characters, T both lengths (texts already reduced)."""
+    if not a or not b:
         return 0.0
-    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 @dataclass(frozen=True)
@@ -141,18 +180,26 @@ class Similar:
         return int(self.ratio * 100)
 
 
-def similar_sections(texts: dict[str, str], others: list[tuple[int, str, dict[str, str]]]) -> list[Similar]:
-    """Sections of ``texts`` nearly identical to the same section of another report.
+def template_sections(fmt_key: str, texts: dict[str, str]) -> list[str]:
+    """The sections that are still essentially the system's draft (too few own words)."""
+    return [s for s, text in texts.items()
+            if normalized(text) and len(own_words(text, skeleton(fmt_key, s))) < MIN_CHARS]
+
+
+def similar_sections(fmt_key: str, texts: dict[str, str],
+                     others: list[tuple[int, str, dict[str, str]]]) -> list[Similar]:
+    """Sections of ``texts`` whose own words nearly equal those of the same section of another report.
 
     ``others``: (report id, report name, {section: text}). Cheap upper bounds (length and character
     counts) skip the pairs that cannot reach ``SIMILAR_AT`` before the full comparison."""
     found = []
     for section, text in texts.items():
-        mine = normalized(text)
+        template = skeleton(fmt_key, section)
+        mine = own_words(text, template)
         if len(mine) < MIN_CHARS:
             continue
         for other_id, name, other_texts in others:
-            theirs = normalized(other_texts.get(section, ""))
+            theirs = own_words(other_texts.get(section, ""), template)
             if len(theirs) < MIN_CHARS:
                 continue
             matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)

@@ -98,13 +98,19 @@ def _similar(content: services.Content) -> list:
     """雷同: this report's sections against the unit's last year and the other units' this year."""
     report = content.report
     if report is None:
-        return []
+        return [], {}
     others = db.session.scalars(select(AnnualReport).where(
         ((AnnualReport.year == report.year) & (AnnualReport.id != report.id) & (AnnualReport.scope == report.scope))
         | ((AnnualReport.year == report.year - 1) & (AnnualReport.slot == report.slot)))).all()
     texts = {k: getattr(report, k) or "" for k in narrative.NARRATIVE}
-    return narrative.similar_sections(texts, [(o.id, str(o), {k: getattr(o, k) or "" for k in narrative.NARRATIVE})
-                                              for o in others])
+    found = narrative.similar_sections(content.fmt.key, texts, [
+        (o.id, str(o), {k: getattr(o, k) or "" for k in narrative.NARRATIVE}) for o in others])
+    shown, per_section = [], {}
+    for s in found:  # the three most similar per section; the page says how many more
+        per_section[s.section] = per_section.get(s.section, 0) + 1
+        if per_section[s.section] <= 3:
+            shown.append(s)
+    return shown, {k: n - 3 for k, n in per_section.items() if n > 3}
 
 
 def _report_page(content: services.Content, unit: Unit | None, status: int = 200):
@@ -127,9 +133,12 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
         (unit is not None and current_user.role in workflow.UNIT_EDITORS and current_user.unit_id == unit.id)
         or (unit is None and current_user.role == "office"))
     narrative_form = NarrativeForm(data=content.narrative)
+    similar, more_similar = _similar(content)
+    drafty = narrative.template_sections(content.fmt.key, content.narrative) if report and report.editable else []
     return render_template(
         "reports/report.html", content=content, unit=unit, report=report, actions=actions,
-        grids=formats.grids(content.fmt), marks=content.problems_by_cell(), similar=_similar(content),
+        grids=formats.grids(content.fmt), marks=content.problems_by_cell(), similar=similar,
+        more_similar=more_similar, drafty=drafty, narrative_keys=narrative.NARRATIVE_LABEL_KEYS,
         adjust=adjust, override_form=OverrideForm(), reason_form=ReasonForm(), narrative_form=narrative_form,
         buttons=[a for a in BUTTON_ORDER if a in actions],
         last_year=last_year, history=history, can_start=can_start, due=services.due_date(content.year),
