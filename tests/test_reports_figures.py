@@ -44,7 +44,7 @@ def city(app, make):
         people[name] = (make.user("contact", unit=u), make.user("reviewer", unit=u))
 
     # table 二 第二十条第（一）项: normative documents of 民政局
-    t1 = make.published(a, D(2026, 3, 10), normative=True, doc_number="东民规〔2026〕1号")
+    make.published(a, D(2026, 3, 10), normative=True, doc_number="东民规〔2026〕1号")
     t2 = make.published(a, D(2025, 6, 1), normative=True, doc_number="东民规〔2025〕3号")
     t3 = make.published(a, D(2026, 5, 5), normative=True, doc_number="东民规〔2026〕2号")
     t4 = make.published(a, D(2026, 11, 2), normative=True, doc_number="东民规〔2026〕5号",

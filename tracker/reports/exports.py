@@ -18,8 +18,8 @@ from docx.shared import Cm, Pt
 from flask import render_template
 
 from ..errors import ServiceError
-from ..timeutil import china_today
 from ..spreadsheets import LayoutCell, LayoutSheet, layout_workbook
+from ..timeutil import china_today
 from . import formats
 from .services import Content
 

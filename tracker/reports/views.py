@@ -11,7 +11,6 @@ from ..audit.models import AuditEvent
 from ..audit.services import ACTION_LABELS
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
-from ..spreadsheets import XLSX_MIME
 from ..timeutil import china_today, parse_date
 from ..units.models import Unit
 from . import exports, formats, narrative, normative, services, workflow
@@ -146,6 +145,7 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
         entered=services.entered_fields(content.fmt), cell_text=lambda c: formats.format_value(
             c.key, content.cells.get(c.key, 0)) if c.key else c.text,
         statuses=services.unit_statuses(content.year, with_drift=False) if unit is None else [],
+        office_unit=services.office_unit() if unit is None else None,
         channels=_channel_labels(), section_labels=dict(content.fmt.sections), audit_labels=ACTION_LABELS,
         cell_label=lambda k: formats.cell_label(content.fmt, k),
         cell_link=(lambda k: url_for("reports.unit_report", year=content.year, unit_id=unit.id, cell=k) + "#adjust")
