@@ -24,6 +24,8 @@ SHOTS = [
     ("notifications", "mzj-lly", "/notifications"),
     ("outbox", "office", "/admin/outbox"),
     ("units", "office", "/admin/units/"),
+    ("annual-reports", "office", "/reports/?year=2025"),
+    ("annual-report", "office", "/reports/2025/city#section-applications"),
 ]
 
 

@@ -211,49 +211,40 @@ def _fail(report: AnnualReport, exc: ServiceError):
     return _report_page(content, report.unit, 422)
 
 
+def _edit(report_id: int, form, invalid: str, change, done: str):
+    """One edit of a report from its page: the form checked, the service called, the page shown."""
+    report = _report(report_id)
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(invalid)
+        change(report, form)
+    except ServiceError as exc:
+        return _fail(report, exc)
+    flash(done, "success")
+    return _page_of(report)
+
+
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
 @allow(*EDITORS)
 def save_narrative(report_id):
-    report = _report(report_id)
-    form = NarrativeForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(f"每节正文不能超过{services.MAX_TEXT}字。")
+    return _edit(report_id, NarrativeForm(), f"每节正文不能超过{services.MAX_TEXT}字。", lambda report, form: (
         workflow.save_narrative(report, {k: getattr(form, k).data for k in narrative.NARRATIVE
-                                         if getattr(form, k).raw_data}, current_user)
-    except ServiceError as exc:
-        return _fail(report, exc)
-    flash("正文已保存。", "success")
-    return _page_of(report)
+                                         if getattr(form, k).raw_data}, current_user)), "正文已保存。")
 
 
 @bp.route("/<int:report_id>/regenerate/<section>", methods=["POST"])
 @allow(*EDITORS)
 def regenerate(report_id, section):
-    report = _report(report_id)
-    try:
-        if not ReasonForm().validate_on_submit():
-            raise ServiceError("表单已失效，请刷新后重试。")
-        workflow.regenerate(report, section, current_user)
-    except ServiceError as exc:
-        return _fail(report, exc)
-    flash("已根据最新数据重新生成该节草稿（原文保存在操作日志中）。", "success")
-    return _page_of(report)
+    return _edit(report_id, ReasonForm(), "表单已失效，请刷新后重试。",
+                 lambda report, form: workflow.regenerate(report, section, current_user),
+                 "已根据最新数据重新生成该节草稿（原文保存在操作日志中）。")
 
 
 @bp.route("/<int:report_id>/override", methods=["POST"])
 @allow("contact", "reviewer")
 def override(report_id):
-    report = _report(report_id)
-    form = OverrideForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError("调整内容过长。")
-        workflow.set_override(report, form.cell.data or "", form.value.data or "", form.reason.data or "", current_user)
-    except ServiceError as exc:
-        return _fail(report, exc)
-    flash("已调整该单元格。", "success")
-    return _page_of(report)
+    return _edit(report_id, OverrideForm(), "调整内容过长。", lambda report, form: workflow.set_override(
+        report, form.cell.data or "", form.value.data or "", form.reason.data or "", current_user), "已调整该单元格。")
 
 
 @bp.route("/<int:report_id>/act/<report_action>", methods=["POST"])
