@@ -240,3 +240,36 @@ def test_a_forged_action_changes_nothing(app, make, unit_people, login):
     assert "您不能对该年度报告执行“接收”" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(AnnualReport, report_id).state == "approved"
+
+
+def test_facts_for_the_scores_annual_report_rule(app, make, unit_people):
+    """What the 年度报告 rule reads: handed in after the internal due date; a refused attempt."""
+    from tracker.reports import scoring
+
+    p = unit_people
+    silent = make.unit("czj", "财政局")
+    report_id = _ready(app, p, make)
+    with app.app_context():
+        services.set_due_date(2026, D(2027, 1, 10), _u(p["office"]))
+        report = db.session.get(AnnualReport, report_id)
+        workflow.reopen(report, _u(p["contact"]))
+        workflow.set_override(report, "four/reconsideration/total", "1", "手工", _u(p["contact"]))
+        workflow.submit_for_review(report, _u(p["contact"]))
+        workflow.approve(report, _u(p["reviewer"]))
+        assert workflow.submit(report, _u(p["contact"])).decision == "refused"
+        workflow.reopen(report, _u(p["contact"]))
+        workflow.set_override(report, "four/reconsideration/total", "0", "", _u(p["contact"]))
+        workflow.submit_for_review(report, _u(p["contact"]))
+        workflow.approve(report, _u(p["reviewer"]))
+        workflow.submit(report, _u(p["contact"]))
+        workflow.return_report(report, "请补充", _u(p["office"]))
+        db.session.commit()
+        mine, theirs = scoring.report_facts(2026, [p["unit"].id, silent.id])
+    assert mine.first_handed_on == D(2027, 1, 12) and mine.due_date == D(2027, 1, 10)
+    assert scoring.handed_in_late(mine, D(2027, 1, 31))
+    assert scoring.failed_consistency(mine) and mine.first_refused_on == D(2027, 1, 12)
+    assert mine.refused_violations == ("“行政复议”的总计为1，但前四项之和为0。",)
+    assert mine.returned == 1 and mine.label == "民政局2026年政府信息公开工作年度报告"
+    assert theirs.report_id is None and theirs.first_handed_on is None
+    assert not scoring.handed_in_late(theirs, D(2027, 1, 10)) and scoring.handed_in_late(theirs, D(2027, 1, 11))
+    assert not scoring.failed_consistency(theirs)
