@@ -101,7 +101,8 @@ def city(app, make):
         apps.add_case(first, "lawsuit_direct", D(2026, 3, 1))
         apps.add_case(first, "lawsuit_after", D(2026, 8, 1), "corrected", D(2026, 11, 2))
         apps.add_case(first, "reconsideration", D(2026, 10, 9), "corrected", D(2027, 1, 5))  # decided after Dec 31
-        apps.add_case(first, "reconsideration", D(2025, 12, 1), "other", D(2025, 12, 30))  # last year's
+        closed_2025 = db.session.get(Application, replies[2][0].id)
+        apps.add_case(closed_2025, "reconsideration", D(2025, 12, 1), "other", D(2025, 12, 30))  # last year's
         db.session.commit()
     return {"office": office, "a": a, "b": b, "c": c, "people": people, "still_open": still_open}
 
