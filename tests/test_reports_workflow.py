@@ -160,8 +160,8 @@ def test_reminders_before_the_internal_due_date_and_for_the_city(app, make, unit
         assert sweep_reminders(D(2027, 1, 12)) == 0 and queued > 0   # run twice, do once
         sweep_reminders(D(2027, 3, 26))
         db.session.commit()
-        office = db.session.scalars(select(Notification.title).where(Notification.user_id == p["office"].id)).all()
-        assert "【即将到期】全市2026年度政府信息公开工作年度报告的公开" in office
+        office = db.session.scalars(select(Notification.body).where(Notification.user_id == p["office"].id)).all()
+        assert any("全市 · 2026年度报告公开" in body for body in office)
 
 
 def test_similar_text_is_flagged_naming_the_other_report(app, make, unit_people, login):

@@ -44,16 +44,18 @@ def annual_report_reminders(today: date, settings: dict):
     for unit in units:
         link = f"/reports/{year}/units/{unit.id}"
         yield from deadline_reminders(f"report:{year}:{unit.id}:internal", internal, today, settings, people[unit.id],
-                                      f"{unit.name}{year}年度政府信息公开工作年度报告的报送", link)
+                                      f"{unit.name}{year}年度政府信息公开工作年度报告的报送", link,
+                                      name=f"{year}年度报告报送")
         if published != internal:
             yield from deadline_reminders(f"report:{year}:{unit.id}:publish", published, today, settings,
-                                          people[unit.id], f"{unit.name}{year}年度政府信息公开工作年度报告的公开", link)
+                                          people[unit.id], f"{unit.name}{year}年度政府信息公开工作年度报告的公开", link,
+                                          name=f"{year}年度报告公开")
     city = reports.get("city")
     if city is None or city.state != "final":
         office = people[None].office
         yield from deadline_reminders(f"report:{year}:city", services.statutory_city_deadline(year), today, settings,
-                                      Recipients(office, [], office), f"全市{year}年度政府信息公开工作年度报告的公开",
-                                      f"/reports/{year}/city")
+                                      Recipients(office, [], office, "全市"), f"全市{year}年度政府信息公开工作年度报告的公开",
+                                      f"/reports/{year}/city", name=f"{year}年度报告公开")
 
 
 @register_unit_summary_source

@@ -1,7 +1,7 @@
 """annual reports: reports, submissions, entered figures, normative documents
 
 Revision ID: d84cc0948136
-Revises: eb214e3d6a73
+Revises: d622eab18d94
 Create Date: 2026-11-27 07:32:31.738725
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd84cc0948136'
-down_revision = 'eb214e3d6a73'
+down_revision = 'd622eab18d94'
 branch_labels = None
 depends_on = None
 
