@@ -18,12 +18,14 @@ import io
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -288,3 +290,77 @@ def export(name: str, title: str, cols: list, rows, on_done=None):
     if re.fullmatch(r"[0-9a-z]{1,32}", token):  # tells the page's script the file has arrived
         response.set_cookie("download_done", token, max_age=60, samesite="Lax", httponly=False)
     return response
+
+
+# --- official layouts: tables with merged header cells (the annual report's tables 二, 三, 四) ---------
+
+@dataclass
+class LayoutCell:
+    """A cell of an official table: its position in the table, its value, how far it spans."""
+
+    row: int
+    col: int
+    value: object = ""
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+    number_format: str | None = None
+
+
+@dataclass
+class LayoutSheet:
+    name: str
+    title: str                 # a line above the table, merged across it
+    cols: int
+    widths: list[int]
+    cells: list[LayoutCell] = field(default_factory=list)
+    text_rows: list[str] = field(default_factory=list)   # paragraphs instead of a table (a text sheet)
+
+
+def _put(cell, value):
+    """Write ``value`` into an openpyxl cell: text that looks like a formula stays text (quote prefix)."""
+    if isinstance(value, str):
+        value = strip_control_characters(value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
+    """Sheets laid out as the official tables are printed: a title line, then the table with its
+    merged cells, thin borders on every cell, bold centred headers; text is formula-safe."""
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        _put(ws.cell(row=1, column=1), sheet.title).font = Font(bold=True, size=14)
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(sheet.cols, 1))
+        ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+        for i, width in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        for n, text in enumerate(sheet.text_rows, start=3):
+            cell = _put(ws.cell(row=n, column=1), text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for c in sheet.cells:
+            top, left = c.row + 3, c.col + 1
+            bottom, right = top + c.rowspan - 1, left + c.colspan - 1
+            for r in range(top, bottom + 1):
+                for col in range(left, right + 1):
+                    ws.cell(row=r, column=col).border = border
+            cell = _put(ws.cell(row=top, column=left), c.value)
+            numeric = isinstance(c.value, (int, float, Decimal)) and not isinstance(c.value, bool)
+            cell.alignment = Alignment(horizontal="center" if c.header or numeric else "left",
+                                       vertical="center", wrap_text=True)
+            if c.header:
+                cell.font = Font(bold=True)
+            if c.number_format:
+                cell.number_format = c.number_format
+            if bottom > top or right > left:
+                ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
