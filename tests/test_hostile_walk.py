@@ -203,8 +203,25 @@ class Walk:
                         self.request(role, "POST", f"{url}?{query}" if i % 4 == 0 else url, data, files)
                 if method == "POST":
                     self.request(role, "POST", url, {})  # every field missing
+                    if served:
+                        self.numbers_in_each_field(role, url, fields)
             if rule is not None:
                 self.walk_path(rule, method)
+
+    def numbers_in_each_field(self, role, url, fields):
+        """Each field in turn a Unicode digit and a number too large for the database, the others
+        benign: the inputs that int() and the integer columns choke on reach every parser."""
+        for name in sorted(fields):
+            for value in ("²", "9" * 25):
+                data, files = {}, {}
+                for other, field in fields.items():
+                    if field["kind"] == "file":
+                        files[other] = (io.BytesIO(b"%PDF-1.4 walker"), "证据.pdf")
+                    elif other != name and self.benign(field) is not None:
+                        data[other] = self.benign(field)
+                if fields[name]["kind"] != "file":
+                    data[name] = value
+                self.request(role, "POST", url, data, files)
 
     def endpoint_of(self, path, method):
         try:
@@ -224,7 +241,7 @@ class Walk:
         for arg in sorted(rule.arguments):
             converter = rule._converters[arg].__class__.__name__
             values = INT_PATH_VALUES if converter in ("RecordId", "IntegerConverter") else \
-                [quote(p[:300], safe="") for p in PAYLOADS if p]
+                [quote(p[:300], safe="") for p in PAYLOADS if p] + [sample[arg] + "%C2%B2", sample[arg] + "9" * 25]
             for k, value in enumerate(values):
                 url = _PATH_ARG.sub(lambda m: value if m.group(1) == arg else sample[m.group(1)], rule.rule)
                 self.request(ROLES[k % len(ROLES)], method, url, {} if method == "POST" else None)

@@ -46,7 +46,8 @@ def register(app) -> None:
 
         if not year_text:
             raise click.UsageError("请用 --year 指定报告年度（如 --year 2026）。")
-        if not year_text.isdigit() or len(year_text) != 4:
+        from ..inputs import parse_int
+        if parse_int(year_text, 1000, 9999) is None:
             raise click.UsageError(f"年度格式不正确：{year_text!r}，应为四位数字（如 2026）。")
         if kind not in exports.FORMATS:
             raise click.UsageError("请用 --format 指定导出格式：docx、xlsx、html 或 json。" if not kind

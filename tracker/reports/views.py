@@ -11,6 +11,7 @@ from ..audit.models import AuditEvent
 from ..audit.services import ACTION_LABELS
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
+from ..inputs import parse_id, query_id, query_int
 from ..timeutil import china_today, parse_date
 from ..units.models import Unit
 from . import exports, formats, narrative, normative, services, workflow
@@ -62,7 +63,7 @@ def _download(data: bytes, name: str, kind: str) -> Response:
 @bp.route("/")
 @allow(*ALL_STAFF)
 def index():
-    year = _year(request.args.get("year", type=int) or services.report_season_year())
+    year = _year(query_int("year", 1, 9999) or services.report_season_year())
     if not current_user.sees_all_units:  # unit staff: their own unit's report
         return _report_page(services.unit_content(year, current_user.unit), current_user.unit)
     statuses = services.unit_statuses(year)
@@ -367,7 +368,7 @@ def import_template(year):
 @bp.route("/normative")
 @allow(*ALL_STAFF)
 def normative_list():
-    unit_id = request.args.get("unit_id", type=int) if current_user.sees_all_units else current_user.unit_id
+    unit_id = query_id("unit_id") if current_user.sees_all_units else current_user.unit_id
     rows = normative.documents(current_user, unit_id)
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind.desc(), Unit.code)).all() \
         if current_user.sees_all_units else [current_user.unit]
@@ -380,14 +381,15 @@ def _document(ref: str) -> NormativeDocument:
     from ..disclosure.models import Task
 
     kind, _, raw = ref.partition("-")
-    if not raw.isdigit() or len(raw) > 9:
+    record_id = parse_id(raw)
+    if record_id is None:
         abort(404)
     if kind == "task":
-        task = db.session.get(Task, int(raw))
+        task = db.session.get(Task, record_id)
         if task is None or not can_see_unit(task.unit_id):
             abort(404)
         return normative.status_for_task(task)
-    doc = db.session.get(NormativeDocument, int(raw)) if kind == "doc" else None
+    doc = db.session.get(NormativeDocument, record_id) if kind == "doc" else None
     if doc is None or not can_see_unit(doc.unit_id):
         abort(404)
     return doc
@@ -431,7 +433,7 @@ def normative_add():
     try:
         if not form.validate_on_submit():
             raise ServiceError("填写的内容过长。")
-        unit_id = int(form.unit_id.data) if (form.unit_id.data or "").isdigit() else None
+        unit_id = parse_id(form.unit_id.data or "")
         unit = db.session.get(Unit, unit_id) if current_user.sees_all_units and unit_id else current_user.unit
         if unit is None or not can_see_unit(unit.id):
             raise ServiceError("请选择单位。", "unit_id")
