@@ -39,6 +39,7 @@ EXPECTED = {
     "applications.export": STAFF,
     "applications.new": {"office", "contact", "reviewer"},
     "applications.detail": STAFF,
+    "applications.reveal_id": {"office", "contact", "reviewer"},
     "applications.act": {"office", "contact", "reviewer"},
     "applications.case_result": {"office", "contact", "reviewer"},
     "applications.letter": STAFF,
@@ -59,6 +60,7 @@ EXPECTED = {
     "disclosure.cancel": OFFICE,
     "disclosure.upload": {"contact", "office"},
     "disclosure.attachment": STAFF,
+    "disclosure.remove_attachment": {"contact", "office"},
     "disclosure.catalogue": STAFF,
     "disclosure.catalogue_export": STAFF,
     "disclosure.new_duty": OFFICE,
@@ -78,6 +80,7 @@ EXPECTED = {
     "notify.resend_mail": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "worklist.todo": STAFF,
 }
 
 # GET responses that are redirects by design: always, or once signed in.

@@ -53,18 +53,34 @@ def test_unit_staff_see_only_their_units_applications(app, login, two_units):
     assert "低保名单" in office and "预算明细" in office
 
 
-def test_identity_numbers_masked_in_lists_and_exports_whole_on_the_audited_record_page(app, login, two_units):
+def test_identity_numbers_masked_everywhere_and_only_the_reveal_is_audited(app, login, make, two_units):
     w = two_units
-    client = login(w["leader"])
-    page = client.get("/applications/").get_data(as_text=True)
+    leader = login(w["leader"])
+    page = leader.get("/applications/").get_data(as_text=True)
     assert "2301**********1234" in page and "230102199001011234" not in page
-    csv = client.get("/applications/export.csv").get_data(as_text=True)
+    csv = leader.get("/applications/export.csv").get_data(as_text=True)
     assert "2301**********1234" in csv and "230102199001011234" not in csv
     assert count_audit(app, "application.export") == 1
+    for client in (leader, login(w["contact"]), login(w["office"])):  # viewing the record page is not a reveal
+        detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+        assert "2301**********1234" in detail and "230102199001011234" not in detail
     assert count_audit(app, "application.view_personal") == 0
-    detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
-    assert "230102199001011234" in detail
+    # leaders read the masked number only; the handling unit's staff and the office may reveal it
+    assert "btn-reveal-id" not in leader.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    assert leader.post(f"/applications/{w['a'].id}/id-number", headers={"Accept": "application/json"}).status_code == 403
+    contact = login(w["contact"])
+    assert "btn-reveal-id" in contact.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    r = contact.post(f"/applications/{w['a'].id}/id-number", headers={"Accept": "application/json"})
+    assert r.status_code == 200 and r.get_json() == {"id_number": "230102199001011234"}
     assert count_audit(app, "application.view_personal") == 1
+    # without scripts the form posts and the record page comes back with the number shown
+    r = login(w["office"]).post(f"/applications/{w['a'].id}/id-number")
+    assert r.status_code == 200 and "230102199001011234" in r.get_data(as_text=True)
+    assert count_audit(app, "application.view_personal") == 2
+    # another unit's contact cannot reach it at all
+    other = login(make.user("contact", unit=w["theirs"]))
+    assert other.post(f"/applications/{w['a'].id}/id-number").status_code == 404
+    assert count_audit(app, "application.view_personal") == 2
 
 
 def test_leader_is_read_only(app, login, two_units):

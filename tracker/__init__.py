@@ -49,6 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (every feature's tables, for Alembic and the ORM)
     from .notify.sources import load as load_notification_sources
     load_notification_sources()
+    from .worklist.sources import load as load_work_sources
+    load_work_sources()
     from .accounts.services import load_user
     login_manager.user_loader(load_user)
 
@@ -72,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     from .notify.views import bp as notify
     from .units.views import bp as units
     from .workcal.views import bp as workcal
+    from .worklist.views import bp as worklist
 
-    for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public):
+    for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
+               worklist):
         app.register_blueprint(bp)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from . import timeutil
+from .files import human_size
 from .extensions import db
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,12 +115,38 @@ def unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+NOT_SAVED = "未保存：请按标出的提示修改后重新提交。"
+
+
 def form_errors(form) -> None:
-    """Flash a form's field errors in Chinese (used when a form fails validation)."""
-    for field, messages in form.errors.items():
-        label = getattr(getattr(form, field, None), "label", None)
-        for message in messages:
-            flash(f"{label.text if label else field}：{message}", "danger")
+    """A form failed validation: its errors are shown beside their fields (the ``field`` macro in
+    ``_macros.html``); the banner names the fields. Errors of no field of the form are flashed."""
+    labels = []
+    for name, messages in form.errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None or field.type in ("CSRFTokenField", "HiddenField"):
+            for message in (messages if isinstance(messages, list | tuple) else [messages]):
+                flash(str(message), "danger")
+        else:
+            labels.append(field.label.text)
+    if labels:
+        flash(f"未保存：请修改标出的项目（{'、'.join(labels)}）。", "danger")
+
+
+def refuse(exc, *forms) -> None:
+    """A service refused the change (``ServiceError``): its message goes beside the field it names
+    when one of ``forms`` has that field, with a banner saying nothing was saved; otherwise the
+    message is the banner. Every view that re-renders a refused form calls this."""
+    name = getattr(exc, "field", None)
+    for form in forms:
+        if form is None or not name:
+            continue
+        field = form._fields.get(name) or form._fields.get(f"{name}_id")  # "unit" is the unit_id select
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+            flash(NOT_SAVED, "danger")
+            return
+    flash(exc.message, "danger")
 
 
 def init_app(app):
@@ -131,4 +158,5 @@ def init_app(app):
     app.register_error_handler(CSRFError, csrf_error)
     app.add_template_filter(timeutil.format_datetime, "dt")
     app.add_template_filter(timeutil.format_date, "d")
+    app.add_template_filter(human_size, "filesize")
     app.context_processor(lambda: {"navigation": navigation, "unread_notifications": unread_notifications})

@@ -216,3 +216,11 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def counts_by_role() -> list[tuple[str, int]]:
+    """Active accounts per role, for the users page."""
+    from sqlalchemy import func
+    got = dict(db.session.execute(
+        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all())
+    return [(label, got.get(role, 0)) for role, label in ROLES.items()]

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "disclosure.verify": "核验发布",
     "disclosure.cancel": "撤销公开任务",
     "disclosure.attachment_add": "上传佐证材料",
+    "disclosure.attachment_remove": "删除佐证材料",
     "calendar.local_day": "录入本地工作日调整",
     "application.register": "登记政府信息公开申请",
     "application.submit_online": "网上提交政府信息公开申请",

@@ -1,4 +1,5 @@
-from flask import Blueprint, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
+from flask import Blueprint
 from flask_login import current_user
 
 from ..access import ALL_STAFF, allow, public
@@ -20,8 +21,9 @@ def home():
 @bp.route("/dashboard")
 @allow(*ALL_STAFF)
 def index():
+    today = china_today()
     if current_user.sees_all_units:
-        return render_template("dashboard/office.html", overview=services.office_overview(),
-                               disclosure=dashboard_panel(current_user, china_today()))
-    return render_template("dashboard/unit.html", overview=services.unit_overview(current_user.unit_id),
-                           disclosure=dashboard_panel(current_user, china_today()))
+        return render_template("dashboard/office.html", overview=services.office_overview(current_user, today),
+                               disclosure=dashboard_panel(current_user, today))
+    return render_template("dashboard/unit.html", overview=services.unit_overview(current_user, today),
+                           disclosure=dashboard_panel(current_user, today) if current_user.role == "reviewer" else None)

@@ -4,7 +4,7 @@ from .. import files
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from .models import Task, TaskAttachment
+from .models import OPEN_STATES, Task, TaskAttachment
 from .services import ATTACH_STATES
 
 MAX_BYTES = files.MAX_BYTES
@@ -23,6 +23,28 @@ def add_attachment(task: Task, actor, filename: str, data: bytes) -> TaskAttachm
     record("disclosure.attachment_add", task, after={"file": attachment.original_name, "size": len(data)},
            actor=actor)
     return attachment
+
+
+def can_remove(task: Task, user) -> bool:
+    """Evidence can be taken back until the information is published (its record then stands):
+    by the unit's contact or the office, as for uploading."""
+    return (task.state in OPEN_STATES and user.role in ("contact", "office")
+            and (user.sees_all_units or user.unit_id == task.unit_id))
+
+
+def remove_attachment(attachment: TaskAttachment, actor) -> None:
+    """Remove evidence uploaded by mistake: the row goes, the audit log keeps the file's name and
+    size, and the stored file is deleted once the removal is committed."""
+    task = db.session.get(Task, attachment.task_id)
+    if not can_remove(task, actor):
+        if task.state not in OPEN_STATES:
+            raise ServiceError("信息已发布，佐证材料不能再删除。")
+        raise ServiceError("只有本单位联络员或公开办可以删除佐证材料。")
+    record("disclosure.attachment_remove", task, before={"file": attachment.original_name, "size": attachment.size},
+           actor=actor)
+    db.session.delete(attachment)
+    db.session.flush()
+    files.remove_after_commit(db.session(), attachment.stored_name)
 
 
 def attachment_path(attachment: TaskAttachment) -> str:

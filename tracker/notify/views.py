@@ -40,6 +40,18 @@ class ReminderSettingsForm(FlaskForm):
     digest_weekday = RadioField("每周工作提示发送日（停机错过时当周补发）", choices=choices(WEEKDAYS), validators=[required()])
 
 
+def _describe_for_audit_log() -> None:
+    """How the 操作日志 shows changes of the reminder rules: each rule by its name on the form."""
+    from ..audit.present import describe_object
+
+    fields = {name: (getattr(ReminderSettingsForm, name).args[0], None) for name in services.REMINDER_DEFAULTS}
+    fields["digest_weekday"] = (fields["digest_weekday"][0], lambda value, lookup: WEEKDAYS.get(str(value), value))
+    describe_object("setting", "系统设置", fields)
+
+
+_describe_for_audit_log()
+
+
 @bp.route("/notifications")
 @allow(*ALL_STAFF)
 def inbox():
