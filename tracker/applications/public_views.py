@@ -3,7 +3,7 @@ from flask import Blueprint, flash, render_template, request
 
 from ..access import public
 from ..errors import ServiceError
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import services
 from .forms import OnlineForm, StatusForm
 from .models import STATES
@@ -24,7 +24,7 @@ def apply():
         try:
             app, password = services.submit_online(form.data, _ip())
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("applications/public_apply.html", form=form), 422
         return render_template("applications/public_done.html", code=app.tracking_code, password=password)
     if request.method == "POST":

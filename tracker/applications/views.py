@@ -26,7 +26,7 @@ from ..extensions import db
 from ..timeutil import china_today
 from ..units.models import Unit
 from ..units.services import grouped_choices
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import documents, forms, letters, services, statistics
 from .models import (
     APPLICANT_KINDS,
@@ -132,7 +132,7 @@ def new():
         except services.Forbidden:
             abort(403)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
         flash(f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人：查询密码 {password}（仅显示一次）。",
               "success")
@@ -237,7 +237,7 @@ def act(app_id, action):
     except services.Forbidden:
         abort(403)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, f)
         return _rerender(app, all_forms), 422
     flash(ACTION_DONE[action], "success")
     if action == "return" and not current_user.sees_all_units:
@@ -268,7 +268,7 @@ def upload_document(app_id):
     except services.Forbidden:
         abort(403)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, f)
         return _rerender(app, _action_forms(app), f), 422
     flash("文书已上传。", "success")
     return redirect(url_for("applications.detail", app_id=app.id))

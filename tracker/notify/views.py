@@ -9,7 +9,7 @@ from ..access import ALL_STAFF, allow, is_local_path
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices, required
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import services, tokens
 from .models import MAIL_STATES, Notification, OutboxMail
 from .sender import lease_expired, resend
@@ -133,7 +133,7 @@ def reminder_settings():
             if not before or min(before) < 1 or max(before) > 60:
                 raise ValueError
         except ValueError:
-            flash("截止前提醒应为1到60之间的整数，用逗号分隔，如：5, 2", "danger")
+            refuse(ServiceError("截止前提醒应为1到60之间的整数，用逗号分隔，如：5, 2", "before_days"), form)
             return render_template("notify/settings.html", form=form), 422
         values = {name: field.data for name, field in form._fields.items() if name in services.REMINDER_DEFAULTS}
         values.update(before_days=before, digest_weekday=int(form.digest_weekday.data))
