@@ -23,7 +23,7 @@ from ..extensions import db
 from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
-from ..web import form_errors, refuse
+from ..web import NOT_SAVED, form_errors, refuse
 from . import evidence, exports, services
 from .forms import (
     AdhocTaskForm,
@@ -123,7 +123,8 @@ def new_task():
     return render_template("disclosure/new_task.html", form=form)
 
 
-def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None, upload_form=None):
+def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None, upload_form=None,
+               reason_error: tuple[str, str] | None = None):
     from ..workcal.services import deadline_history
     today = china_today()
     if pub_form is None:
@@ -137,7 +138,8 @@ def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None =
                            today=today, cutoff=services.due_soon_cutoff(today), events=services.timeline(task),
                            history=deadline_history(task), attachments=attachments,
                            actions=services.allowed_actions(task, current_user), pub_form=pub_form,
-                           reason_form=ReasonForm(), upload_form=upload_form or UploadForm(), evidence=evidence), status
+                           reason_form=ReasonForm(), upload_form=upload_form or UploadForm(), evidence=evidence,
+                           reason_error=reason_error), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -152,8 +154,11 @@ def _transition(task_id, run, done_message):
     try:
         run(task)
     except ServiceError as exc:
-        flash(exc.message, "danger")
-        return _task_page(task, 422)
+        if exc.field != "reason":
+            flash(exc.message, "danger")
+            return _task_page(task, 422)
+        flash(NOT_SAVED, "danger")  # the reason's own message goes beside it
+        return _task_page(task, 422, reason_error=(request.endpoint, exc.message))
     flash(done_message, "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
 
