@@ -48,6 +48,7 @@ EXPECTED = {
     "applications.stats": STAFF,
     "applications_public.apply": PUBLIC,
     "applications_public.status": PUBLIC,
+    "applications_public.reply_document": PUBLIC,
     "disclosure.tasks": STAFF,
     "disclosure.tasks_export": STAFF,
     "disclosure.new_task": {"contact", "office"},
@@ -81,13 +82,15 @@ EXPECTED = {
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
     "worklist.todo": STAFF,
+    "portal.settings": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.
-REDIRECTS = {"dashboard.home"}
-REDIRECTS_WHEN_SIGNED_IN = {"accounts.login"}
+REDIRECTS: set = set()
+REDIRECTS_WHEN_SIGNED_IN = {"accounts.login", "dashboard.home"}
 # Allowed visitors asking with a made-up argument get this answer instead of 200.
-ANSWERS = {"notify.act": 404}  # /a/<token> with a token that was never issued
+# /a/<token> with a token that was never issued; a reply letter without a lookup of its application first
+ANSWERS = {"notify.act": 404, "applications_public.reply_document": 404}
 
 
 def _rules(app):

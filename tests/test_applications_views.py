@@ -171,7 +171,7 @@ ONLINE = {"applicant_kind": "natural", "applicant_name": "张三", "id_number": 
           "form_wanted": "electronic", "delivery_wanted": "email"}
 
 
-def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, two_units):
+def test_public_apply_then_status_shows_the_application_but_nothing_personal(app, browser, two_units):
     assert browser.get("/apply").status_code == 200
     r = browser.post("/apply", ONLINE)
     assert r.status_code == 200
@@ -182,7 +182,8 @@ def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, tw
     again = browser.post("/apply", ONLINE)
     assert again.status_code == 422 and "请勿重复提交" in again.get_data(as_text=True)
     status = browser.post("/apply/status", {"code": code, "password": password}).get_data(as_text=True)
-    assert "待确认" in status and "张三" not in status and "低保资金" not in status
+    assert "待确认" in status and "低保资金发放明细" in status and "网上提交申请" in status
+    assert "张三" not in status and "230102199001019999" not in status and "13900000000" not in status
     wrong = browser.post("/apply/status", {"code": code, "password": "nope"}).get_data(as_text=True)
     assert "查询码或查询密码不正确" in wrong and 'id="status-result"' not in wrong
     with app.app_context():

@@ -72,10 +72,11 @@ def _register_blueprints(app: Flask) -> None:
     from .dashboard.views import bp as dashboard
     from .disclosure.views import bp as disclosure
     from .notify.views import bp as notify
+    from .portal.views import bp as portal
     from .units.views import bp as units
     from .workcal.views import bp as workcal
     from .worklist.views import bp as worklist
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               worklist):
+               worklist, portal):
         app.register_blueprint(bp)

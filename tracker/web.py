@@ -27,6 +27,7 @@ STAFF = ("office", "reviewer", "contact", "leader")
 # The navigation bar: (label, endpoint, roles) entries, or (label, [entries]) for a menu.
 NAV = [
     ("工作台", "dashboard.index", STAFF),
+    ("待办", "worklist.todo", ("contact", "reviewer")),
     ("主动公开", [
         ("公开任务", "disclosure.tasks", STAFF),
         ("公开目录", "disclosure.catalogue", STAFF),
@@ -42,6 +43,7 @@ NAV = [
         ("单位管理", "units.index", ("office",)),
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
+        ("公开门户首页", "portal.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),
     ]),

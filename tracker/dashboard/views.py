@@ -1,9 +1,9 @@
-from flask import redirect, render_template, url_for
-from flask import Blueprint
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import ALL_STAFF, allow, public
 from ..disclosure.services import dashboard_panel
+from ..portal.views import home_page
 from ..timeutil import china_today
 from . import services
 
@@ -13,9 +13,10 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @public
 def home():
-    if current_user.is_authenticated:
+    """Staff go to their dashboard; everyone else sees the public front page (how to apply)."""
+    if current_user.is_authenticated and not request.args.get("preview"):
         return redirect(url_for("dashboard.index"))
-    return redirect(url_for("accounts.login"))
+    return home_page()
 
 
 @bp.route("/dashboard")
