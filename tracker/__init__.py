@@ -29,6 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"))
     app.url_map.converters["int"] = RecordId
+    from .cli import TrackerCommands
+    app.cli = TrackerCommands(name=app.name)  # every command checks the database first (cli.py)
     config.load(app, overrides)
     if app.config["TRUSTED_PROXIES"]:
         # the client's own address (for sign-in throttling and the audit log) and scheme, from the proxy
