@@ -141,6 +141,7 @@ def create_user(*, username: str, display_name: str, role: str, password: str,
                 email=_clean_email(email), phone=_clean_phone(phone),
                 password_hash=hash_password(password), must_change_password=must_change_password)
     db.session.add(user)
+    db.session.flush()  # the unit and the defaults (active) are set on the row before it is described
     record("user.create", user, after=snapshot(user, User.AUDIT_FIELDS))
     return user
 
