@@ -152,8 +152,8 @@ def test_mail_links_follow_port_when_no_base_url_is_configured(monkeypatch, tmp_
 
 
 def test_a_queued_mail_links_to_the_demo_port(monkeypatch, tmp_path):
-    from tracker.notify.services import Message, queue_mail
     from tracker.notify.models import OutboxMail
+    from tracker.notify.services import Message, queue_mail
     app = _app_with_env(monkeypatch, tmp_path, PORT="5101")
     with app.app_context(), app.test_request_context():
         from flask_migrate import upgrade

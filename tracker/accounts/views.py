@@ -6,7 +6,6 @@ from ..access import ALL_STAFF, allow, public, returns_to
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import choices
 from ..units.models import Unit
 from ..units.services import active_units, grouped_choices
 from ..web import form_errors, refuse
