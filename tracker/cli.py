@@ -185,6 +185,8 @@ def register(app):
         click.echo("演示数据已就绪。演示账号（密码均为 %s）：" % logins["password"])
         for username, label in logins["accounts"]:
             click.echo(f"  {username:<16} {label}")
+        if logins.get("lookup"):
+            click.echo("申请人查询办理进度（首页 › 申请查询）：查询码 %s，查询密码 %s" % logins["lookup"])
 
     @app.cli.command("close-lapsed")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")

@@ -8,6 +8,7 @@ from ..units.models import Unit
 from ..units.services import create_unit
 from .applications import load_demo_applications
 from .disclosure import load_disclosure_demo
+from .public import load_public_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -47,7 +48,8 @@ def load_demo() -> dict:
         _load_city()
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
-    return {"password": DEMO_PASSWORD, "accounts": accounts}
+    lookup = load_public_demo()
+    return {"password": DEMO_PASSWORD, "accounts": accounts, "lookup": lookup}
 
 
 def _load_city() -> None:
