@@ -197,3 +197,14 @@ def test_the_monthly_chart_does_not_rate_a_month_that_is_not_over(app, make):
     # November is not over: its one task went out on time, but others due this month still may not
     assert months[11]["on_time"] == 1 and months[11]["rate"] is None and not months[11]["finished"]
     assert months[12]["rate"] is None
+
+
+def test_the_register_says_how_many_working_days_late_an_item_went_out(app, make, login):
+    unit = make.unit()
+    task = make.task(make.duty(unit), formed=D(2026, 9, 1), title="国庆前到期的信息")
+    with app.app_context():
+        t = db.session.get(Task, task.id)
+        t.state, t.due_date, t.published_on = "published", D(2026, 9, 30), D(2026, 10, 9)
+        db.session.commit()
+    page = login(make.user("leader")).get("/disclosure/register").get_data(as_text=True)
+    assert "逾期 2 个工作日" in page  # 10月8日 and 9日; the National Day holiday does not count
