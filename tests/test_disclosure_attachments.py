@@ -29,6 +29,13 @@ def _upload(client, task, name, data):
                        content_type="multipart/form-data")
 
 
+def _stored(app):
+    """The one uploaded attachment and the path of its file."""
+    with app.app_context():
+        item = db.session.scalar(select(TaskAttachment))
+        return item, os.path.join(app.config["UPLOAD_FOLDER"], item.stored_name)
+
+
 def test_upload_and_download_by_the_unit_and_office(app, make, login, setup):
     task, client = setup
     assert _upload(client, task, "网页截图.png", PNG).status_code == 302
@@ -72,9 +79,7 @@ def test_evidence_uploaded_by_mistake_is_removed_before_publication_audited_and_
     from tracker.audit.models import AuditEvent
     task, client = setup
     _upload(client, task, "错传的文件.pdf", PDF)
-    with app.app_context():
-        item = db.session.scalar(select(TaskAttachment))
-        path = os.path.join(app.config["UPLOAD_FOLDER"], item.stored_name)
+    item, path = _stored(app)
     page = client.get(f"/disclosure/tasks/{task.id}").get_data(as_text=True)
     assert f"/disclosure/attachments/{item.id}/remove" in page and "109 字节" in page  # under 1 KB: in bytes
     assert client.post(f"/disclosure/attachments/{item.id}/remove").status_code == 302
@@ -94,9 +99,7 @@ def test_published_evidence_stays(app, make, login):
     _upload(client, task, "截图.png", PNG)
     assert client.post(f"/disclosure/tasks/{task.id}/submit", {
         "published_on": "2026-03-10", "channels": ["website"], "url": "https://www.example.gov.cn/1.html"}).status_code == 302
-    with app.app_context():
-        item = db.session.scalar(select(TaskAttachment))
-        path = os.path.join(app.config["UPLOAD_FOLDER"], item.stored_name)
+    item, path = _stored(app)
     assert f"/disclosure/attachments/{item.id}/remove" not in client.get(f"/disclosure/tasks/{task.id}").get_data(as_text=True)
     r = client.post(f"/disclosure/attachments/{item.id}/remove")
     assert r.status_code == 422 and "不能再删除" in r.get_data(as_text=True)
@@ -108,9 +111,7 @@ def test_published_evidence_stays(app, make, login):
 def test_only_the_units_contact_or_the_office_remove_evidence(app, make, login, setup):
     task, client = setup
     _upload(client, task, "证据.pdf", PDF)
-    with app.app_context():
-        item = db.session.scalar(select(TaskAttachment))
-        path = os.path.join(app.config["UPLOAD_FOLDER"], item.stored_name)
+    item, path = _stored(app)
     reviewer = login(make.user("reviewer", unit=make.unit()))
     assert reviewer.post(f"/disclosure/attachments/{item.id}/remove").status_code == 403
     other_contact = login(make.user("contact", unit=make.unit()))
@@ -126,9 +127,9 @@ def test_a_removal_that_is_rolled_back_keeps_its_file(app, make, login, setup):
     from tracker.disclosure.evidence import remove_attachment
     task, client = setup
     _upload(client, task, "证据.pdf", PDF)
+    _, path = _stored(app)
     with app.test_request_context():
         item = db.session.scalar(select(TaskAttachment))
-        path = os.path.join(app.config["UPLOAD_FOLDER"], item.stored_name)
         remove_attachment(item, db.session.scalar(select(User).where(User.role == "contact")))
         db.session.rollback()  # e.g. the request failed after the removal
         assert os.path.exists(path) and db.session.get(TaskAttachment, item.id) is not None

@@ -11,7 +11,7 @@ from tracker.disclosure.models import Task
 from tracker.extensions import db
 from tracker.timeutil import china_today
 
-from .conftest import sign_in
+from .conftest import apply_online, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -137,12 +137,7 @@ def test_a_visitor_applies_from_the_front_page_and_follows_it_to_the_reply(app, 
     expect(page.locator("#office-name")).to_have_text("东宁市人民政府办公室（政务公开办）")
     expect(page.locator("#guide")).to_contain_text("政府信息公开指南")
     page.click("#link-apply")
-    page.fill("input[name=applicant_name]", "张三")
-    page.fill("input[name=id_number]", "230102199001011234")
-    page.fill("input[name=phone]", "13900000000")
-    page.fill("input[name=title]", "2025年失业保险金发放情况")
-    page.fill("textarea[name=description]", "请公开2025年本市失业保险金发放人数和金额")
-    page.click("button[type=submit]")
+    apply_online(page, "2025年失业保险金发放情况", "请公开2025年本市失业保险金发放人数和金额")
     expect(page.locator("#receipt")).to_contain_text("政府信息公开申请回执")
     expect(page.locator("#receipt")).to_contain_text("2025年失业保险金发放情况")
     expect(page.locator("#btn-print")).to_be_visible()
