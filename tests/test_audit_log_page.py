@@ -32,11 +32,11 @@ def test_task_states_channels_and_titles_read_in_chinese(app, make, login):
     task = make.task(make.duty(unit, review_required=False), title="城乡低保对象名单（2026年3月）")
     client = login(contact)
     client.post(f"/disclosure/tasks/{task.id}/acknowledge")
-    client.post(f"/disclosure/tasks/{task.id}/submit", {"published_on": "2026-03-20", "channels": ["website", "wechat"],
-                                                       "url": "https://www.example.gov.cn/a.html"})
+    client.post(f"/disclosure/tasks/{task.id}/publish", {"published_on": "2026-03-20", "channels": ["website", "wechat"],
+                                                        "url": "https://www.example.gov.cn/a.html"})
     log = _log(login(office))
     assert "签收公开任务" in log and "状态： 待签收 → 已签收" in log
-    assert "状态： 已签收 → 已发布" in log and "公开渠道： 政府网站、政务微信" in log
+    assert "状态： 已签收 → 已发布待核验" in log and "公开渠道： 政府网站、政务微信" in log
     assert "城乡低保对象名单（2026年3月）" in log and "公开任务" in log
     for raw in RAW:
         assert raw not in log, raw

@@ -97,7 +97,7 @@ def test_published_evidence_stays(app, make, login):
     client = login(contact)
     client.post(f"/disclosure/tasks/{task.id}/acknowledge")
     _upload(client, task, "截图.png", PNG)
-    assert client.post(f"/disclosure/tasks/{task.id}/submit", {
+    assert client.post(f"/disclosure/tasks/{task.id}/publish", {
         "published_on": "2026-03-10", "channels": ["website"], "url": "https://www.example.gov.cn/1.html"}).status_code == 302
     item, path = _stored(app)
     assert f"/disclosure/attachments/{item.id}/remove" not in client.get(f"/disclosure/tasks/{task.id}").get_data(as_text=True)

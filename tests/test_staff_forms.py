@@ -31,7 +31,7 @@ def test_a_service_refusal_is_shown_beside_its_field_and_the_input_is_kept(make,
     assert r.status_code == 422
     block = field_block(html, "username")
     assert "is-invalid" in block and "已存在" in block and 'aria-invalid="true"' in block
-    assert "未保存" in html  # a banner says nothing was saved
+    assert html.index("已存在") < html.index('data-field="username"')  # and in the banner on top
     assert 'value="王海燕"' in field_block(html, "display_name")  # nothing typed is lost
 
 
@@ -49,12 +49,12 @@ def test_a_bad_publication_date_is_shown_on_the_date_field(app, make, login):
     contact = login(make.user("contact", unit=unit))
     task = make.task(make.duty(unit, review_required=False), formed=D(2026, 11, 2))
     contact.post(f"/disclosure/tasks/{task.id}/acknowledge")
-    r = contact.post(f"/disclosure/tasks/{task.id}/submit", {"published_on": "2026-12-31", "channels": ["website"],
+    r = contact.post(f"/disclosure/tasks/{task.id}/publish", {"published_on": "2026-12-31", "channels": ["website"],
                                                              "url": "https://www.example.gov.cn/x.html"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "不能晚于今天" in field_block(html, "published_on")
     assert 'type="date"' in field_block(html, "published_on")
-    r = contact.post(f"/disclosure/tasks/{task.id}/submit", {"published_on": "2026-11-19", "channels": []})
+    r = contact.post(f"/disclosure/tasks/{task.id}/publish", {"published_on": "2026-11-19", "channels": []})
     assert "请至少选择一个公开渠道" in field_block(r.get_data(as_text=True), "channels")
 
 

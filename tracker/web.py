@@ -117,9 +117,6 @@ def unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
-NOT_SAVED = "未保存：请按标出的提示修改后重新提交。"
-
-
 def form_errors(form) -> None:
     """A form failed validation: its errors are shown beside their fields (the ``field`` macro in
     ``_macros.html``); the banner names the fields. Errors of no field of the form are flashed."""
@@ -137,8 +134,8 @@ def form_errors(form) -> None:
 
 def refuse(exc, *forms) -> None:
     """A service refused the change (``ServiceError``): its message goes beside the field it names
-    when one of ``forms`` has that field, with a banner saying nothing was saved; otherwise the
-    message is the banner. Every view that re-renders a refused form calls this."""
+    when one of ``forms`` has that field, and in the banner, which nothing on the page can hide.
+    Every view that re-renders a refused form calls this."""
     name = getattr(exc, "field", None)
     for form in forms:
         if form is None or not name:
@@ -146,9 +143,8 @@ def refuse(exc, *forms) -> None:
         field = form._fields.get(name) or form._fields.get(f"{name}_id")  # "unit" is the unit_id select
         if field is not None:
             field.errors = [*field.errors, exc.message]
-            flash(NOT_SAVED, "danger")
-            return
-    flash(exc.message, "danger")
+            break
+    flash(exc.message, "danger")  # also on top: a form the page no longer shows must not swallow it
 
 
 def init_app(app):
