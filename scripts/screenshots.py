@@ -27,6 +27,7 @@ SHOTS = [
     ("calendar", "office", "/calendar/?year=2026"),
     ("notifications", "mzj-lly", "/notifications"),
     ("outbox", "office", "/admin/outbox"),
+    ("health", "office", "/admin/health"),
     ("units", "office", "/admin/units/"),
     ("audit", "office", "/audit/"),
     ("tasks-phone", "mzj-lly", "/disclosure/tasks?sort=due"),  # shot at 390 x 844
