@@ -31,6 +31,8 @@ SHOTS = [
     ("units", "office", "/admin/units/"),
     ("audit", "office", "/audit/"),
     ("tasks-phone", "mzj-lly", "/disclosure/tasks?sort=due"),  # shot at 390 x 844
+    ("annual-reports", "office", "/reports/?year=2025"),
+    ("annual-report", "office", "/reports/2025/city#section-applications"),
 ]
 PHONE = {"tasks-phone"}
 

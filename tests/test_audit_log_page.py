@@ -103,3 +103,16 @@ def test_records_are_linked_only_for_those_who_may_open_them(app, make, login):
     assert f'href="/disclosure/tasks/{task.id}"' in as_leader  # leaders may read tasks
     assert f'href="/admin/users/{contact.id}"' not in as_leader  # but not open the account pages
     assert f'href="/admin/users/{contact.id}"' in login(office).get("/audit/").get_data(as_text=True)
+
+
+def test_patterned_keys_such_as_report_cells_read_by_their_labels(app, make, login):
+    """Keys that follow a pattern (an annual report's cells) are named by a registered resolver."""
+    from tracker.audit.services import record
+    office = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    with app.app_context():
+        record("report.figures", object_type="unit", object_id=unit.id, object_label="民政局2026年度表二数据",
+               before={"two/licence/decisions": None}, after={"two/licence/decisions": 12})
+        db.session.commit()
+    log = _log(login(office))
+    assert "表二 行政许可·本年处理决定数量： — → 12" in log and "two/" not in log

@@ -107,7 +107,8 @@ def test_the_application_list_and_todo_show_working_days(city, page):
 PHONE_PAGES = {
     "office": ["/dashboard", "/todo", "/disclosure/tasks", "/disclosure/catalogue", "/disclosure/register",
                "/disclosure/supervision", "/applications/", "/applications/statistics", "/calendar/", "/audit/",
-               "/admin/users", "/admin/units/", "/admin/outbox", "/admin/health", "/notifications", "/admin/public-page"],
+               "/admin/users", "/admin/units/", "/admin/outbox", "/admin/health", "/notifications", "/admin/public-page",
+               "/reports/"],
     "contact": ["/dashboard", "/todo", "/disclosure/tasks", "/applications/", "/calendar/tool"],
     None: ["/", "/apply", "/apply/status", "/login"],
 }

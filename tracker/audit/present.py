@@ -50,6 +50,9 @@ class ObjectKind:
 
 
 _kinds: dict[str, ObjectKind] = {}
+# Functions ``fn(key) -> (label, formatter) | None`` for keys that follow a pattern rather than a
+# list (e.g. an annual report's cells, ``two/licence/decisions``), asked when no description fits.
+_key_resolvers: list[Callable[[str], tuple[str, Formatter | None] | None]] = []
 
 
 def describe_object(object_type: str, label: str, fields: dict | None = None, link=None, name=None) -> None:
@@ -61,6 +64,22 @@ def describe_object(object_type: str, label: str, fields: dict | None = None, li
         _kinds[object_type].fields.update(fields or {})
         return
     _kinds[object_type] = ObjectKind(label, dict(fields or {}), link, name)
+
+
+def describe_keys(fn):
+    """Register ``fn(key) -> (Chinese name, formatter) | None`` for patterned keys (any record)."""
+    if fn not in _key_resolvers:
+        _key_resolvers.append(fn)
+    return fn
+
+
+def _field(kind: ObjectKind | None, key: str) -> tuple[str, Formatter | None]:
+    found = (kind.fields.get(key) if kind else None) or GENERIC_FIELDS.get(key)
+    for resolve in _key_resolvers if found is None else ():
+        found = resolve(key)
+        if found is not None:
+            break
+    return found or (key, None)
 
 
 # --- formatters -------------------------------------------------------------------------------------
@@ -158,7 +177,7 @@ def _changes(event: AuditEvent, kind: ObjectKind | None, lookup: Lookup) -> list
     keys = list(after) + [k for k in before if k not in after]
     out = []
     for key in keys:
-        label, formatter = (kind.fields.get(key) if kind else None) or GENERIC_FIELDS.get(key) or (key, None)
+        label, formatter = _field(kind, key)
         new = _text(after.get(key), formatter, lookup)
         old = _text(before[key], formatter, lookup) if key in before else None
         out.append(Change(label, old, new))
