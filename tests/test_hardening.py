@@ -79,7 +79,7 @@ def test_task_export_names_periods_and_counts_working_days_left_or_overdue(app, 
     assert periodic["周期"] == "2026年第一季度"  # the quarter that formed on 2026-01-01 …
     assert periodic["剩余/超期工作日"].startswith("超期")  # … 20 working days passed long ago
     adhoc = next(r for r in rows if r["周期"] == "临时")
-    assert adhoc["剩余/超期工作日"] == "剩余19个工作日"  # due 2026-04-29, counted from 2026-04-01
+    assert adhoc["剩余/超期工作日"] == "剩余 19 个工作日"  # due 2026-04-29, counted from 2026-04-01
 
 
 def test_task_export_takes_a_fixed_number_of_queries_whatever_the_number_of_tasks(app, make, login):

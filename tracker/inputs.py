@@ -151,7 +151,7 @@ def query_date(name: str, problems: list | None = None, args=None) -> date | Non
     day = parse_day(text)
     if day is None or date_error(day):
         if problems is not None:
-            problems.append(f"日期“{text[:20]}”格式不正确或超出范围（应为 YYYY-MM-DD），已忽略。")
+            problems.append(f"日期“{text[:20]}”格式不正确或超出范围（应如 2026-09-28），已忽略。")
         return None
     return day
 

@@ -64,17 +64,18 @@ def render_migration_item(type_, obj, autogen_context):
     return False
 
 
-def parse_date(text: str, label: str = "日期") -> date:
+def parse_date(text: str, label: str = "日期", field: str | None = None) -> date:
     """A legal date typed by a person (YYYY-MM-DD, within ``inputs.date_bounds``); a clear Chinese
-    error otherwise."""
+    error otherwise, naming the form ``field`` it concerns."""
     from .errors import ServiceError
     from .inputs import date_error, parse_day
 
     value = (text or "").strip() if isinstance(text, str) else ""
     day = parse_day(value)
     if day is None:
-        raise ServiceError(f"{label}格式不正确：“{value[:20]}”，应为 YYYY-MM-DD（如 2026-09-28），且必须是真实存在的日期。")
+        raise ServiceError(f"{label}格式不正确：“{value[:20]}”，请用日期选择器选择，或按“2026-09-28”的格式填写真实存在的日期。",
+                           field)
     error = date_error(day, label)
     if error:
-        raise ServiceError(error)
+        raise ServiceError(error, field)
     return day

@@ -27,7 +27,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 def date_input(label, validators):
-    return StringField(label, validators=validators, render_kw={"type": "date", "placeholder": "YYYY-MM-DD"})
+    """A native date picker; the server still parses what arrives (timeutil.parse_date)."""
+    return StringField(label, validators=validators, render_kw={"type": "date"})
 
 
 class DutyForm(FlaskForm):
@@ -114,7 +115,8 @@ def task_filters(args, user) -> TaskFilters:
     return TaskFilters(unit_id=_int(args, "unit") if user.sees_all_units else None,
                        key_area_id=_int(args, "area"), state=args.get("state") if args.get("state") in STATES else None,
                        flag=flag, year=inputs.query_int("year", 2000, 2100, args),
-                       q=(args.get("q") or "").strip()[:100])
+                       q=(args.get("q") or "").strip()[:100],
+                       sort="due" if args.get("sort") == "due" else None, desc=args.get("dir") == "desc")
 
 
 def register_filters(args, user, problems: list) -> RegisterFilters:
