@@ -117,6 +117,9 @@ def register(app):
         for username, label in logins["accounts"]:
             click.echo(f"  {username:<16} {label}")
 
+    from .scores.cli import register as register_scores
+    register_scores(app)
+
     @app.cli.command("close-lapsed")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")
     def close_lapsed_command(today):

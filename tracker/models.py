@@ -17,5 +17,16 @@ from .disclosure.models import (  # noqa: F401
     TaskEvent,
 )
 from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401
+from .scores.models import (  # noqa: F401
+    ManualEntry,
+    Objection,
+    Rubric,
+    Score,
+    ScoreFile,
+    ScoreItem,
+    ScorePeriod,
+    ScoreRerun,
+    ScoreVoid,
+)
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

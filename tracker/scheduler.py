@@ -34,6 +34,7 @@ def jobs() -> list[Job]:
     from .disclosure.tasks import open_periodic_tasks
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
+    from .scores.tasks import finalise, nightly
 
     return [
         Job("open-tasks", lambda now: open_periodic_tasks(_today(now)), 60),
@@ -41,6 +42,8 @@ def jobs() -> list[Job]:
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15),
         Job("digests", lambda now: send_digests(_today(now)), 60),
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60),
+        Job("scores-final", finalise, 60),
+        Job("scores-provisional", nightly, 60),
         Job("send-mail", lambda now: send_due_mails(now, limit=500), 1),
     ]
 

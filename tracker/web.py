@@ -36,6 +36,13 @@ NAV = [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
     ]),
+    ("考核评分", [
+        ("考核排名", "scores.index", STAFF),
+        ("本单位得分", "scores.mine", ("contact", "reviewer")),
+        ("考核期管理", "scores.periods", ("office", "leader")),
+        ("考核申辩", "scores.objections", STAFF),
+        ("评分细则", "scores.rubric_list", STAFF),
+    ]),
     ("工作日历", "workcal.year", STAFF),
     ("系统管理", [
         ("单位管理", "units.index", ("office",)),
