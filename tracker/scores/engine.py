@@ -54,10 +54,11 @@ def rule_drafts(spec: RubricSpec, rows: dict[str, list], period: Period, as_of: 
         kind = RULES.get(setting.kind)
         if kind is None or not kind.available:
             continue
+        rule_label = setting.text[:100]
         for f in evaluate(setting.kind, rows.get(kind.rows, []), period, as_of, setting.params, calendar):
             out.append(Draft(f"{setting.kind}:{f.record_type}:{f.record_id}", category, setting.kind,
                              setting.points, f.record_type, f.record_id, f.label[:300], f.detail[:500],
-                             setting.text[:100], kind.source))
+                             rule_label, kind.source))
     return out
 
 

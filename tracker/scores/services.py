@@ -161,12 +161,15 @@ def compute(period: Period, today: date, unit_codes: list[str] | None = None, ac
     if row.is_published:
         return Outcome(row, len(results), failures, propose(row, results, failures, rubric, as_of, actor))
 
+    # Written before the per-unit savepoints, so they nest in this transaction (pysqlite opens one
+    # only on a write; a savepoint outside it would commit to disk once per unit).
+    row.as_of, row.computed_at, row.computed_on = as_of, utcnow(), today
+    db.session.flush()
     stored = _store(row, results, rubric, failures)
     was = row.state
     target = "final" if period.has_ended(today) else "provisional"
     if (was, target) not in TRANSITIONS:
         raise ServiceError(f"{row.label}得分已是“{row.state_label}”，不能再计算为暂定得分。")
-    row.as_of, row.computed_at, row.computed_on = as_of, utcnow(), today
     scope = {u.code for u in units}
     row.failures = {k: v for k, v in (row.failures or {}).items() if k not in scope} | failures or None
     _move(row, target, actor, computed=stored, as_of=as_of)
@@ -229,13 +232,14 @@ def apply_items(score: Score, current: dict[str, ScoreItem], drafts: list[Draft]
             db.session.delete(item)
     for key, d in wanted.items():
         item = current.get(key)
-        if item is None:
-            item = ScoreItem(score_id=score.id, key=key)
-            db.session.add(item)
+        void_id = voids.get((score.unit_id, key))
+        if item is None:  # every column given, so new items go in as one batched INSERT
+            db.session.add(ScoreItem(score_id=score.id, key=key, void_id=void_id,
+                                     **{name: getattr(d, name) for name in ITEM_FIELDS}))
+            continue
         for name in ITEM_FIELDS:
             if getattr(item, name) != getattr(d, name):
                 setattr(item, name, getattr(d, name))
-        void_id = voids.get((score.unit_id, key))
         if item.void_id != void_id:
             item.void_id = void_id
 
