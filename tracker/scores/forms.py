@@ -109,7 +109,7 @@ def spec_from_form(form: RubricForm) -> RubricSpec:
     categories, key_of_new = [], {}
     used = {row.key.data for row in form.categories if row.key.data}
     for i, row in enumerate(form.categories):
-        name = (row.name.data or "").strip()
+        name = (row.form.name.data or "").strip()
         if row.remove.data or not name:
             continue
         key = row.key.data or _fresh("c", used)
@@ -137,7 +137,7 @@ def spec_from_form(form: RubricForm) -> RubricSpec:
     bonus_types = []
     used_types = {row.key.data for row in form.types if row.key.data}
     for row in form.types:
-        name = (row.name.data or "").strip()
+        name = (row.form.name.data or "").strip()
         if row.remove.data or not name:
             continue
         item = ItemType(row.key.data or _fresh("t", used_types), name, parse_points(row.low.data, f"“{name}”的最低分"),
