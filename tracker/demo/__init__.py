@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ..accounts.services import create_user
 from ..extensions import db
+from ..scores.demo import load_scores_demo
 from ..units.models import Unit
 from ..units.services import create_unit
 from .applications import load_demo_applications
@@ -47,6 +48,7 @@ def load_demo() -> dict:
         _load_city()
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
+    load_scores_demo()  # after the records it scores
     return {"password": DEMO_PASSWORD, "accounts": accounts}
 
 

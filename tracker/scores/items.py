@@ -144,7 +144,7 @@ def objection_open(score: Score, today: date) -> bool:
 
 
 def file_objection(item: ScoreItem, actor, reason: str, today: date,
-                   evidence: tuple[str, bytes] | None = None) -> Objection:
+                   evidence: tuple[str, bytes] | None = None, announce: bool = True) -> Objection:
     """申辩: a contact or reviewer of the unit objects to a deduction of a published score within 5
     working days of publication, with the reason and optional evidence; the office is told."""
     score = item.score
@@ -172,7 +172,7 @@ def file_objection(item: ScoreItem, actor, reason: str, today: date,
                                                 "evidence": evidence_row.original_name if evidence_row else None},
            note=reason, actor=actor)
     link = f"/scores/objections/{objection.id}"
-    for user in recipients_by_unit([])[None].office:
+    for user in recipients_by_unit([])[None].office if announce else []:
         notify(user, Message(f"【考核申辩】{score.unit_name}：{item.rule_label}", (
             f"{score.unit_name}对{score.period.label}的一项扣分提出申辩：{item.label}（{points_text(item.points)}分）。",
             f"申辩理由：{reason[:200]}", "请审核后答复（申辩成立则撤销该项扣分）。"), link),
@@ -180,7 +180,7 @@ def file_objection(item: ScoreItem, actor, reason: str, today: date,
     return objection
 
 
-def decide_objection(objection: Objection, accept: bool, reply: str, actor) -> None:
+def decide_objection(objection: Objection, accept: bool, reply: str, actor, announce: bool = True) -> None:
     """The office answers an objection: accepted voids the deduction (in every score it is in),
     rejected keeps it; the reply is required either way, and the unit is told."""
     _office(actor)
@@ -197,6 +197,8 @@ def decide_objection(objection: Objection, accept: bool, reply: str, actor) -> N
         if item is not None and item.void_id is None:
             void_item(item, f"申辩成立：{reply}", actor, objection)
     score = objection.score
+    if not announce:
+        return
     people = recipients_by_unit([score.unit_id])[score.unit_id]
     recipients = {u.id: u for u in people.contacts + people.reviewers}
     if objection.filed_by is not None:

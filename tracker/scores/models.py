@@ -92,6 +92,10 @@ class ScorePeriod(db.Model):
         return PERIOD_STATES.get(self.state, self.state)
 
     @property
+    def state_short(self) -> str:
+        return {"provisional": "暂定", "final": "待发布"}.get(self.state, "")
+
+    @property
     def is_published(self) -> bool:
         return self.state == "published"
 

@@ -21,7 +21,7 @@ SORTS = ("rank", "total", "change", "code", "bonus")
 
 def visible_periods(user) -> list[ScorePeriod]:
     """Periods the user may see ranked: unit staff see published ones; the office and leaders all."""
-    stmt = select(ScorePeriod).order_by(ScorePeriod.year.desc(), ScorePeriod.quarter.desc().nulls_last())
+    stmt = select(ScorePeriod).order_by(ScorePeriod.year.desc(), ScorePeriod.quarter.desc().nulls_first())
     if not user.sees_all_units:
         stmt = stmt.where(ScorePeriod.state == "published")
     return db.session.scalars(stmt).all()

@@ -64,7 +64,7 @@ def index():
         row = next((p for p in periods if p.key == request.args["period"]), None)
         if row is None:
             flash("没有该考核期的得分，已显示最近一期。", "warning")
-    row = row or (periods[0] if periods else None)
+    row = row or next((p for p in periods if p.quarter), periods[0] if periods else None)  # the latest quarter
     kind = request.args.get("kind") if request.args.get("kind") in ("town", "department") else None
     sort = request.args.get("sort") or "rank"
     if sort not in ranking.SORTS and not sort.startswith("cat:"):
@@ -125,7 +125,7 @@ def _unit_page(row: ScorePeriod, unit_id: int, status: int = 200, forms: dict | 
              if ranking.may_see(row, current_user) else None)
     periods = db.session.execute(select(ScorePeriod.key, ScorePeriod.year, ScorePeriod.quarter)
                                  .join(Score, Score.period_id == ScorePeriod.id).where(Score.unit_id == unit_id)
-                                 .order_by(ScorePeriod.year.desc(), ScorePeriod.quarter.desc().nulls_last())).all()
+                                 .order_by(ScorePeriod.year.desc(), ScorePeriod.quarter.desc().nulls_first())).all()
     today = china_today()
     forms = forms or {}
     manual_form = forms.get("manual") or ManualForm()
@@ -276,7 +276,7 @@ def evidence(file_id):
 @allow("office", "leader")
 def periods():
     rows = db.session.scalars(select(ScorePeriod).order_by(ScorePeriod.year.desc(),
-                                                           ScorePeriod.quarter.desc().nulls_last())).all()
+                                                           ScorePeriod.quarter.desc().nulls_first())).all()
     counts = dict(db.session.execute(select(Score.period_id, func.count()).group_by(Score.period_id)).all())
     pending = dict(db.session.execute(select(Score.period_id, func.count()).join(Objection, Objection.score_id == Score.id)
                                       .where(Objection.state == "pending").group_by(Score.period_id)).all())
