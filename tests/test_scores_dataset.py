@@ -16,15 +16,17 @@ show exactly those figures.
   解读回应 5: manual −1 → 4; bonus +2
   total 10+32.5+13+10+10+10+4+2 = 91.5
 """
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.timeutil import CHINA
+
+from . import scores_helpers
+from .scores_helpers import at, get
 
 Q3_FINAL_DAY = date(2026, 10, 8)  # the first working day after 2026-Q3 (National Day holiday before it)
 HEADER = "单位代码,单位,组织制度,主动公开,依申请公开,年度报告,督查整改,保密审查,解读回应,加分,总分"
@@ -36,30 +38,13 @@ EXPECTED = {
 }
 
 
-def at(day: date, hour: int = 10):
-    return time_machine.travel(datetime.combine(day, time(hour), tzinfo=CHINA), tick=False)
-
-
-class Records:
-    """Runs the real services in an app context and commits, like a request would."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, fn):
-        with self.app.app_context():
-            result = fn()
-            db.session.commit()
-            return result
-
-
 def _task(model_id):
     from tracker.disclosure.models import Task
     return db.session.get(Task, model_id)
 
 
 def _user(user):
-    return db.session.get(User, user.id)
+    return get(User, user)
 
 
 def acknowledge(run, task, contact):
@@ -83,7 +68,8 @@ def dataset(app, make):
     from tracker.accounts.services import set_user_active
     from tracker.applications import services as apps
 
-    run = Records(app)
+    def run(fn):
+        return scores_helpers.run(app, fn)
     office = make.user("office", unit=make.unit(code="office", name="政务公开办", kind="office"))
     mzj = make.unit(code="mzj", name="民政局", kind="department")
     town = make.unit(code="dongning", name="东宁镇", kind="town")

@@ -398,3 +398,12 @@ def test_the_ranking_shares_ranks_separates_kinds_and_shows_the_change(app, make
     assert got == {"mzj": (1, 1, 0), "czj": (2, 2, -1), "dongning": (2, 1, -1)}
     assert [r.score.unit_code for r in towns] == ["dongning"]
     assert ranking.competition_ranks([Decimal(90), Decimal(95), Decimal(90), Decimal(80)]) == [2, 1, 2, 4]
+
+
+def test_a_deactivated_unit_leaves_the_unpublished_ranking(app, make, city):
+    from tracker.units.models import Unit
+    from tracker.units.services import set_unit_active
+    run(app, lambda: services.compute(Q3, date(2026, 8, 4)))
+    run(app, lambda: set_unit_active(get(Unit, city["b"]), False, "机构改革撤并"))
+    run(app, lambda: services.compute(Q3, date(2026, 8, 5)))
+    assert _score(app, "czj", "2026-Q3") is None and _score(app, "mzj", "2026-Q3") is not None

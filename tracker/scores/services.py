@@ -166,6 +166,8 @@ def compute(period: Period, today: date, unit_codes: list[str] | None = None, ac
     row.as_of, row.computed_at, row.computed_on = as_of, utcnow(), today
     db.session.flush()
     stored = _store(row, results, rubric, failures)
+    if unit_codes is None:
+        _drop_departed(row, units)
     was = row.state
     target = "final" if period.has_ended(today) else "provisional"
     if (was, target) not in TRANSITIONS:
@@ -207,6 +209,14 @@ def _store(row: ScorePeriod, results: list[UnitResult], rubric, failures: dict[s
             log.exception("scores %s: storing unit %s (%s) failed", row.key, unit.code, unit.id)
             failures[unit.code] = f"{type(exc).__name__}: {exc}"[:300]
     return stored
+
+
+def _drop_departed(row: ScorePeriod, units: list[Unit]) -> None:
+    """A unit deactivated (or turned into the office) since the last run leaves the unpublished
+    ranking; published periods keep everyone they were published with."""
+    kept = {u.id for u in units}
+    for score in db.session.scalars(select(Score).where(Score.period_id == row.id, Score.unit_id.not_in(kept))):
+        db.session.delete(score)
 
 
 def _set_figures(score: Score, unit: Unit, rubric, t: Tally) -> None:
