@@ -10,7 +10,7 @@ version, and each score remembers the version it used.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -292,7 +292,3 @@ def versions(year: int) -> list[Rubric]:
 
 def years() -> list[int]:
     return db.session.scalars(select(Rubric.year).distinct().order_by(Rubric.year.desc())).all()
-
-
-def as_dict(spec: RubricSpec) -> dict:
-    return asdict(spec)

@@ -377,8 +377,8 @@ def rubric_list():
     if not years:
         rubrics.rubric_for_year(china_today().year, current_user if current_user.role == "office" else None)
         years = rubrics.years()
-    current = rubrics.latest(int(request.args.get("year") or years[0])) if (request.args.get("year") or "").isdigit() \
-        else rubrics.latest(years[0])
+    asked = request.args.get("year") or ""
+    current = rubrics.latest(int(asked) if asked.isdigit() and len(asked) == 4 else years[0])
     if current is None:
         abort(404)
     return redirect(url_for("scores.rubric", rubric_id=current.id))
