@@ -202,3 +202,13 @@ def test_the_default_rubric_is_scoring_md():
                      "reply_late": 6, "case_corrected": 3, "correction_late": 1, "annual_report_late": 5,
                      "annual_report_inconsistent": 5, "rectification_overdue": 2}
     assert spec.bonus_cap == 5 and spec.total_points == 100
+
+
+def test_each_failed_verification_counts_on_the_day_it_failed():
+    def failure(id, day):
+        return SimpleNamespace(id=id, unit_id=7, task_id=3, title="低保名单", day=day, reason="网址无法打开")
+    found = run("verification_failed", [failure(1, date(2026, 8, 3)), failure(2, date(2026, 9, 1)),
+                                        failure(3, date(2026, 10, 9))])
+    assert [f.record_id for f in found] == [1, 2] and found[0].record_type == "task_event"
+    assert found[0].detail == "2026-08-03 核验未通过：网址无法打开"
+    assert "verification_failed" not in {r.kind for _, r in default_spec().rule_settings()}  # the office adds it

@@ -407,3 +407,32 @@ def test_a_deactivated_unit_leaves_the_unpublished_ranking(app, make, city):
     run(app, lambda: set_unit_active(get(Unit, city["b"]), False, "机构改革撤并"))
     run(app, lambda: services.compute(Q3, date(2026, 8, 5)))
     assert _score(app, "czj", "2026-Q3") is None and _score(app, "mzj", "2026-Q3") is not None
+
+
+def test_a_rule_the_office_adds_to_the_rubric_counts_from_then_on(app, make, city):
+    """核验未通过 is not in the default rubric; added to 2026's, each failed verification costs a point
+    and links to the task's timeline."""
+    from tracker.disclosure import services as disclosure
+    from tracker.disclosure.models import Task
+    from tracker.scores import rubrics
+    from tracker.scores.rubrics import RuleSetting
+
+    task = task_with_history(app, make, city["duty"], city["contacts"]["mzj"], date(2026, 7, 1), date(2026, 7, 10))
+    with at(date(2026, 7, 15)):
+        run(app, lambda: disclosure.fail_verification(get(Task, task), get(User, city["office"]), "网址无法打开"))
+
+    def add_rule():
+        rubric = rubrics.rubric_for_year(2026)
+        spec = rubrics.spec_of(rubric)
+        spec.category("proactive").rules.append(RuleSetting("verification_failed", Decimal(1)))
+        return rubrics.save(rubric, spec, get(User, city["office"]), "核验未通过纳入考核")
+    run(app, lambda: services.compute(Q3, FINAL_DAY))
+    assert _score(app, "mzj", "2026-Q3").total == 98  # rework is open again: overdue at the end (−2)
+    run(app, add_rule)
+    run(app, lambda: services.compute(Q3, FINAL_DAY))
+    assert _score(app, "mzj", "2026-Q3").total == 97
+    assert sorted(_kinds(app, "mzj")) == ["overdue_at_end", "verification_failed"]
+    with app.test_request_context():
+        from tracker.scores.links import links
+        item = db.session.scalar(select(ScoreItem).where(ScoreItem.kind == "verification_failed"))
+        assert links([item], db.session.get(User, city["office"].id)) == {item.id: f"/disclosure/tasks/{task.id}#timeline"}

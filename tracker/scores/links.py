@@ -7,10 +7,11 @@ from flask import url_for
 from sqlalchemy import select
 
 from ..applications.models import ApplicationCase
+from ..disclosure.models import TaskEvent
 from ..extensions import db
 
-RECORD_TYPES = {"task": "公开任务", "application": "依申请公开申请", "application_case": "复议/诉讼",
-                "unit": "单位"}
+RECORD_TYPES = {"task": "公开任务", "task_event": "公开任务办理记录", "application": "依申请公开申请",
+                "application_case": "复议/诉讼", "unit": "单位"}
 _LINKS: dict[str, Callable[[set[int], object], dict[int, str]]] = {}
 
 
@@ -37,6 +38,12 @@ def links(items, user) -> dict[int, str]:
 @register_link("task", "公开任务")
 def _tasks(ids, user):
     return {i: url_for("disclosure.task", task_id=i) for i in ids}
+
+
+@register_link("task_event", "公开任务办理记录")
+def _task_events(ids, user):
+    rows = db.session.execute(select(TaskEvent.id, TaskEvent.task_id).where(TaskEvent.id.in_(ids)))
+    return {event_id: url_for("disclosure.task", task_id=task_id) + "#timeline" for event_id, task_id in rows}
 
 
 @register_link("application", "依申请公开申请")

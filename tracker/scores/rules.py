@@ -178,6 +178,21 @@ def not_acknowledged(tasks, period: Period, as_of: date, params: dict, calendar)
                           f"{_d(t.issued_on)} 下达，应于 {_d(limit)} 前签收，截至 {_d(as_of)} 未签收")
 
 
+@rule("verification_failed", "发布后核验未通过", category="proactive", points="1", rows="verification_failures",
+      per="每次")
+def verification_failed(events, period: Period, as_of: date, params: dict, calendar):
+    """《政府信息公开条例》第二十三条：行政机关应当建立健全政府信息发布机制，将主动公开的政府信息通过政府网站等便于公众知晓的方式公开；公开办核验发现网址无法打开或内容缺失的，责令整改（实践）。
+
+    Each failed verification by the office (核验未通过) on a day in the period, up to ``as_of``;
+    one item per failure, so a task failed twice counts twice. Not in the default rubric
+    (scoring.md does not list it): the office adds it to a year's rubric if its assessment counts it.
+    """
+    for e in events:
+        if period.contains(e.day) and e.day <= as_of:
+            yield Finding(e.unit_id, "task_event", e.id, e.title,
+                          f"{_d(e.day)} 核验未通过：{(e.reason or '')[:200]}")
+
+
 # --- 依申请公开 (applications) ---------------------------------------------------------------------
 
 @rule("reply_late", "逾期答复", category="applications", points="6", rows="replies", per="每件")

@@ -24,7 +24,7 @@ from ..applications.models import (
     ApplicationCase,
     ApplicationEvent,
 )
-from ..disclosure.models import DONE_STATES, OPEN_STATES, Task
+from ..disclosure.models import DONE_STATES, OPEN_STATES, Task, TaskEvent
 from ..disclosure.services import late_clause
 from ..extensions import db
 from ..timeutil import CHINA, to_china
@@ -34,6 +34,8 @@ from .periods import Period
 SOURCES: dict[str, Callable[[Period, date, list[int]], list]] = {}
 # Working days after issue allowed for acknowledging can never span more calendar days than this.
 ACK_LOOKBACK_DAYS = 60
+# The TaskEvent action of disclosure.workflow.fail_verification (核验未通过).
+VERIFICATION_FAILED = "fail_verification"
 
 
 def source(name: str):
@@ -166,3 +168,24 @@ def correction_rows(period: Period, as_of: date, unit_ids: list[int]) -> list[Co
             .where(ApplicationEvent.kind == clock.CORRECTION_SENT, Application.unit_id.in_(unit_ids),
                    Application.receipt_date.is_not(None), ApplicationEvent.day.between(period.start, period.end)))
     return [CorrectionRow(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationFailureRow:
+    id: int          # the TaskEvent
+    unit_id: int
+    task_id: int
+    title: str
+    day: date
+    reason: str | None
+
+
+@source("verification_failures")
+def verification_failure_rows(period: Period, as_of: date, unit_ids: list[int]) -> list[VerificationFailureRow]:
+    """The office's failed verifications (核验未通过) of the units' published tasks in the period."""
+    stmt = (select(TaskEvent.id, Task.unit_id, Task.id, Task.title, TaskEvent.at, TaskEvent.reason)
+            .join(Task, TaskEvent.task_id == Task.id)
+            .where(TaskEvent.action == VERIFICATION_FAILED, Task.unit_id.in_(unit_ids),
+                   TaskEvent.at >= _utc_start(period.start), TaskEvent.at < _utc_start(period.end + timedelta(days=1))))
+    return [VerificationFailureRow(id_, unit_id, task_id, title, _china_day(at), reason)
+            for id_, unit_id, task_id, title, at, reason in db.session.execute(stmt)]

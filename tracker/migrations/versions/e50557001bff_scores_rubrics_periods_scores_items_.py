@@ -1,7 +1,7 @@
 """scores: rubrics, periods, scores, items, voids, manual entries, objections, re-runs
 
 Revision ID: e50557001bff
-Revises: 74e19f2dfd48
+Revises: eb214e3d6a73
 Create Date: 2026-11-27 07:33:39.560104
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e50557001bff'
-down_revision = '74e19f2dfd48'
+down_revision = 'eb214e3d6a73'
 branch_labels = None
 depends_on = None
 
