@@ -143,7 +143,15 @@ def main() -> int:
         upgrade()
         from tracker.applications.models import Application
         from tracker.disclosure.models import Task
-        from tracker.scores.models import ScorePeriod
+        from tracker.scores.models import (
+            ManualEntry,
+            Objection,
+            Score,
+            ScoreItem,
+            ScorePeriod,
+            ScoreRerun,
+            ScoreVoid,
+        )
         from tracker.scores.periods import Period
         from tracker.scores.services import compute
         from tracker.units.models import Unit
@@ -151,7 +159,8 @@ def main() -> int:
         if not db.session.scalar(select(func.count(Unit.id))):
             print(f"building a city of {args.units} units in {args.db} ...")
             build(args.units)
-        db.session.execute(ScorePeriod.__table__.delete())  # cascades to scores and items
+        for model in (ScoreItem, Objection, ScoreVoid, ManualEntry, Score, ScoreRerun, ScorePeriod):
+            db.session.execute(model.__table__.delete())  # every run starts without scores
         db.session.commit()
         n_units = db.session.scalar(select(func.count(Unit.id)))
         print(f"{n_units} units, {db.session.scalar(select(func.count(Task.id)))} tasks, "

@@ -436,3 +436,22 @@ def test_a_rule_the_office_adds_to_the_rubric_counts_from_then_on(app, make, cit
         from tracker.scores.links import links
         item = db.session.scalar(select(ScoreItem).where(ScoreItem.kind == "verification_failed"))
         assert links([item], db.session.get(User, city["office"].id)) == {item.id: f"/disclosure/tasks/{task.id}#timeline"}
+
+
+def test_a_failing_unit_of_the_nightly_run_is_listed_on_the_system_health_page(app, make, city, monkeypatch):
+    from tracker import sweeps
+    from tracker.sweeps.models import JobFailure
+
+    def broken(units, *args):
+        raise KeyError("has_contact")
+    monkeypatch.setattr(rules.RULES["no_active_contact"], "fn", broken)
+    with at(date(2026, 8, 15), 1), app.app_context():
+        with sweeps.run("scores-provisional") as job:
+            job.result = nightly(datetime.now(CHINA))
+        failures = db.session.scalars(select(JobFailure).where(JobFailure.job == "scores-provisional")).all()
+        assert {(f.record_type, f.record_id, f.record_label) for f in failures} == {
+            ("score", f"{key}:{u.id}", f"{label}考核得分：{u.name}") for u in (city["a"], city["b"], city["t"])
+            for key, label in (("2026-Q3", "2026年第3季度"), ("2026", "2026年度"))}
+        assert failures[0].error == "记录数据不完整或不一致，处理时出错"
+        assert db.session.scalar(select(ScorePeriod.failures).where(ScorePeriod.key == "2026-Q3"))["mzj"].startswith(
+            "记录数据不完整或不一致")

@@ -71,9 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from .disclosure.views import bp as disclosure
     from .notify.views import bp as notify
     from .scores.views import bp as scores
+    from .sweeps.views import bp as sweeps
     from .units.views import bp as units
     from .workcal.views import bp as workcal
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               scores):
+               scores, sweeps):
         app.register_blueprint(bp)

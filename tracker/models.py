@@ -16,7 +16,7 @@ from .disclosure.models import (  # noqa: F401
     TaskChannel,
     TaskEvent,
 )
-from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401
+from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
 from .scores.models import (  # noqa: F401
     ManualEntry,
     Objection,
@@ -28,5 +28,6 @@ from .scores.models import (  # noqa: F401
     ScoreRerun,
     ScoreVoid,
 )
+from .sweeps.models import JobFailure, JobRun  # noqa: F401
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

@@ -2,8 +2,9 @@
 
 ``compute`` reads everything a period needs in a fixed number of queries (the rubric, the units,
 one query per rule source, the manual entries, the voids, the stored scores and items), evaluates
-each unit on its own in memory, and then stores each unit in its own savepoint, so that a unit
-that fails is logged, named to the office and skipped while every other unit is computed.
+each unit on its own in memory, and then stores each unit in its own savepoint (both through
+``sweeps.isolated``), so that a unit that fails is logged, named to the office on the period's page
+and on 系统运行状况, and skipped while every other unit is computed.
 
 A period moves provisional → final → published, by the transitions below (each audited; nothing
 else writes ``ScorePeriod.state``). A published period is frozen: computing it again only makes a
@@ -11,18 +12,20 @@ re-run (``ScoreRerun``) with old → new per unit, which the office accepts or d
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..notify.reminders import recipients_by_unit
 from ..notify.services import Message, notify
+from ..sweeps import isolated, register_record_type
+from ..sweeps.errors import describe_error
 from ..timeutil import utcnow
 from ..units.models import Unit
 from ..workcal.services import add_workdays, get_calendar
@@ -34,8 +37,8 @@ from .rubrics import rubric_for_year, spec_of
 from .rules import RULES
 from .sources import SOURCES
 
-log = logging.getLogger("tracker.scores")
-
+# A unit's score of a period ("2026-Q3:12") that could not be computed, as 系统运行状况 names it.
+register_record_type("score", "考核得分")
 OBJECTION_WORKDAYS = 5  # practice: a unit may object within 5 working days of publication
 TRANSITIONS = {("provisional", "provisional"), ("provisional", "final"), ("final", "final"),
                ("final", "published")}
@@ -131,14 +134,24 @@ def evaluate(period: Period, as_of: date, rubric, units: list[Unit]) -> tuple[li
     calendar = get_calendar()
     results, failures = [], {}
     for unit in units:
-        try:
+        with isolated("score", f"{period.key}:{unit.id}", f"{period.label}考核得分：{unit.name}",
+                      savepoint=False), _noted(failures, unit):
             mine = {name: grouped.get(unit.id, []) for name, grouped in rows.items()}
             drafts = rule_drafts(spec, mine, period, as_of, calendar) + manual_drafts(entries[unit.id])
             results.append(UnitResult(unit, drafts, tally(spec, drafts, voided[unit.id])))
-        except Exception as exc:  # noqa: BLE001 - one unit's bad record must not stop the others
-            log.exception("scores %s: unit %s (%s) failed", period.key, unit.code, unit.id)
-            failures[unit.code] = f"{type(exc).__name__}: {exc}"[:300]
     return results, failures
+
+
+@contextmanager
+def _noted(failures: dict[str, str], unit: Unit):
+    """Keep a unit's error for the period page (the office sees which units failed and why), then
+    let ``sweeps.isolated`` log it, record it for the system health page and go on."""
+    try:
+        yield
+    except Exception as exc:
+        chinese, raw = describe_error(exc)
+        failures[unit.code] = f"{chinese}（{raw.splitlines()[0]}）"[:300]
+        raise
 
 
 # --- computing ---------------------------------------------------------------------------------------
@@ -161,8 +174,6 @@ def compute(period: Period, today: date, unit_codes: list[str] | None = None, ac
     if row.is_published:
         return Outcome(row, len(results), failures, propose(row, results, failures, rubric, as_of, actor))
 
-    # Written before the per-unit savepoints, so they nest in this transaction (pysqlite opens one
-    # only on a write; a savepoint outside it would commit to disk once per unit).
     row.as_of, row.computed_at, row.computed_on = as_of, utcnow(), today
     db.session.flush()
     stored = _store(row, results, rubric, failures)
@@ -195,19 +206,16 @@ def _store(row: ScorePeriod, results: list[UnitResult], rubric, failures: dict[s
     stored = 0
     for result in results:
         unit = result.unit
-        try:
-            with db.session.begin_nested():
-                score = scores.get(unit.id)
-                if score is None:
-                    score = Score(period_id=row.id, unit_id=unit.id)
-                    db.session.add(score)
-                _set_figures(score, unit, rubric, result.tally)
-                db.session.flush()
-                apply_items(score, items.get(score.id, {}), result.drafts, voids)
+        with isolated("score", f"{row.key}:{unit.id}", f"{row.label}考核得分：{unit.name}"), _noted(failures, unit):
+            score = scores.get(unit.id)
+            if score is None:
+                score = Score(period_id=row.id, unit_id=unit.id)
+                db.session.add(score)
+            _set_figures(score, unit, rubric, result.tally)
+            db.session.flush()
+            apply_items(score, items.get(score.id, {}), result.drafts, voids)
+            db.session.flush()
             stored += 1
-        except Exception as exc:  # noqa: BLE001 - logged with the unit, the others are stored
-            log.exception("scores %s: storing unit %s (%s) failed", row.key, unit.code, unit.id)
-            failures[unit.code] = f"{type(exc).__name__}: {exc}"[:300]
     return stored
 
 
@@ -240,18 +248,21 @@ def apply_items(score: Score, current: dict[str, ScoreItem], drafts: list[Draft]
     for key, item in current.items():
         if key not in wanted:
             db.session.delete(item)
+    new = []
     for key, d in wanted.items():
         item = current.get(key)
         void_id = voids.get((score.unit_id, key))
-        if item is None:  # every column given, so new items go in as one batched INSERT
-            db.session.add(ScoreItem(score_id=score.id, key=key, void_id=void_id,
-                                     **{name: getattr(d, name) for name in ITEM_FIELDS}))
+        if item is None:
+            new.append({"score_id": score.id, "key": key, "void_id": void_id,
+                        **{name: getattr(d, name) for name in ITEM_FIELDS}})
             continue
         for name in ITEM_FIELDS:
             if getattr(item, name) != getattr(d, name):
                 setattr(item, name, getattr(d, name))
         if item.void_id != void_id:
             item.void_id = void_id
+    if new:  # one multi-row INSERT, not one per item
+        db.session.execute(insert(ScoreItem), new)
 
 
 def retally(score: Score) -> None:
