@@ -102,6 +102,26 @@ EXPECTED = {
     "scores.rubric": STAFF,
     "scores.edit_rubric": OFFICE,
     "scores.new_rubric": OFFICE,
+    "applications.stats_export": STAFF,
+    "reports.index": STAFF,
+    "reports.set_due": OFFICE,
+    "reports.unit_report": STAFF,
+    "reports.start": {"contact", "reviewer"},
+    "reports.city": {"office", "leader"},
+    "reports.start_city": OFFICE,
+    "reports.save_narrative": {"office", "contact", "reviewer"},
+    "reports.regenerate": {"office", "contact", "reviewer"},
+    "reports.override": {"contact", "reviewer"},
+    "reports.act": {"office", "contact", "reviewer"},
+    "reports.export": STAFF,
+    "reports.city_export": {"office", "leader"},
+    "reports.figures": STAFF,
+    "reports.save_figures": {"office", "contact", "reviewer"},
+    "reports.import_figures": OFFICE,
+    "reports.import_template": OFFICE,
+    "reports.normative_list": STAFF,
+    "reports.normative_act": {"office", "contact", "reviewer"},
+    "reports.normative_add": {"office", "contact", "reviewer"},
     "sweeps.health": OFFICE,
     "sweeps.dismiss": OFFICE,
 }
@@ -152,6 +172,9 @@ def world(make):
                 case_id=make.application_case(application).id,
                 document_id=make.application_document(application).id)
     args.update(_scores(make, unit, users))
+    report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
+    args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",
+                section="overview", ref="doc-999999", doc_action="kind")
     return users, args
 
 

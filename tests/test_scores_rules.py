@@ -212,3 +212,29 @@ def test_each_failed_verification_counts_on_the_day_it_failed():
     assert [f.record_id for f in found] == [1, 2] and found[0].record_type == "task_event"
     assert found[0].detail == "2026-08-03 核验未通过：网址无法打开"
     assert "verification_failed" not in {r.kind for _, r in default_spec().rule_settings()}  # the office adds it
+
+
+def report(unit_id=7, handed=None, refused=None, due=date(2026, 1, 20), report_id=11):
+    from tracker.reports.scoring import ReportFacts
+    return ReportFacts(unit_id, 2025, report_id, "民政局2025年政府信息公开工作年度报告", due, handed, refused,
+                       ("“行政复议”的总计为1，但前四项之和为0。",) if refused else ())
+
+
+def test_an_annual_report_handed_in_after_its_due_date_or_not_at_all_counts_in_the_quarter_it_fell_due():
+    q1, end = Period(2026, 1), date(2026, 3, 31)
+    found = run("annual_report_late", [report(1, handed=date(2026, 1, 20)), report(2, handed=date(2026, 1, 23)),
+                                       report(3, report_id=None)], period=q1, as_of=end)
+    assert [(f.unit_id, f.record_type, f.record_id) for f in found] == [(2, "annual_report", 11),
+                                                                         (3, "report_year", 2025)]
+    assert found[1].detail == "报送期限 2026-01-20，截至 2026-03-31 未报送"
+    assert run("annual_report_late", [report(3, report_id=None)], period=q1, as_of=date(2026, 1, 20)) == []
+    assert run("annual_report_late", [report(2, handed=date(2026, 1, 23))], period=Q3) == []  # due in Q1
+
+
+def test_a_report_refused_by_the_consistency_check_counts_once_when_it_was_refused():
+    q1 = Period(2026, 1)
+    found = run("annual_report_inconsistent", [report(1, handed=date(2026, 1, 23), refused=date(2026, 1, 22)),
+                                               report(2, handed=date(2026, 1, 10))], period=q1,
+                as_of=date(2026, 3, 31))
+    assert [f.unit_id for f in found] == [1]
+    assert found[0].detail == "2026-01-22 报送时勾稽校验未通过：“行政复议”的总计为1，但前四项之和为0。"

@@ -41,6 +41,11 @@ def _score(app, code, key):
         return db.session.scalar(select(Score).join(ScorePeriod).where(Score.unit_code == code, ScorePeriod.key == key))
 
 
+def _category(app, code, key, category):
+    from tracker.scores.numbers import points_text
+    return points_text(next(c["score"] for c in _score(app, code, key).figures["categories"] if c["key"] == category))
+
+
 def _period(app, key):
     with app.app_context():
         return db.session.scalar(select(ScorePeriod).where(ScorePeriod.key == key))
@@ -151,7 +156,8 @@ def test_the_year_is_computed_over_the_years_records_not_the_average_of_its_quar
         run(app, lambda: services.compute(parse_period(key), today))
     quarters = [_score(app, "mzj", f"2026-Q{q}").total for q in range(1, 5)]
     assert quarters == [98, 100, 98, 100]
-    assert _score(app, "mzj", "2026").total == 96  # both late publications; the average would be 99
+    assert _category(app, "mzj", "2026", "proactive") == "31"  # both late publications; averaged: 34
+    assert _score(app, "mzj", "2026").total == 96  # (no annual reports run in the tracker for 2025: not counted)
 
 
 # --- manual items and voids ---------------------------------------------------------------------------
@@ -176,9 +182,9 @@ def test_a_quarters_manual_item_counts_in_its_year_too(app, make, city):
     run(app, lambda: services.compute(Period(2026), FINAL_DAY))
     make.manual_item(city["a"], "2026-Q3", "confidentiality", "leak", "10", "网站公开了含身份证号的名单",
                      by=city["office"], today=FINAL_DAY)
-    assert _score(app, "mzj", "2026-Q3").total == 90 and _score(app, "mzj", "2026").total == 90
+    assert _score(app, "mzj", "2026-Q3").total == 90 and _category(app, "mzj", "2026", "confidentiality") == "0"
     run(app, lambda: services.compute(Period(2026), FINAL_DAY))  # and stays on recomputation
-    assert _score(app, "mzj", "2026").total == 90
+    assert _category(app, "mzj", "2026", "confidentiality") == "0"
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "scores.manual_deduction"))
         assert event.note == "网站公开了含身份证号的名单" and event.actor_id == city["office"].id
@@ -195,7 +201,7 @@ def test_a_void_holds_in_the_quarter_and_the_year_and_survives_recomputation(app
             ScoreItem.key == key, ScorePeriod.key == "2026-Q3"))
         items.void_item(item, "网站故障，非单位原因", get(User, city["office"]))
     run(app, void)
-    assert _score(app, "mzj", "2026-Q3").total == 100 and _score(app, "mzj", "2026").total == 100
+    assert _score(app, "mzj", "2026-Q3").total == 100 and _category(app, "mzj", "2026", "proactive") == "35"
     run(app, lambda: services.compute(Q3, FINAL_DAY))
     assert _score(app, "mzj", "2026-Q3").total == 100
     with pytest.raises(ServiceError, match="该项已撤销"):
@@ -298,7 +304,7 @@ def test_an_accepted_objection_voids_the_deduction_and_the_unit_hears_of_it(app,
     objection = _object(app, published["item"].id, published["contacts"]["mzj"], date(2026, 10, 12))
     _decide(app, objection, True, "核实属实，撤销扣分", published["office"])
     assert _score(app, "mzj", "2026-Q3").total == 101  # 100 and the bonus point
-    assert _score(app, "mzj", "2026").total == 101
+    assert _category(app, "mzj", "2026", "proactive") == "35" and _score(app, "mzj", "2026").bonus == 1
     with app.app_context():
         o = db.session.get(Objection, objection.id)
         assert (o.state, o.reply, o.decided_by_id) == ("accepted", "核实属实，撤销扣分", published["office"].id)
@@ -347,7 +353,7 @@ def test_a_rubric_used_by_a_published_score_gets_a_new_version_and_the_score_kee
     year = _score(app, "mzj", "2026")
     with app.app_context():
         assert db.session.get(Score, year.id).rubric.version == 2
-    assert year.total == 98  # −3 under version 2, +1 bonus
+    assert _category(app, "mzj", "2026", "proactive") == "32"  # −3 under version 2
 
 
 def test_an_unused_rubric_is_edited_in_place_and_a_new_year_copies_the_last(app, city):
@@ -455,3 +461,74 @@ def test_a_failing_unit_of_the_nightly_run_is_listed_on_the_system_health_page(a
         assert failures[0].error == "记录数据不完整或不一致，处理时出错"
         assert db.session.scalar(select(ScorePeriod.failures).where(ScorePeriod.key == "2026-Q3"))["mzj"].startswith(
             "记录数据不完整或不一致")
+
+
+# --- 年度报告: the annual report module's facts --------------------------------------------------------
+
+def test_annual_reports_handed_in_late_or_refused_by_the_consistency_check_cost_points(app, make, city):
+    """2025's reports are due by 2026-01-20 (the office's internal date). 民政局 is refused by the
+    consistency check on 01-22 and hands in on 01-23 (late): −5 −5; 财政局 never hands in: −5 once
+    the date has passed; 东宁镇 hands in on time: full points. All in 2026-Q1."""
+    from tracker.reports import services as reports
+    from tracker.reports import workflow
+    from tracker.reports.models import AnnualReport
+    from tracker.units.models import Unit
+
+    office, contacts = city["office"], city["contacts"]
+    reviewers = {"mzj": city["reviewer"], "dongning": make.user("reviewer", unit=city["t"])}
+
+    def ready(code, unit):
+        report = workflow.start_report(2025, get(Unit, unit), get(User, contacts[code]))
+        workflow.submit_for_review(report, get(User, contacts[code]))
+        workflow.approve(report, get(User, reviewers[code]))
+        return report
+
+    def resubmit(report_id, code, total):
+        report = db.session.get(AnnualReport, report_id)
+        workflow.reopen(report, get(User, contacts[code]))
+        workflow.set_override(report, "four/reconsideration/total", total, "手工录入" if total != "0" else "",
+                              get(User, contacts[code]))
+        workflow.submit_for_review(report, get(User, contacts[code]))
+        workflow.approve(report, get(User, reviewers[code]))
+        return workflow.submit(report, get(User, contacts[code])).decision
+
+    with at(date(2026, 1, 5)):
+        run(app, lambda: reports.set_due_date(2025, date(2026, 1, 20), get(User, office)))
+        late = run(app, lambda: ready("mzj", city["a"]))
+        on_time = run(app, lambda: ready("dongning", city["t"]))
+    with at(date(2026, 1, 6)):
+        run(app, lambda: workflow.submit(db.session.get(AnnualReport, on_time.id), get(User, contacts["dongning"])))
+    with at(date(2026, 1, 22)):
+        assert run(app, lambda: resubmit(late.id, "mzj", "1")) == "refused"
+    with at(date(2026, 1, 23)):
+        assert run(app, lambda: resubmit(late.id, "mzj", "0")) is None  # handed in, waiting for the office
+
+    # a provisional score on the due date itself does not count a report not yet handed in
+    run(app, lambda: services.compute(Period(2026, 1), date(2026, 1, 21)))
+    assert next(c for c in _score(app, "czj", "2026-Q1").figures["categories"]
+                if c["key"] == "annual_report")["score"] == "10"
+    run(app, lambda: services.compute(Period(2026, 1), date(2026, 4, 8)))
+    categories = {code: next(c for c in _score(app, code, "2026-Q1").figures["categories"]
+                             if c["key"] == "annual_report")["score"] for code in ("mzj", "czj", "dongning")}
+    assert categories == {"mzj": "0", "czj": "5", "dongning": "10"}
+    with app.test_request_context(), app.app_context():
+        from tracker.scores.links import links
+        items = db.session.scalars(select(ScoreItem).where(ScoreItem.category == "annual_report")
+                                   .order_by(ScoreItem.kind, ScoreItem.id)).all()
+        got = {(i.kind, i.detail): url for i, url in zip(items, [links([i], get(User, office)).get(i.id)
+                                                                  for i in items])}
+    assert got == {
+        ("annual_report_inconsistent", "2026-01-22 报送时勾稽校验未通过：“行政复议”的总计为1，但前四项之和为0。"):
+            f"/reports/2025/units/{city['a'].id}",
+        ("annual_report_late", "报送期限 2026-01-20，2026-01-23 才报送"): f"/reports/2025/units/{city['a'].id}",
+        ("annual_report_late", "报送期限 2026-01-20，截至 2026-03-31 未报送"): "/reports/?year=2025"}
+
+
+def test_report_years_the_tracker_did_not_run_are_not_counted_as_missing(app, make, city):
+    from tracker.reports import services as reports
+    run(app, lambda: services.compute(Period(2026, 1), date(2026, 4, 8)))
+    assert _category(app, "czj", "2026-Q1", "annual_report") == "10"  # nothing about 2025's reports here
+    with at(date(2026, 4, 9)):  # the office sets a due date for 2025: that year's reports are in the tracker
+        run(app, lambda: reports.set_due_date(2025, date(2026, 1, 20), get(User, city["office"])))
+    run(app, lambda: services.compute(Period(2026, 1), date(2026, 4, 9)))
+    assert _category(app, "czj", "2026-Q1", "annual_report") == "5"

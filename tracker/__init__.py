@@ -70,11 +70,12 @@ def _register_blueprints(app: Flask) -> None:
     from .dashboard.views import bp as dashboard
     from .disclosure.views import bp as disclosure
     from .notify.views import bp as notify
+    from .reports.views import bp as reports
     from .scores.views import bp as scores
     from .sweeps.views import bp as sweeps
     from .units.views import bp as units
     from .workcal.views import bp as workcal
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               scores, sweeps):
+               reports, scores, sweeps):
         app.register_blueprint(bp)

@@ -17,6 +17,13 @@ from .disclosure.models import (  # noqa: F401
     TaskEvent,
 )
 from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
+from .reports.models import (  # noqa: F401
+    AnnualReport,
+    NormativeDocument,
+    ReportFigure,
+    ReportSubmission,
+    ReportYear,
+)
 from .scores.models import (  # noqa: F401
     ManualEntry,
     Objection,

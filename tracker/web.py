@@ -36,6 +36,10 @@ NAV = [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
     ]),
+    ("年度报告", [
+        ("年度报告", "reports.index", STAFF),
+        ("规范性文件", "reports.normative_list", STAFF),
+    ]),
     ("考核评分", [
         ("考核排名", "scores.index", STAFF),
         ("本单位得分", "scores.mine", ("contact", "reviewer")),

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from ..applications.models import ApplicationCase
 from ..disclosure.models import TaskEvent
 from ..extensions import db
+from ..reports.models import AnnualReport
 
 RECORD_TYPES = {"task": "公开任务", "task_event": "公开任务办理记录", "application": "依申请公开申请",
-                "application_case": "复议/诉讼", "unit": "单位"}
+                "application_case": "复议/诉讼", "annual_report": "年度报告", "report_year": "年度报告（未编制）",
+                "unit": "单位"}
 _LINKS: dict[str, Callable[[set[int], object], dict[int, str]]] = {}
 
 
@@ -56,6 +58,18 @@ def _cases(ids, user):
     rows = db.session.execute(select(ApplicationCase.id, ApplicationCase.application_id)
                               .where(ApplicationCase.id.in_(ids)))
     return {case_id: url_for("applications.detail", app_id=app_id) + "#cases" for case_id, app_id in rows}
+
+
+@register_link("annual_report", "年度报告")
+def _reports(ids, user):
+    rows = db.session.execute(select(AnnualReport.id, AnnualReport.year, AnnualReport.unit_id)
+                              .where(AnnualReport.id.in_(ids), AnnualReport.unit_id.is_not(None)))
+    return {i: url_for("reports.unit_report", year=year, unit_id=unit_id) for i, year, unit_id in rows}
+
+
+@register_link("report_year", "年度报告（未编制）")
+def _report_years(ids, user):
+    return {year: url_for("reports.index", year=year) for year in ids}
 
 
 @register_link("unit", "单位")

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from ..applications import clock
 from ..applications.models import CASE_RESULTS
+from ..reports.scoring import failed_consistency, handed_in_late
 from .numbers import points_text
 from .periods import Period
 
@@ -246,14 +247,48 @@ def correction_late(notices, period: Period, as_of: date, params: dict, calendar
                           f"{_d(n.receipt_date)} 收到申请，应于 {_d(limit)} 前告知补正，{_d(n.sent_on)} 才发出")
 
 
+# --- 年度报告 (annual report) ------------------------------------------------------------------------
+
+def _report_record(r) -> tuple[str, int]:
+    """The report itself, or (never started) its year, so the item still names what is missing."""
+    return ("annual_report", r.report_id) if r.report_id is not None else ("report_year", r.year)
+
+
+@rule("annual_report_late", "年度报告逾期报送", category="annual_report", points="5", rows="annual_reports",
+      per="每份")
+def annual_report_late(reports, period: Period, as_of: date, params: dict, calendar):
+    """《政府信息公开条例》第四十九条、第五十条：政府信息公开工作年度报告应于每年1月31日前向本级政府信息公开工作主管部门提交并向社会公布；本地按公开办规定的内部报送期限考核（实践）。
+
+    A unit's report whose internal due date fell in the period, on or before ``as_of``, handed in
+    after that date or not handed in by ``as_of`` (``reports.scoring.handed_in_late``).
+    """
+    for r in reports:
+        if not period.contains(r.due_date) or r.due_date > as_of or not handed_in_late(r, as_of):
+            continue
+        kind, record_id = _report_record(r)
+        when = (f"{_d(r.first_handed_on)} 才报送" if r.first_handed_on is not None and r.first_handed_on <= as_of
+                else f"截至 {_d(as_of)} 未报送")
+        yield Finding(r.unit_id, kind, record_id, r.label, f"报送期限 {_d(r.due_date)}，{when}")
+
+
+@rule("annual_report_inconsistent", "年度报告提交时勾稽校验不通过", category="annual_report", points="5",
+      rows="annual_reports", per="每份")
+def annual_report_inconsistent(reports, period: Period, as_of: date, params: dict, calendar):
+    """《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）：年度报告应按统一格式填报，表格数据勾稽关系须一致。
+
+    A unit's attempt to hand its report in that the consistency check refused
+    (``reports.scoring.failed_consistency``), counted once per report in the period of that
+    first refused attempt (on or before ``as_of``), even if a corrected report followed.
+    """
+    for r in reports:
+        if failed_consistency(r) and period.contains(r.first_refused_on) and r.first_refused_on <= as_of:
+            kind, record_id = _report_record(r)
+            broken = "；".join(r.refused_violations)[:300]
+            yield Finding(r.unit_id, kind, record_id, r.label, f"{_d(r.first_refused_on)} 报送时勾稽校验未通过：{broken}")
+
+
 # --- slots for rules whose records arrive with other modules ----------------------------------------
 
-slot("annual_report_late", "年度报告逾期报送", category="annual_report", points="5",
-     source="《政府信息公开条例》第四十九条、第五十条：政府信息公开工作年度报告应于每年1月31日前向本级政府信息公开工作主管部门提交并向社会公布；本地按公开办规定的内部报送时限考核。",
-     awaiting="年度报告模块")
-slot("annual_report_inconsistent", "年度报告提交时勾稽校验不通过", category="annual_report", points="5",
-     source="《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）：年度报告应按统一格式填报，数据勾稽关系一致。",
-     awaiting="年度报告模块")
 slot("rectification_overdue", "整改逾期未完成", category="inspection", points="2",
      source="《政府信息公开条例》第四十六条、第四十七条：政府信息公开工作主管部门应当加强对政府信息公开工作的日常指导和监督检查，对发现的问题督促整改。",
      awaiting="督查整改模块")

@@ -189,3 +189,21 @@ def verification_failure_rows(period: Period, as_of: date, unit_ids: list[int]) 
                    TaskEvent.at >= _utc_start(period.start), TaskEvent.at < _utc_start(period.end + timedelta(days=1))))
     return [VerificationFailureRow(id_, unit_id, task_id, title, _china_day(at), reason)
             for id_, unit_id, task_id, title, at, reason in db.session.execute(stmt)]
+
+
+@source("annual_reports")
+def annual_report_rows(period: Period, as_of: date, unit_ids: list[int]) -> list:
+    """Each unit's annual-report facts (``reports.scoring.report_facts``) for the report years whose
+    internal due date may fall in the period: the year before (due in January) and the period's own
+    year — only years the tracker runs reports for (a report started or a due date set), so the
+    first year of use does not count the previous year's reports, made before the tracker, as
+    missing. A fixed number of queries per year, for every unit at once."""
+    from ..reports.models import AnnualReport, ReportYear
+    from ..reports.scoring import report_facts
+
+    rows = []
+    for year in (period.year - 1, period.year):
+        in_use = select(exists().where(AnnualReport.year == year) | exists().where(ReportYear.year == year))
+        if db.session.scalar(in_use):
+            rows += report_facts(year, unit_ids)
+    return rows

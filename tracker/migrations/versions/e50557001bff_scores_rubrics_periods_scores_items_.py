@@ -1,7 +1,7 @@
 """scores: rubrics, periods, scores, items, voids, manual entries, objections, re-runs
 
 Revision ID: e50557001bff
-Revises: d622eab18d94
+Revises: d84cc0948136
 Create Date: 2026-11-27 07:33:39.560104
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e50557001bff'
-down_revision = 'd622eab18d94'
+down_revision = 'd84cc0948136'
 branch_labels = None
 depends_on = None
 
