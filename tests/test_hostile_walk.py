@@ -59,10 +59,12 @@ class _Forms(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.forms, self._form, self._select = [], None, None
+        self.forms, self._form, self._select, self.links = [], None, None, []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "a" and "?" in (a.get("href") or ""):
+            self.links.append(a["href"])
         if tag == "form":
             self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(), "fields": {}}
             self.forms.append(self._form)
@@ -141,6 +143,10 @@ class Walk:
                                 fields.setdefault(name, field)
                     else:
                         self.query_names.setdefault(path, set()).update(form["fields"])
+                for href in parser.links:  # the names its links carry (filters, sort, ids)
+                    parts = urlsplit(href)
+                    names = {pair.split("=")[0] for pair in parts.query.split("&") if pair}
+                    self.query_names.setdefault(_path_of(href, url), set()).update(names)
 
     # --- values -------------------------------------------------------------------------------------
     @staticmethod

@@ -102,8 +102,7 @@ def _outbox_filter(q: str, mail_id: int | None):
 
 
 def _mail_id_arg() -> int | None:
-    value = request.values.get("mail_id", "")
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
+    return parse_id(request.values.get("mail_id", ""))
 
 
 @bp.route("/admin/outbox")

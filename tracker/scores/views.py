@@ -11,6 +11,7 @@ from ..access import ALL_STAFF, allow, can_see_unit
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import choices
+from ..inputs import parse_int, query_int
 from ..spreadsheets import XLSX_MIME
 from ..timeutil import china_today
 from ..units.models import UNIT_KINDS, Unit
@@ -377,8 +378,7 @@ def rubric_list():
     if not years:
         rubrics.rubric_for_year(china_today().year, current_user if current_user.role == "office" else None)
         years = rubrics.years()
-    asked = request.args.get("year") or ""
-    current = rubrics.latest(int(asked) if asked.isdigit() and len(asked) == 4 else years[0])
+    current = rubrics.latest(query_int("year", 1000, 9999) or years[0])
     if current is None:
         abort(404)
     return redirect(url_for("scores.rubric", rubric_id=current.id))
@@ -430,12 +430,12 @@ def edit_rubric(rubric_id):
 @allow("office")
 def new_rubric():
     form = NewYearForm()
-    year = (form.year.data or "").strip()
-    if not form.validate_on_submit() or not year.isdigit() or not 2000 <= int(year) <= china_today().year + 1:
+    year = parse_int(form.year.data or "", 2000, china_today().year + 1)
+    if not form.validate_on_submit() or year is None:
         flash(f"年度须为2000至{china_today().year + 1}之间的四位数字。", "danger")
         return redirect(url_for("scores.rubric_list"))
-    existing = rubrics.latest(int(year))
-    item = existing or rubrics.rubric_for_year(int(year), current_user)
+    existing = rubrics.latest(year)
+    item = existing or rubrics.rubric_for_year(year, current_user)
     flash(f"{item.label}已存在。" if existing else f"已建立{item.label}（{item.note}）。", "info" if existing else "success")
     return redirect(url_for("scores.rubric", rubric_id=item.id))
 
