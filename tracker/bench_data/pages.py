@@ -59,14 +59,15 @@ class StatementLog:
 
 
 def sample_ids(contact_username: str) -> dict:
-    """Values for URL arguments: records of the contact's unit where it has them (an open task,
-    the latest application, a catalogue item), the contact's unit and account."""
+    """Values for URL arguments: records of the contact's unit where it has them (a task awaiting
+    acknowledgement, the latest application, a catalogue item), the contact's unit and account."""
     from ..accounts.models import User
     from ..applications.models import Application
     from ..disclosure.models import OPEN_STATES, Duty, KeyArea, Task
     contact = db.session.scalar(select(User).where(User.username == contact_username))
     unit_id = contact.unit_id
-    task = db.session.scalar(select(Task.id).where(Task.unit_id == unit_id, Task.state.in_(OPEN_STATES))
+    # The same kind of record in every city, so that counts compare: a task not yet acknowledged.
+    task = db.session.scalar(select(Task.id).where(Task.unit_id == unit_id, Task.state == OPEN_STATES[0])
                              .order_by(Task.due_date.desc(), Task.id).limit(1))
     application = db.session.scalar(select(Application.id).where(Application.unit_id == unit_id)
                                     .order_by(Application.receipt_date.desc(), Application.id).limit(1))

@@ -1,0 +1,39 @@
+"""Every page and export sends the same number of SQL statements for a small city and a city ten
+times larger (issue 15: ≤ 20 statements per page, the same at small and large scale)."""
+import pytest
+
+from tests.query_counts import LARGE, ROLES, SMALL, statement_counts
+
+# Pages and exports whose statement count still grows with the data, with what grows. Phase 2 of
+# issue 15 fixes them; the test fails when one stops growing, so that this list stays true.
+STILL_GROWING = {
+    ("office", "disclosure.tasks_export"): "task channels loaded 500 tasks at a time (selectin)",
+    ("leader", "disclosure.tasks_export"): "task channels loaded 500 tasks at a time (selectin)",
+    ("office", "disclosure.register_export"): "task channels loaded 500 tasks at a time (selectin)",
+    ("leader", "disclosure.register_export"): "task channels loaded 500 tasks at a time (selectin)",
+}
+PAGE_LIMIT = 20  # statements per page (issue 15, item 4)
+
+
+@pytest.fixture(scope="module")
+def counts(app):
+    return statement_counts(app, SMALL), statement_counts(app, LARGE)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_statements_per_page_do_not_grow_with_the_city(counts, role):
+    small, large = counts
+    measured = sorted(endpoint for r, endpoint in large if r == role)
+    assert measured, f"no page measured for {role}"
+    grew = {e: (small.get((role, e)), large[(role, e)]) for e in measured
+            if small.get((role, e)) != large[(role, e)]}
+    unexpected = {e: v for e, v in grew.items() if (role, e) not in STILL_GROWING}
+    assert not unexpected, f"statements grew with the data (small, large): {unexpected}"
+    fixed = [e for r, e in STILL_GROWING if r == role and e not in grew]
+    assert not fixed, f"no longer growing, remove from STILL_GROWING: {fixed}"
+
+
+def test_pages_send_at_most_twenty_statements(counts):
+    _, large = counts
+    over = {key: n for key, n in large.items() if n > PAGE_LIMIT and "export" not in key[1]}
+    assert not over, f"pages over {PAGE_LIMIT} statements: {over}"
