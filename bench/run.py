@@ -265,7 +265,7 @@ def main(argv=None) -> int:
     parser.add_argument("--export-repeat", type=int, default=None, help="runs per export (default 3 small, 1 large)")
     parser.add_argument("--top", type=int, default=3, help="slowest statements to keep for slow pages")
     parser.add_argument("--slow-ms", type=float, default=100.0, help="p95 above which a page is 'slow'")
-    parser.add_argument("--seconds", type=int, default=15, help="duration of each throughput run")
+    parser.add_argument("--seconds", type=int, default=8, help="duration of each throughput run")
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args(argv)
     if not args.database_url:

@@ -7,7 +7,7 @@ Started by ``bench/run.py`` (section ``throughput``) or alone:
 gunicorn serves the app on a free loopback port; the office signs in once (same User-Agent as the
 load, since sessions are bound to it); then the load generator — ``wrk`` from Debian when installed
 (``apt-get install wrk``), else ``bench/loadgen.py`` — hits the minimal page and the dashboard in
-turn, twice each, and the ratio of the mean requests/s is reported. Both pages run in the same
+turn, four short runs each, and the median of the four pairs' ratios is reported. Both pages run in the same
 process with the same data, so the ratio says how much heavier the dashboard is, not how fast
 the machine is.
 """
@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -92,8 +93,8 @@ def run_python(url: str, cookie: str, seconds: int, connections: int) -> dict:
     return load(url, {"Cookie": cookie, "User-Agent": USER_AGENT}, seconds, connections)
 
 
-def measure_throughput(database_url: str, username: str, password: str, seconds: int = 15, workers: int = 2,
-                       threads: int = 1, connections: int = 4) -> dict:
+def measure_throughput(database_url: str, username: str, password: str, seconds: int = 8, workers: int = 2,
+                       threads: int = 1, connections: int = 4, pairs: int = 4) -> dict:
     tool = "wrk" if shutil.which("wrk") else "bench/loadgen.py"
     runner = run_wrk if tool == "wrk" else run_python
     port = free_port()
@@ -105,21 +106,25 @@ def measure_throughput(database_url: str, username: str, password: str, seconds:
             check_page(base, path, cookie)
             runner(base + path, cookie, 2, connections)  # warm-up: templates, calendar, connections
         runs = {name: [] for name in PAGES}
-        for _ in range(2):
+        ratios = []
+        for _ in range(pairs):  # alternate short runs, so both pages see the same background load
             for name, path in PAGES.items():
                 result = runner(base + path, cookie, seconds, connections)
                 runs[name].append(result)
                 print(f"  {name:<10} {result['rps']:8.1f} req/s  (p50 {result.get('p50_ms') or 0:.1f} ms, "
                       f"non-2xx {result['non_2xx']})", flush=True)
+            minimal, dashboard = runs["minimal"][-1]["rps"], runs["dashboard"][-1]["rps"]
+            ratios.append(dashboard / minimal if minimal else float("nan"))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     mean = {name: sum(r["rps"] for r in rs) / len(rs) for name, rs in runs.items()}
-    ratio = mean["dashboard"] / mean["minimal"] if mean["minimal"] else float("nan")
-    print(f"  dashboard ÷ minimal page = {100 * ratio:.1f} %  ({tool}, gunicorn {workers} workers × {threads} "
+    ratio = statistics.median(ratios)
+    print(f"  dashboard ÷ minimal page = {100 * ratio:.1f} %  (median of {pairs} pairs: "
+          f"{', '.join(f'{100 * r:.1f}' for r in ratios)} %; {tool}, gunicorn {workers} workers × {threads} "
           f"threads, {connections} connections)", flush=True)
     return {"tool": tool, "workers": workers, "threads": threads, "connections": connections, "seconds": seconds,
-            "runs": runs, "mean_rps": mean, "ratio": ratio}
+            "runs": runs, "mean_rps": mean, "pair_ratios": ratios, "ratio": ratio}
 
 
 def main(argv=None) -> int:
@@ -130,7 +135,7 @@ def main(argv=None) -> int:
     from tracker.bench_data import LOGINS, PASSWORD
     parser = argparse.ArgumentParser(description="dashboard throughput as a share of a minimal page")
     parser.add_argument("--database-url", default=os.environ.get("TRACKER_DATABASE_URL"))
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--connections", type=int, default=4)
