@@ -78,10 +78,15 @@ def check_page(base: str, path: str, cookie: str) -> None:
 
 
 def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}",
-                          "-H", f"User-Agent: {USER_AGENT}", url], capture_output=True, text=True, check=True).stdout
+    # wrk drops requests slower than its timeout (2 s by default) from the figures: allow 60 s.
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency",
+                          "-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}", url],
+                         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*timeout (\d+)", out)
+    if errors and int(errors.group(1)):
+        raise SystemExit(f"wrk: {errors.group(1)} requests timed out on {url}")
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}
     return {"rps": rps, "non_2xx": int(bad.group(1)) if bad else 0,
