@@ -52,10 +52,12 @@ EXPECTED = {
     "disclosure.new_task": {"contact", "office"},
     "disclosure.task": STAFF,
     "disclosure.acknowledge": {"contact"},
-    "disclosure.submit": {"contact"},
+    "disclosure.submit_draft": {"contact"},
+    "disclosure.publish": {"contact"},
     "disclosure.approve": {"reviewer"},
     "disclosure.return_task": {"reviewer"},
     "disclosure.verify": OFFICE,
+    "disclosure.fail_verification": OFFICE,
     "disclosure.cancel": OFFICE,
     "disclosure.upload": {"contact", "office"},
     "disclosure.attachment": STAFF,
@@ -76,8 +78,11 @@ EXPECTED = {
     "notify.preferences": STAFF,
     "notify.outbox": OFFICE,
     "notify.resend_mail": OFFICE,
+    "notify.resend_failed": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "sweeps.health": OFFICE,
+    "sweeps.dismiss": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.
@@ -115,7 +120,8 @@ def world(make):
     }
     victim = make.user("contact", unit=unit)
     args = {"user_id": victim.id, "unit_id": unit.id, "kind": "units", "filename": "css/app.css",
-            "token": "never-issued", "mail_id": 999999}
+            "token": "never-issued", "mail_id": 999999,
+            "failure_id": 999999}
     duty = make.duty(unit)  # disclosure: a catalogue item, a task and its evidence in the contact's unit
     task = make.task(duty)
     args.update(duty_id=duty.id, task_id=task.id, area_id=duty.key_area_id,

@@ -42,6 +42,7 @@ NAV = [
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
+        ("系统运行状况", "sweeps.health", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),
     ]),
 ]

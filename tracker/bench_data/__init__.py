@@ -120,6 +120,9 @@ def load(scale: Scale | str, seed: int = DEFAULT_SEED, today: date | None = None
         raise NotBenchDatabase("数据库中已有非基准测试数据（单位或用户），bench-data 会清空全部数据。"
                                "确认要清空时请加 --force。")
     wipe()
+    # Marked first: a run that fails half way leaves a bench database, which the next run may erase.
+    db.session.add(Setting(key=MARKER, value={"scale": scale.name, "seed": seed, "complete": False}))
+    db.session.commit()
     ctx = Context(scale=scale, seed=seed, today=today or china_today(), now=utcnow(),
                   password_hash=hash_password(PASSWORD))
     started = time.perf_counter()
@@ -140,8 +143,8 @@ def load(scale: Scale | str, seed: int = DEFAULT_SEED, today: date | None = None
         made = {k: v - before.get(k, 0) for k, v in ctx.counts.items() if v != before.get(k, 0)}
         echo(f"{loader.name}: " + "，".join(f"{k} {v:,}" for k, v in made.items()) +
              f"（{time.perf_counter() - t0:.1f} 秒）")
-    db.session.add(Setting(key=MARKER, value={"scale": scale.name, "seed": seed, "today": ctx.today.isoformat(),
-                                              "counts": ctx.counts}))
+    db.session.get(Setting, MARKER).value = {"scale": scale.name, "seed": seed, "today": ctx.today.isoformat(),
+                                             "counts": ctx.counts, "complete": True}
     db.session.commit()
     _after_load()
     echo(f"完成：{scale.name}，用时 {time.perf_counter() - started:.1f} 秒。")

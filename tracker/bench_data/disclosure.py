@@ -219,6 +219,7 @@ def _task(ctx: Context, rng, calendar, duty, key, formed: date, title: str) -> N
         if duty.cadence == "adhoc" and rng.random() < 0.5:
             row["doc_number"] = f"{unit.name[:2]}发〔{published.year}〕{rng.randint(1, 200)}号"
             row["normative"] = rng.random() < 0.3
+    _review_record(row, state, path, published, open_states, rng)
     ctx.add(Task, row)
     if published is not None:
         for channel in channels:
@@ -247,3 +248,29 @@ def _events(ctx: Context, task_id: int, title: str, steps: list, row: dict) -> N
                              "object_label": title[:200], "before": {"state": previous} if previous else None,
                              "after": {"state": to_state}, "note": reason, "ip": None})
         previous = to_state
+
+
+# Columns of the review order (先审查、后公开) and of verification, filled where the model has them:
+# a task that went through review carries its review record; one whose check failed, the failure.
+REVIEW_COLUMNS = {c.name for c in Task.__table__.columns}
+
+
+def _review_record(row: dict, state: str, path: list, published, open_states: list, rng) -> None:
+    # executemany needs the same keys in every row
+    row.update({c: None for c in ("disclosure_attribute", "no_state_secret", "privacy", "approved_on",
+                                  "verify_failure_reason") if c in REVIEW_COLUMNS})
+    reviewed = published is not None and len(open_states) > 2 and any(s == open_states[2] for s, _, _ in path)
+    if reviewed or (published is not None and state not in open_states[:3]):
+        if "disclosure_attribute" in REVIEW_COLUMNS:
+            row["disclosure_attribute"] = next(iter(getattr(dm, "ATTRIBUTES", {"proactive": ""})))
+        if "no_state_secret" in REVIEW_COLUMNS:
+            row["no_state_secret"] = True
+        if "privacy" in REVIEW_COLUMNS:
+            row["privacy"] = next(iter(getattr(dm, "PRIVACY", {"absent": ""})))
+        if "approved_on" in REVIEW_COLUMNS and (state in dm.DONE_STATES or state in ("approved", "rework")):
+            row["approved_on"] = published  # passed review (the states after it, where the model has them)
+    if "verify_failures" in REVIEW_COLUMNS:
+        failed = state == "rework"  # published, then the office's check failed (核验未通过)
+        row["verify_failures"] = 1 if failed else 0
+        if failed and "verify_failure_reason" in REVIEW_COLUMNS:
+            row["verify_failure_reason"] = rng.choice(["网址无法打开。", "网页内容与公开事项不符。"])

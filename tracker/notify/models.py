@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -30,7 +30,8 @@ class OutboxMail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(String(500))      # Chinese, for the office
+    last_error_detail: Mapped[str | None] = mapped_column(Text)       # the server's or socket's own text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -60,6 +61,19 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class GroupedReminder(db.Model):
+    """A reminder reported to an office user inside a grouped message (one message per office
+    recipient per sweep, listing the units and records). ``key`` names the record, the rule, the
+    deadline and the recipient, as a single reminder's would, so each is reported once."""
+
+    __tablename__ = "grouped_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ActionToken(db.Model):
     """A single-use, expiring link bound to one recipient (e.g. acknowledge a task from a mail).
     Only a hash of the token is stored."""
@@ -85,3 +99,16 @@ class Setting(db.Model):
     value: Mapped[dict] = mapped_column(db.JSON)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox mail (e.g. the letter to an applicant, as generated): the bytes are
+    stored with the mail, so a retry or a resend attaches exactly what was queued."""
+
+    __tablename__ = "outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outbox_mail.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
