@@ -205,9 +205,12 @@ def measure_sweep(app, log) -> list[dict]:
         else:
             app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
                               MAIL_USERNAME=None, MAIL_PASSWORD=None)
-        with app.app_context():  # a first run: no reminder was sent yet
-            for model in (ActionToken, Notification, OutboxMail):
-                db.session.execute(delete(model))
+        with app.app_context():  # a first run: no reminder was sent yet (rows that hang off mails go first)
+            cleared = {m.__table__ for m in (ActionToken, Notification, OutboxMail)}
+            dependants = [t for t in db.metadata.sorted_tables if t not in cleared and any(
+                fk.column.table in cleared for fk in t.foreign_keys)]
+            for table in dependants + [m.__table__ for m in (ActionToken, Notification, OutboxMail)]:
+                db.session.execute(delete(table))
             db.session.commit()
         for run in ("first run", "steady run"):
             total = 0.0
@@ -220,6 +223,8 @@ def measure_sweep(app, log) -> list[dict]:
                         outcome = f"error: {exc}"
                     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
                 total += seconds
+                if hasattr(outcome, "handled"):  # a sweeps.Run: rows handled and failed
+                    outcome = f"handled {outcome.handled}, failed {len(getattr(outcome, 'failures', {}) or {})}"
                 results.append({"run": run, "job": job.name, "seconds": seconds, "cpu_seconds": cpu,
                                 "sql_seconds": log.seconds, "statements": log.count, "result": str(outcome)[:200]})
                 print(f"  {run:<10} {job.name:<16} {seconds:8.2f} s  cpu {cpu:6.2f} s  sql {log.seconds:6.2f} s"
