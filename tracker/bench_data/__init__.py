@@ -24,7 +24,7 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
-from ..extensions import db
+from ..extensions import db, delete_all_rows
 from ..timeutil import china_today, utcnow
 from .base import SCALES, Context, Scale  # noqa: F401  (Scale is used by the tests' small cities)
 from .city import LOGINS, PASSWORD  # noqa: F401  (the benchmark signs in with these)
@@ -72,17 +72,6 @@ def holds_other_data() -> bool:
                 db.session.scalar(select(func.count()).select_from(User)))
 
 
-def wipe() -> None:
-    """Delete every row of every table (the schema and its migrations stay)."""
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for t in tables:
-            db.session.execute(text(f'DELETE FROM "{t}"'))
-    db.session.commit()
-
-
 def _after_load() -> None:
     """PostgreSQL: move each id sequence past the explicit ids, then VACUUM ANALYZE (statistics for
     the planner, visibility map for index-only scans), as autovacuum does soon after any bulk load.
@@ -119,7 +108,7 @@ def load(scale: Scale | str, seed: int = DEFAULT_SEED, today: date | None = None
     if holds_other_data() and not force:
         raise NotBenchDatabase("数据库中已有非基准测试数据（单位或用户），bench-data 会清空全部数据。"
                                "确认要清空时请加 --force。")
-    wipe()
+    delete_all_rows()
     # Marked first: a run that fails half way leaves a bench database, which the next run may erase.
     db.session.add(Setting(key=MARKER, value={"scale": scale.name, "seed": seed, "complete": False}))
     db.session.commit()
