@@ -286,8 +286,8 @@ def main(argv=None) -> int:
     with app.app_context():
         marker = bench_marker()
         engine = db.engine
-    if marker is None:
-        print("this database holds no bench data: run  flask --app wsgi bench-data --scale small|large  first")
+    if marker is None or not marker.get("complete", True):
+        print("this database holds no (complete) bench data: run  flask --app wsgi bench-data --scale small|large")
         return 2
     large = marker["scale"] == "large"
     repeat = args.repeat

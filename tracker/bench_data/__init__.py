@@ -90,7 +90,7 @@ def _after_load() -> None:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
 
 
-def _resolve(loader: Loader) -> Callable[[Context], None] | None:
+def _resolve(loader: Loader) -> Callable[[Context], None]:
     module, function = loader.function.split(":")
     return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
