@@ -81,6 +81,26 @@ EXPECTED = {
     "notify.resend_failed": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "applications.stats_export": STAFF,
+    "reports.index": STAFF,
+    "reports.set_due": OFFICE,
+    "reports.unit_report": STAFF,
+    "reports.start": {"contact", "reviewer"},
+    "reports.city": {"office", "leader"},
+    "reports.start_city": OFFICE,
+    "reports.save_narrative": {"office", "contact", "reviewer"},
+    "reports.regenerate": {"office", "contact", "reviewer"},
+    "reports.override": {"contact", "reviewer"},
+    "reports.act": {"office", "contact", "reviewer"},
+    "reports.export": STAFF,
+    "reports.city_export": {"office", "leader"},
+    "reports.figures": STAFF,
+    "reports.save_figures": {"office", "contact", "reviewer"},
+    "reports.import_figures": OFFICE,
+    "reports.import_template": OFFICE,
+    "reports.normative_list": STAFF,
+    "reports.normative_act": {"office", "contact", "reviewer"},
+    "reports.normative_add": {"office", "contact", "reviewer"},
     "sweeps.health": OFFICE,
     "sweeps.dismiss": OFFICE,
 }
@@ -130,6 +150,9 @@ def world(make):
     args.update(app_id=application.id, action="reply", letter="answer",
                 case_id=make.application_case(application).id,
                 document_id=make.application_document(application).id)
+    report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
+    args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",
+                section="overview", ref="doc-999999", doc_action="kind")
     return users, args
 
 

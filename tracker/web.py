@@ -36,6 +36,10 @@ NAV = [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
     ]),
+    ("年度报告", [
+        ("年度报告", "reports.index", STAFF),
+        ("规范性文件", "reports.normative_list", STAFF),
+    ]),
     ("工作日历", "workcal.year", STAFF),
     ("系统管理", [
         ("单位管理", "units.index", ("office",)),

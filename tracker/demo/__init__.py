@@ -9,6 +9,7 @@ from ..units.services import create_unit
 from .applications import load_demo_applications
 from .disclosure import load_disclosure_demo
 from .health import load_health_demo
+from .reports import load_reports_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -48,6 +49,7 @@ def load_demo() -> dict:
         _load_city()
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
+    load_reports_demo()
     load_health_demo()  # last: the jobs run over everything loaded above
     return {"password": DEMO_PASSWORD, "accounts": accounts}
 
