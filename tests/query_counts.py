@@ -15,10 +15,10 @@ from tracker.bench_data.pages import StatementLog, discover, sample_ids
 from tracker.extensions import db
 
 ROLES = ("office", "leader", "contact", "reviewer")
-# Two cities: in the small one (half a year) every list of the contact's unit has a few rows and
+# Two cities: in the small one (a year and a half) every list of the contact's unit has a few rows and
 # fits on one page; the large one (five years, records ×25) fills many pages, so anything done per
 # row shows as more statements. Both end on a fixed day, so the data never depends on the clock.
-SMALL = Scale("test-small", units=4, towns=1, users=16, tasks=60, applications=16, first_year=2026)
+SMALL = Scale("test-small", units=4, towns=1, users=16, tasks=90, applications=24, first_year=2025)
 LARGE = Scale("test-large", units=10, towns=3, users=60, tasks=1_600, applications=400)
 HISTORY_ENDS = date(2026, 6, 30)
 

@@ -48,7 +48,7 @@ LOADERS = [
     Loader("scores", "tracker.scores", None),
     Loader("bulletins", "tracker.bulletins", None),
     Loader("inspections", "tracker.inspections", None),
-    Loader("reports", "tracker.reports", None),
+    Loader("reports", "tracker.reports", "reports:load_reports"),
 ]
 
 

@@ -9,6 +9,7 @@ import time
 from sqlalchemy import event, select
 
 from ..extensions import db
+from ..timeutil import china_today
 
 # Endpoints that are not pages to time: they only act or redirect.
 NOT_PAGES = {"static", "accounts.logout", "dashboard.home"}
@@ -60,7 +61,8 @@ class StatementLog:
 
 def sample_ids(contact_username: str) -> dict:
     """Values for URL arguments: records of the contact's unit where it has them (a task awaiting
-    acknowledgement, the latest application, a catalogue item), the contact's unit and account."""
+    acknowledgement, the latest application, a catalogue item), the contact's unit and account, the
+    last finished year of the history and a spreadsheet format."""
     from ..accounts.models import User
     from ..applications.models import Application
     from ..disclosure.models import OPEN_STATES, Duty, KeyArea, Task
@@ -73,8 +75,19 @@ def sample_ids(contact_username: str) -> dict:
                                     .order_by(Application.receipt_date.desc(), Application.id).limit(1))
     duty = db.session.scalar(select(Duty.id).where(Duty.unit_id == unit_id).order_by(Duty.id).limit(1))
     area = db.session.scalar(select(KeyArea.id).order_by(KeyArea.id).limit(1))
+    last_year = (bench_marker_day() or china_today()).year - 1  # the last finished year (annual reports)
     return {"task_id": task, "app_id": application, "application_id": application, "unit_id": unit_id,
-            "user_id": contact.id, "duty_id": duty, "area_id": area, "kind": "users"}
+            "user_id": contact.id, "duty_id": duty, "area_id": area, "kind": "users", "year": last_year,
+            "fmt": "xlsx"}
+
+
+def bench_marker_day():
+    """The day the generated history ends, from the bench-data marker (None without one)."""
+    from datetime import date
+
+    from . import bench_marker
+    marker = bench_marker() or {}
+    return date.fromisoformat(marker["today"]) if marker.get("today") else None
 
 
 def discover(app, samples: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
