@@ -72,20 +72,29 @@ def holds_other_data() -> bool:
                 db.session.scalar(select(func.count()).select_from(User)))
 
 
-def _after_load() -> None:
-    """PostgreSQL: move each id sequence past the explicit ids, then VACUUM ANALYZE (statistics for
-    the planner, visibility map for index-only scans), as autovacuum does soon after any bulk load.
-    SQLite is left as deployed (no statistics)."""
-    if db.engine.dialect.name != "postgresql":
-        return
+def _sync_ids(ctx: Context) -> None:
+    """After each loader: the bulk loaders' id counters and PostgreSQL's id sequences both continue
+    after the largest id in each table, so bulk rows (explicit ids) and rows the services insert
+    (sequence ids) never collide, whatever order the loaders run in."""
+    postgres = db.engine.dialect.name == "postgresql"
     for table in db.metadata.sorted_tables:
         pk = list(table.primary_key.columns)
-        if len(pk) == 1 and pk[0].name == "id" and pk[0].type.python_type is int:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 1), "
-                f"(SELECT MAX(id) FROM \"{table.name}\") IS NOT NULL)"))
+        if not (len(pk) == 1 and pk[0].name == "id" and pk[0].type.python_type is int):
+            continue
+        top = db.session.scalar(select(func.max(pk[0])))
+        if table.name in ctx.id_counters:
+            ctx.id_counters[table.name] = top or 0
+        if postgres:
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :v, :called)"),
+                               {"v": top or 1, "called": top is not None})
     db.session.commit()
+
+
+def _vacuum_analyze() -> None:
+    """PostgreSQL: VACUUM ANALYZE (statistics for the planner, visibility map for index-only scans),
+    as autovacuum does soon after any bulk load. SQLite is left as deployed (no statistics)."""
+    if db.engine.dialect.name != "postgresql":
+        return
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
 
@@ -129,12 +138,13 @@ def load(scale: Scale | str, seed: int = DEFAULT_SEED, today: date | None = None
         _resolve(loader)(ctx)
         ctx.flush()
         db.session.commit()
+        _sync_ids(ctx)
         made = {k: v - before.get(k, 0) for k, v in ctx.counts.items() if v != before.get(k, 0)}
         echo(f"{loader.name}: " + "，".join(f"{k} {v:,}" for k, v in made.items()) +
              f"（{time.perf_counter() - t0:.1f} 秒）")
     db.session.get(Setting, MARKER).value = {"scale": scale.name, "seed": seed, "today": ctx.today.isoformat(),
                                              "counts": ctx.counts, "complete": True}
     db.session.commit()
-    _after_load()
+    _vacuum_analyze()
     echo(f"完成：{scale.name}，用时 {time.perf_counter() - started:.1f} 秒。")
     return ctx

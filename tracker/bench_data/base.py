@@ -62,7 +62,7 @@ class Context:
     office_users: list[int] = field(default_factory=list)
     user_names: dict[int, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-    _next_id: dict[str, int] = field(default_factory=dict)
+    id_counters: dict[str, int] = field(default_factory=dict)   # table -> last id given to a bulk row
     _buffers: dict = field(default_factory=dict)   # model -> pending rows, flushed in insertion order
 
     def rng(self, stream: str) -> random.Random:
@@ -70,8 +70,8 @@ class Context:
         return random.Random(f"{self.seed}:{self.scale.name}:{stream}")
 
     def next_id(self, table: str) -> int:
-        value = self._next_id.get(table, 0) + 1
-        self._next_id[table] = value
+        value = self.id_counters.get(table, 0) + 1
+        self.id_counters[table] = value
         return value
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:

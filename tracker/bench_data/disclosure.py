@@ -81,7 +81,7 @@ def load_disclosure(ctx: Context) -> None:
     duties: list[SimpleNamespace] = []
 
     def new_duty(unit, title, area, cadence, frequency, offset, channels, review, start, active=True, end=None):
-        d = SimpleNamespace(id=ctx.next_id("duty"), unit=unit, title=title, key_area_id=areas[area], cadence=cadence,
+        d = SimpleNamespace(id=ctx.next_id("disclosure_duty"), unit=unit, title=title, key_area_id=areas[area], cadence=cadence,
                             frequency=frequency, formation_offset_days=offset, period_days=20, channels=channels,
                             review_required=review, start_date=start, active=active, end=end, periods=[])
         duties.append(d)
@@ -170,7 +170,7 @@ def _task(ctx: Context, rng, calendar, duty, key, formed: date, title: str) -> N
     contact = unit.contacts[0] if unit.contacts else None
     reviewer = unit.reviewers[0] if unit.reviewers else None
     office = ctx.office_users[0]
-    task_id = ctx.next_id("task")
+    task_id = ctx.next_id("disclosure_task")
     opened = ctx.at(formed, 8)
     row = {"id": task_id, "duty_id": duty.id, "unit_id": unit.id, "key_area_id": duty.key_area_id, "title": title[:300],
            "period_key": key, "formed_date": formed, "period_days": duty.period_days,
@@ -239,7 +239,7 @@ def _events(ctx: Context, task_id: int, title: str, steps: list, row: dict) -> N
     for action, _, to_state, actor, at in steps:
         label = ctx.user_names.get(actor, "系统") if actor else "系统"
         reason = row["return_reason"] if "return" in to_state else row["cancel_reason"] if action == "cancel" else None
-        ctx.add(TaskEvent, {"id": ctx.next_id("task_event"), "task_id": task_id, "action": action,
+        ctx.add(TaskEvent, {"id": ctx.next_id("disclosure_task_event"), "task_id": task_id, "action": action,
                             "from_state": previous, "to_state": to_state, "actor_id": actor, "actor_label": label,
                             "at": at, "reason": reason})
         ctx.add(AuditEvent, {"id": ctx.next_id("audit_event"), "at": at, "actor_id": actor, "actor_label": label,
