@@ -6,7 +6,7 @@ from ..accounts.forms import ReasonForm
 from ..accounts.models import User
 from ..errors import ServiceError
 from ..extensions import db
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import services
 from .forms import UnitForm
 from .models import UNIT_KINDS, Unit
@@ -29,7 +29,8 @@ def index():
     staff = dict(db.session.execute(
         select(User.unit_id, func.count()).where(User.unit_id.in_(ids), User.active.is_(True))
         .group_by(User.unit_id)).all())
-    return render_template("units/index.html", page=page, q=q, kind=kind, kinds=UNIT_KINDS, staff=staff)
+    return render_template("units/index.html", page=page, q=q, kind=kind, kinds=UNIT_KINDS, staff=staff,
+                           counts=services.counts_by_kind(), without_contact=services.without_contact())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -40,7 +41,7 @@ def new():
         try:
             unit = services.create_unit(form.code.data, form.name.data, form.kind.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("units/form.html", form=form, unit=None), 422
         flash(f"已创建单位：{unit.name}", "success")
         return redirect(url_for("units.index"))
@@ -59,7 +60,7 @@ def edit(unit_id):
         try:
             services.update_unit(unit, form.code.data, form.name.data, form.kind.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("units/form.html", form=form, unit=unit), 422
         flash("单位信息已保存。", "success")
         return redirect(url_for("units.index"))
