@@ -201,6 +201,7 @@ def register(app):
         if logins.get("lookup"):
             click.echo("申请人查询办理进度（首页 › 申请查询）：查询码 %s，查询密码 %s" % logins["lookup"])
 
+    @schema_not_required
     @app.cli.command("bench-data")
     @click.option("--scale", "scale", required=True, type=click.Choice(["small", "large"]),
                   help="small: a county-sized city; large: 200 units, 148,000 tasks, 20,000 applications")

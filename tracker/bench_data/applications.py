@@ -73,7 +73,7 @@ def load_applications(ctx: Context) -> None:
         # Rising volume over the years; the most recent weeks get their normal share of new work.
         received = first + timedelta(days=int(span * (rng.random() ** 0.85)))
         force_pause = None
-        if n < ctx.scale.applications // 40:      # the last weeks' intake, so that work is open now
+        if n < max(3, ctx.scale.applications // 40):  # the last weeks' intake, so that work is open now
             received = today - timedelta(days=rng.randint(0, RECENT_DAYS))
             if n % 8 < 3:  # and some of it paused now, of each kind
                 force_pause = ("correction", "consultation", "fee")[n % 8]
