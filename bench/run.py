@@ -61,10 +61,20 @@ def city_annual_report(today: date) -> str:
         f"{k} {v // 1024} KB" for k, v in sizes.items())
 
 
+def quarter_scores(today: date) -> str:
+    """Every unit's scores of the current quarter (provisional, as the nightly sweep computes them)
+    from the records, with the year's rubric; rolled back afterwards."""
+    from tracker.scores.periods import quarter_of
+    from tracker.scores.services import compute
+    period = quarter_of(today)
+    outcome = compute(period, today, announce=False)
+    return f"{period.label}: {outcome.computed} units, {len(outcome.failures)} failed"
+
+
 # Feature work measured once it exists: (label, module that must exist, function of this file taking
 # (today) and returning a short description, or None until someone wires it).
 FEATURES = [
-    ("一个季度的评分 (a quarter's scores)", "tracker.scores", None),
+    ("一个季度的评分 (a quarter's scores)", "tracker.scores", quarter_scores),
     ("一期通报 (a bulletin)", "tracker.bulletins", None),
     ("全市年度报告 (the city annual report)", "tracker.reports", city_annual_report),
 ]

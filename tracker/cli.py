@@ -220,6 +220,9 @@ def register(app):
             db.session.rollback()
             raise click.UsageError(str(exc)) from None
 
+    from .scores.cli import register as register_scores
+    register_scores(app)
+
     @app.cli.command("close-lapsed")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")
     def close_lapsed_command(today):

@@ -45,10 +45,10 @@ LOADERS = [
     Loader("disclosure", "tracker.disclosure", "disclosure:load_disclosure"),
     Loader("applications", "tracker.applications", "applications:load_applications"),
     # Features landing in parallel: write load_<name>(ctx) and name it here.
-    Loader("scores", "tracker.scores", None),
     Loader("bulletins", "tracker.bulletins", None),
     Loader("inspections", "tracker.inspections", None),
     Loader("reports", "tracker.reports", "reports:load_reports"),
+    Loader("scores", "tracker.scores", "scores:load_scores"),  # after reports: some rules read them
 ]
 
 

@@ -5,7 +5,7 @@ register, the applications list, the running-clock counts and the bell page (tra
 Only indexes are added: no row changes.
 
 Revision ID: 10651c60ea8a
-Revises: d84cc0948136
+Revises: e50557001bff
 Create Date: 2026-11-27 07:38:48.363147
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '10651c60ea8a'
-down_revision = 'd84cc0948136'
+down_revision = 'e50557001bff'
 branch_labels = None
 depends_on = None
 
