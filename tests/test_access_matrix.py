@@ -78,6 +78,30 @@ EXPECTED = {
     "notify.resend_mail": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "units.profile": STAFF,
+    "inspections.index": STAFF,
+    "inspections.new": OFFICE,
+    "inspections.detail": STAFF,
+    "inspections.add_finding": OFFICE,
+    "inspections.rectifications": STAFF,
+    "inspections.rectification": STAFF,
+    "inspections.respond": {"contact"},
+    "inspections.accept": OFFICE,
+    "inspections.return_item": OFFICE,
+    "inspections.cancel": OFFICE,
+    "inspections.evidence": STAFF,
+    "inspections.urge": OFFICE,
+    "inspections.urgings": {"office", "leader"},
+    "bulletins.index": STAFF,
+    "bulletins.draft": OFFICE,
+    "bulletins.detail": STAFF,
+    "bulletins.narrative": OFFICE,
+    "bulletins.refresh": OFFICE,
+    "bulletins.add_item": OFFICE,
+    "bulletins.remove_item": OFFICE,
+    "bulletins.publish": OFFICE,
+    "bulletins.export": STAFF,
+    "bulletins.settings": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.
@@ -124,6 +148,29 @@ def world(make):
     args.update(app_id=application.id, action="reply", letter="answer",
                 case_id=make.application_case(application).id,
                 document_id=make.application_document(application).id)
+    # supervision: an inspection of the contact's unit, a rectification answered with evidence, and a
+    # published bulletin carrying a requirement for the unit
+    inspection = make.inspection([unit])
+    item = make.rectification(unit, inspection=inspection)
+    make.rectification_answer(item, users["contact"], china_today())
+    bulletin = make.bulletin("2026-Q3")
+    with make.app.app_context():
+        from datetime import date
+
+        from tracker.accounts.models import User
+        from tracker.bulletins import services as bs
+        from tracker.bulletins.models import Bulletin
+        from tracker.extensions import db
+        from tracker.inspections.models import RectificationEvidence
+        b = db.session.get(Bulletin, bulletin.id)
+        office = db.session.get(User, users["office"].id)
+        bs.add_item(b, office, unit.id, "补充公开本单位2026年部门预算", 10)
+        bs.publish(b, office, 1, date(2026, 10, 9), china_today())
+        db.session.commit()
+        evidence_id = db.session.scalar(db.select(RectificationEvidence.id))
+        item_id = b.items[0].id
+    args.update(inspection_id=inspection.id, rectification_id=item.id, evidence_id=evidence_id,
+                record_type="task", record_id=task.id, bulletin_id=bulletin.id, item_id=item_id, fmt="docx")
     return users, args
 
 

@@ -8,6 +8,7 @@ from .applications.models import (  # noqa: F401
     StatusLookupAttempt,
 )
 from .audit.models import AuditEvent  # noqa: F401
+from .bulletins.models import Bulletin, BulletinItem  # noqa: F401
 from .disclosure.models import (  # noqa: F401
     Duty,
     KeyArea,
@@ -15,6 +16,16 @@ from .disclosure.models import (  # noqa: F401
     TaskAttachment,
     TaskChannel,
     TaskEvent,
+)
+from .inspections.models import (  # noqa: F401
+    Finding,
+    Inspection,
+    InspectionUnit,
+    Rectification,
+    RectificationEvent,
+    RectificationEvidence,
+    RectificationResponse,
+    Urging,
 )
 from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401
 from .units.models import Unit  # noqa: F401

@@ -31,6 +31,7 @@ def _today(now: datetime):
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a one-shot sweep runs them."""
     from .applications.services import close_lapsed_applications
+    from .bulletins.services import draft_due_bulletin
     from .disclosure.tasks import open_periodic_tasks
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
@@ -38,6 +39,7 @@ def jobs() -> list[Job]:
     return [
         Job("open-tasks", lambda now: open_periodic_tasks(_today(now)), 60),
         Job("close-lapsed", lambda now: close_lapsed_applications(_today(now)), 60),
+        Job("bulletin-draft", lambda now: draft_due_bulletin(_today(now)), 60),
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15),
         Job("digests", lambda now: send_digests(_today(now)), 60),
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60),

@@ -110,3 +110,48 @@ def workbook(title: str, headers: list[str], rows) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def grouped_workbook(title: str, caption: str, lead: list[str], groups: list[tuple[str, list[str]]], rows,
+                     notes=()) -> bytes:
+    """A statistics table as offices print it: a caption row, then a two-row header where each
+    ``lead`` column (序号, 单位) is merged over both rows and each group's name over its columns;
+    the data rows, then ``notes`` below. Header frozen, columns sized; returned as .xlsx bytes."""
+    from openpyxl.styles import Alignment
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    width = len(lead) + sum(len(cols) for _, cols in groups)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.cell(row=1, column=1, value=_safe(caption)).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1).alignment = centre
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    for i, label in enumerate(lead, start=1):
+        ws.cell(row=2, column=i, value=label)
+        ws.merge_cells(start_row=2, start_column=i, end_row=3, end_column=i)
+    col = len(lead) + 1
+    for group, cols in groups:
+        ws.cell(row=2, column=col, value=group)
+        if len(cols) > 1:
+            ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(cols) - 1)
+        for j, label in enumerate(cols):
+            ws.cell(row=3, column=col + j, value=label)
+        col += len(cols)
+    for row in ws.iter_rows(min_row=2, max_row=3, max_col=width):
+        for cell in row:
+            cell.font, cell.alignment = Font(bold=True), centre
+    for row in rows:
+        ws.append([_safe(v) for v in row])
+    for note in notes:
+        ws.append([])
+        ws.append([_safe(note)])
+    ws.freeze_panes = ws.cell(row=4, column=len(lead) + 1)
+    ws.column_dimensions["A"].width = 6
+    if len(lead) > 1:
+        ws.column_dimensions["B"].width = 28
+    for i in range(len(lead) + 1, width + 1):
+        ws.column_dimensions[ws.cell(row=3, column=i).column_letter].width = 11
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

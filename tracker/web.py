@@ -36,11 +36,18 @@ NAV = [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
     ]),
+    ("督查通报", [
+        ("季度通报", "bulletins.index", STAFF),
+        ("督查检查", "inspections.index", STAFF),
+        ("整改事项", "inspections.rectifications", STAFF),
+        ("督办记录", "inspections.urgings", ("office", "leader")),
+    ]),
     ("工作日历", "workcal.year", STAFF),
     ("系统管理", [
         ("单位管理", "units.index", ("office",)),
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
+        ("通报设置", "bulletins.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),
     ]),

@@ -72,15 +72,17 @@ def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key:
     return _insert_new(OutboxMail, values)
 
 
-def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False) -> bool:
+def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
+           immediate: bool = False) -> bool:
     """Tell a user: a bell notification, and a mail unless they chose the weekly digest.
 
-    Escalations always go out as mails of their own. Inactive users and users without an email
-    address still get the bell. Returns False if ``key`` was used before (nothing is added).
+    Escalations, and ``immediate`` notices (an official document such as a published bulletin),
+    always go out as mails of their own. Inactive users and users without an email address still
+    get the bell. Returns False if ``key`` was used before (nothing is added).
     """
     if not user.active:
         return False
-    digest = user.mail_mode == "digest" and not escalation
+    digest = user.mail_mode == "digest" and not (escalation or immediate)
     values = dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
                   link=message.link, escalation=escalation, digest_pending=digest and bool(user.email),
                   created_at=utcnow())
