@@ -32,6 +32,7 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
@@ -47,6 +48,8 @@ from ..timeutil import to_china, utcnow
 from ..units.models import Unit
 from ..workcal.services import get_calendar
 from .quarters import Quarter
+
+log = logging.getLogger("tracker.bulletins")
 
 # The unit table: (group, [(key, column label)]), in the order of the printed table.
 COLUMN_GROUPS = [
@@ -91,21 +94,29 @@ def task_figures(q: Quarter, as_of: date) -> dict[int, dict]:
     return out
 
 
-def ack_delays(q: Quarter, as_of: date) -> dict[int, int]:
+def ack_delays(q: Quarter, as_of: date, problems: dict[int, str] | None = None) -> dict[int, int]:
     """Tasks due in the quarter acknowledged later than ``unack_after`` working days after they
     were handed to the unit, or not acknowledged and past that limit on ``as_of``. One query; the
-    limit is computed once per hand-over day from the in-memory calendar."""
+    limit is computed once per hand-over day from the in-memory calendar. A task whose limit cannot
+    be computed (a hand-over day outside the calendar) is skipped and its unit noted in
+    ``problems`` — it never stops the other units' figures."""
     limit_days = reminder_settings()["unack_after"]
     calendar = get_calendar()
     limits: dict[date, date] = {}
     counts: dict[int, int] = {}
-    rows = db.session.execute(select(Task.unit_id, Task.created_at, Task.acknowledged_at, Task.state).where(
+    rows = db.session.execute(select(Task.id, Task.unit_id, Task.created_at, Task.acknowledged_at, Task.state).where(
         Task.due_date >= q.start, Task.due_date <= q.end, Task.state.in_(OPEN_STATES + DONE_STATES)))
-    for unit_id, created_at, acknowledged_at, state in rows:
-        opened = to_china(created_at).date()
-        if opened not in limits:
-            limits[opened] = calendar.add(opened, limit_days).day
-        limit = limits[opened]
+    for task_id, unit_id, created_at, acknowledged_at, state in rows:
+        try:
+            opened = to_china(created_at).date()
+            if opened not in limits:
+                limits[opened] = calendar.add(opened, limit_days).day
+            limit = limits[opened]
+        except (ValueError, OverflowError) as exc:
+            log.warning("bulletin %s: acknowledgement limit of task %s not computed: %s", q.key, task_id, exc)
+            if problems is not None:
+                problems[unit_id] = f"公开任务#{task_id}的下达日期超出工作日历范围，未计入签收延迟"
+            continue
         if acknowledged_at is not None:
             late = to_china(acknowledged_at).date() > limit
         else:
@@ -146,8 +157,9 @@ def compute(q: Quarter, as_of: date) -> dict:
     督办. A fixed number of queries (units, 2 task, 1 acknowledgement, 1 application, 1
     rectification, 2 urging, scores)."""
     units = _units()
+    problems: dict[int, str] = {}
     tasks = task_figures(q, as_of)
-    acks = ack_delays(q, as_of)
+    acks = ack_delays(q, as_of, problems)
     apps = application_figures(q, as_of)
     rects = inspections.counts_by_unit(q.start, q.end, as_of)
     urged = urging.counts_by_unit(q.start, q.end)
@@ -178,4 +190,5 @@ def compute(q: Quarter, as_of: date) -> dict:
             "rows": rows, "totals": totals, "scores": bool(scores),
             "no_output": [r["name"] for r in rows if not r["published"]],
             "units_with_overdue": [r["name"] for r in rows if r["tasks_overdue"] or r["apps_overdue"]],
-            "urgings": urgings}
+            "urgings": urgings,
+            "problems": [f"{names.get(uid, uid)}：{text}" for uid, text in problems.items()]}

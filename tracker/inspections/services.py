@@ -351,7 +351,7 @@ def allowed_actions(item: Rectification, user) -> set[str]:
 
 def timeline(item: Rectification) -> list[RectificationEvent]:
     return db.session.scalars(select(RectificationEvent).where(RectificationEvent.rectification_id == item.id)
-                              .order_by(RectificationEvent.at, RectificationEvent.id)).all()
+                              .order_by(RectificationEvent.id)).all()
 
 
 def responses(item: Rectification) -> list[RectificationResponse]:
