@@ -279,7 +279,7 @@ def test_missed_by_unit_is_what_the_scores_count(app, town, make):
 
     on_time = make.rectification(town["unit"], issued_on=date(2026, 7, 6), requirement="按期")   # due 07-20
     late = make.rectification(town["unit"], issued_on=date(2026, 8, 3), requirement="逾期")      # due 08-17
-    open_ = make.rectification(town["unit"], issued_on=date(2026, 9, 1), requirement="未整改")  # due 09-15
+    make.rectification(town["unit"], issued_on=date(2026, 9, 1), requirement="未整改")  # due 09-15
     waiting = make.rectification(town["unit"], issued_on=date(2026, 9, 1), requirement="待验收")  # due 09-15
     make.rectification(town["other"], issued_on=date(2026, 12, 1), requirement="下季度")
     with app.app_context():

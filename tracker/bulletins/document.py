@@ -176,7 +176,12 @@ def _cell(cell, text: str, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
     p.alignment = align
-    p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)
+    snap = OxmlElement("w:snapToGrid")  # table lines do not snap to the body's 22-line grid
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().insert(0, snap)
     _font(p.add_run(text), HEITI if bold else FANGSONG, TABLE)
 
 
@@ -212,7 +217,9 @@ def unit_table(doc, content: dict):
             _cell(sub.cells[col + j], label, bold=True)
         col += len(cols)
     for n, r in enumerate(figs["rows"], start=1):
-        cells = table.add_row().cells
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a unit's line stays on one page
+        cells = row.cells
         _cell(cells[0], str(n))
         _cell(cells[1], r["name"], align=WD_ALIGN_PARAGRAPH.LEFT)
         for j, key in enumerate(keys):
@@ -224,9 +231,14 @@ def unit_table(doc, content: dict):
         _cell(cells[2 + j], _value(figs["totals"].get(key, "")) if key in figs["totals"] else "",
               align=WD_ALIGN_PARAGRAPH.RIGHT)
     widths = [Mm(10), Mm(42)] + [Mm(max(11, (225 - 52) / len(keys)))] * len(keys)
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
+        col.w = width
     for row in table.rows:
-        for cell, width in zip(row.cells, widths):
-            cell.width = width
+        col = 0
+        for tc in row._tr.tc_lst:  # a merged cell is as wide as the columns it spans
+            tc.width = sum(widths[col:col + tc.grid_span], Mm(0))
+            col += tc.grid_span
     return table
 
 

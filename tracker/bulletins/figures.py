@@ -39,7 +39,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..applications.models import RUNNING_STATES, Application
 from ..disclosure.models import DONE_STATES, OPEN_STATES, Task
-from ..disclosure.services import late_clause, on_time_clause, overdue_clause, on_time_rate
+from ..disclosure.services import late_clause, on_time_clause, on_time_rate, overdue_clause
 from ..extensions import db
 from ..inspections import services as inspections
 from ..inspections import urging

@@ -8,6 +8,7 @@ from ..units.models import Unit
 from ..units.services import create_unit
 from .applications import load_demo_applications
 from .disclosure import load_disclosure_demo
+from .supervision import load_supervision_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -47,6 +48,7 @@ def load_demo() -> dict:
         _load_city()
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
+    load_supervision_demo()  # after the records it inspects, urges and bulletins
     return {"password": DEMO_PASSWORD, "accounts": accounts}
 
 

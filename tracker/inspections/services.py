@@ -396,14 +396,21 @@ def missed_by_unit(start: date, end: date, as_of: date, unit_ids=None) -> dict[i
     return found
 
 
+def open_on_clause(as_of: date):
+    """Not yet done on ``as_of`` (未销号): issued by then, and still open or done only after it."""
+    return and_(Rectification.issued_on <= as_of,
+                or_(Rectification.state.in_(RECTIFICATION_OPEN_STATES),
+                    and_(Rectification.state.in_(RECTIFICATION_DONE_STATES), Rectification.completed_on > as_of)))
+
+
 def counts_by_unit(start: date, end: date, as_of: date) -> dict[int, dict]:
-    """Per unit: items still open on ``as_of``, items due in [start, end], and of those the ones
+    """Per unit: items not done on ``as_of``, items due in [start, end], and of those the ones
     not done by their deadline. One GROUP BY query."""
     def n(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
     due_in = and_(Rectification.due_date >= start, Rectification.due_date <= end)
     rows = db.session.execute(select(
-        Rectification.unit_id, n(Rectification.state.in_(RECTIFICATION_OPEN_STATES)), n(due_in),
+        Rectification.unit_id, n(open_on_clause(as_of)), n(due_in),
         n(and_(due_in, missed_clause(as_of)))).where(Rectification.state != "cancelled")
         .group_by(Rectification.unit_id)).all()
     return {unit_id: {"open": o, "due": d, "missed": m} for unit_id, o, d, m in rows}
