@@ -424,3 +424,30 @@ def test_the_unit_page_shows_people_phones_and_open_work_most_urgent_first(app, 
         assert login(town["stranger"]).get(f"/units/{town['unit'].id}").status_code == 404
         assert login(town["leader"]).get(f"/units/{town['unit'].id}").status_code == 200
         assert login(town["office"]).get("/units/99999").status_code == 404
+
+
+def test_a_double_submitted_inspection_or_finding_is_recorded_once(app, town, login):
+    from tracker.inspections.models import Finding, Inspection
+
+    form = {"kind": "regular", "title": "上半年定期检查", "inspected_on": "2026-09-01", "scope": "公开目录",
+            "method": "调阅台账", "unit_ids": [town["unit"].id]}
+    with at(date(2026, 9, 2)):
+        office = login(town["office"])
+        url = office.post("/inspections/new", form).headers["Location"]
+        again = office.post("/inspections/new", form)
+        assert again.status_code == 422 and "请勿重复提交" in again.get_data(as_text=True)
+        finding = {"unit_id": town["unit"].id, "description": "目录未更新", "period_days": "10"}
+        assert office.post(url + "/findings", finding).status_code == 302
+        assert office.post(url + "/findings", finding).status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Finding)) == 1
+
+
+def test_a_rectification_urged_shows_the_urging_on_its_timeline(app, town, make, login):
+    item = make.rectification(town["unit"], issued_on=date(2026, 11, 2))   # due 11-16
+    with at(date(2026, 11, 18)):
+        office = login(town["office"])
+        assert office.post(f"/urge/rectification/{item.id}", {"message": "请本周内报送"}).status_code == 302
+        timeline = office.get(f"/rectifications/{item.id}").get_data(as_text=True).split('id="timeline"')[1]
+    assert "督办（逾期）" in timeline and "请本周内报送" in timeline

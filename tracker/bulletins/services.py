@@ -19,7 +19,7 @@ from ..extensions import db
 from ..inspections.services import check_period_days, issue_rectification, supervised_units
 from ..notify.models import Setting
 from ..notify.services import Message, notify
-from ..timeutil import utcnow
+from ..timeutil import china_today, utcnow
 from ..units.models import Unit
 from . import figures as figures_module
 from .models import Bulletin, BulletinItem
@@ -352,7 +352,7 @@ def compose(bulletin: Bulletin) -> dict:
     return {
         "quarter": q.key, "quarter_label": q.label, "title": title_for(q, s["area"]),
         "issuer": s["issuer"], "addressees": s["addressees"],
-        "doc_number": bulletin.doc_number or f"{s['number_prefix']}〔{date.today().year}〕  号",
+        "doc_number": bulletin.doc_number or f"{s['number_prefix']}〔{china_today().year}〕  号",
         "published_on": bulletin.published_on.isoformat() if bulletin.published_on else None,
         "date_text": cn_date(bulletin.published_on) if bulletin.published_on else "    年  月  日",
         "overview": overview(figs, q),

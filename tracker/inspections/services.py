@@ -113,6 +113,9 @@ def create_inspection(data: InspectionData, actor, today: date) -> Inspection:
     """The office records a check (定期检查、不定期抽查、专项检查) of one or many units."""
     _office(actor, "登记督查检查")
     units = data.validate(today)
+    if db.session.scalar(select(Inspection.id).where(Inspection.title == data.title,
+                                                     Inspection.inspected_on == data.inspected_on)):
+        raise ServiceError(f"{data.inspected_on:%Y-%m-%d}的“{data.title}”已经登记过，请勿重复提交。", "title")
     inspection = Inspection(kind=data.kind, title=data.title, inspected_on=data.inspected_on, scope=data.scope,
                             method=data.method, summary=data.summary, created_by_id=actor.id)
     inspection.units = [InspectionUnit(unit_id=u.id) for u in units]
@@ -139,6 +142,8 @@ def add_finding(inspection: Inspection, unit_id, description: str, actor, today:
     if unit_id not in inspection_unit_ids(inspection):
         raise ServiceError("该单位不在本次检查的范围内。", "unit_id")
     description = _text(description, "发现的问题", "description")
+    if any(f.unit_id == unit_id and f.description == description for f in inspection.findings):
+        raise ServiceError("该单位的这个问题已经登记过，请勿重复提交。", "description")
     finding = Finding(inspection_id=inspection.id, unit_id=unit_id, description=description, created_by_id=actor.id)
     db.session.add(finding)
     db.session.flush()

@@ -138,12 +138,14 @@ def _rectification_page(item: Rectification, status: int = 200, respond_form=Non
     today = china_today()
     cutoff = due_soon_cutoff(today)
     from ..workcal.services import deadline_history
+    urgings = urging.urgings_for("rectification", item.id)
+    steps = sorted([(e.at, 0, e) for e in services.timeline(item)] + [(u.created_at, 1, u) for u in urgings],
+                   key=lambda s: (s[0], s[1]))
     return render_template(
-        "inspections/rectification.html", item=item, today=today, cutoff=cutoff,
-        events=services.timeline(item), answers=services.responses(item), history=deadline_history(item),
+        "inspections/rectification.html", item=item, today=today, cutoff=cutoff, steps=[s[2] for s in steps],
+        answers=services.responses(item), history=deadline_history(item),
         actions=services.allowed_actions(item, current_user), respond_form=respond_form or RespondForm(formdata=None),
-        decision_form=DecisionForm(formdata=None), urgings=urging.urgings_for("rectification", item.id),
-        urge_target=urging.target("rectification", item, today, cutoff)), status
+        decision_form=DecisionForm(formdata=None)), status
 
 
 @bp.route("/rectifications/<int:rectification_id>")
