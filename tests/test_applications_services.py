@@ -81,7 +81,7 @@ def test_consultation_pauses_then_moves_the_deadline_with_history(app, make, peo
     a = make.application(people["unit"], D(2026, 4, 1))
     with app.app_context():
         a, contact = get(Application, a), get(User, people["contact"])
-        s.start_consultation(a, D(2026, 4, 8), "third_party", "某建筑公司", actor=contact)
+        s.start_consultation(a, D(2026, 4, 8), "third_party", "某建筑公司", delivered_on=D(2026, 4, 8), actor=contact)
         assert a.state == "consultation" and a.due_date is None and a.pause_due == D(2026, 4, 29)
         with pytest.raises(ServiceError, match="不能执行此操作"):
             s.reply(a, "grant", D(2026, 4, 9), "signed", D(2026, 4, 9), actor=contact)
@@ -287,7 +287,8 @@ def test_consultation_lapse_resumes_the_clock_in_the_sweep(app, make, people):
     a = make.application(people["unit"], D(2026, 9, 15))
     with app.app_context():
         a = get(Application, a)
-        s.start_consultation(a, D(2026, 9, 22), "agency", "市自然资源局", actor=get(User, people["contact"]))
+        s.start_consultation(a, D(2026, 9, 22), "agency", "市自然资源局", delivered_on=D(2026, 9, 22),
+                             actor=get(User, people["contact"]))
         assert s.close_lapsed_applications(D(2026, 10, 21))["consultation_lapsed"] == 1
         assert a.state == "open" and a.due_date == D(2026, 11, 9)
         assert a.events[-1].kind == "consultation_lapsed" and a.events[-1].day == D(2026, 10, 20)

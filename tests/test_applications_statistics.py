@@ -64,7 +64,7 @@ def year(app, make):
         s.add_case(first, "reconsideration", D(2026, 2, 1), "upheld", D(2026, 4, 1))
         s.add_case(first, "lawsuit_direct", D(2026, 3, 1))
         s.add_case(first, "lawsuit_after", D(2026, 8, 1), "corrected", D(2026, 11, 1))
-        s.add_case(first, "reconsideration", D(2025, 12, 1), "other", D(2025, 12, 30))  # last year's
+        s.add_case(first, "reconsideration", D(2025, 12, 15), "other", D(2025, 12, 30))  # last year's
         db.session.commit()
     return unit, other
 

@@ -100,10 +100,11 @@ def quarter(app, make):
         t7 = task(duty_a, date(2026, 8, 10), "T7 已撤销")             # due 09-07, cancelled
         with on(date(2026, 8, 20)):
             ds.cancel(t7, office, "经核实不属于主动公开范围")
-        t8 = task(duty_ar, date(2026, 8, 21), "T8 待审核")            # due 09-18, submitted, never approved
+        t8 = task(duty_ar, date(2026, 8, 21), "T8 待审核")            # due 09-18, draft submitted, never approved
         ack(t8, a, date(2026, 8, 21))
         with on(date(2026, 9, 10)):
-            ds.submit_for_review(t8, a, ds.PublicationRecord(date(2026, 9, 10), ["website"], URL), date(2026, 9, 10))
+            ds.submit_draft(t8, a, ds.Draft("2026年8月城乡低保资金发放情况", ["website"], "proactive",
+                                            no_state_secret=True, privacy="absent"))
         task(duty_a, date(2026, 9, 1), "T9 未签收")                   # due 09-29, never acknowledged
         h["t3"], h["t1"] = t3.id, t1.id
 
@@ -201,7 +202,7 @@ def test_every_figure_of_the_third_quarter_equals_the_hand_count(app, quarter):
     #                  due on-time late overdue ack pub | apps due on-time late overdue | rect open missed | urged
     assert rows["民政局"] == [6, 1, 1, 4, 2, 2, 0, 0, 0, 0, 0, 0, 0]
     # 民政局: due in Q3 are T1 T2 T3 T4 T8 T9 (T5 falls due in Q4, T6 in Q2, T7 was cancelled);
-    # T3 (due 09-20) is not published yet on 10-08: still overdue; T8 is only in review: overdue;
+    # T3 (due 09-20) is not published yet on 10-08: still overdue; T8's draft is only in review: overdue;
     # acknowledged late: T4 (on 09-10, limit 09-04) and T9 (never); published in Q3: T1, T2.
     assert rows["财政局"] == [1, 1, 0, 0, 0, 1, 3, 1, 1, 1, 0, 0, 0]
     # 财政局: P1 on time, P2 delivered 09-03 after 08-31, P3 not replied; P4 is paused across the

@@ -22,6 +22,7 @@ _ENV_SETTINGS = {
     "MAIL_SENDER": ("TRACKER_MAIL_SENDER", str),
     "BASE_URL": ("TRACKER_BASE_URL", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
+    "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
@@ -57,6 +58,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_TIMEOUT_SECONDS": 20,
         "MAIL_MAX_ATTEMPTS": 6,
         "MAIL_CLAIM_LEASE_SECONDS": 600,
+        # Applications: calendar days a letter or notice is presumed to take by post when only its
+        # sending day is known (the 15 consultation days and 20 payment days run from receipt).
+        "POSTAL_ALLOWANCE_DAYS": 3,
     }
 
 

@@ -106,7 +106,7 @@ class ReturnForm(FlaskForm):
 
 class CorrectionForm(FlaskForm):
     sent_on = ChineseDateField("补正告知发出日期")
-    due_on = ChineseDateField("补正期限（不填则为15个工作日）")
+    due_on = ChineseDateField("补正期限（不填则为15个工作日；最长一年）")
     items = TextAreaField("需要补正的事项", validators=[optional(), max_length(2000)])
 
 
@@ -116,6 +116,7 @@ class CorrectionReceivedForm(FlaskForm):
 
 class ConsultationForm(FlaskForm):
     sent_on = ChineseDateField("征求意见函发出日期")
+    delivered_on = ChineseDateField("对方收到征求意见函日期（15个工作日自收到之日起算；不知道则不填，按邮程推定）")
     party_kind = SelectField("征求意见对象", choices=choices(CONSULT_PARTIES), validate_choice=False)
     party = StringField("对象名称", validators=[optional(), max_length(200)])
 
@@ -127,13 +128,19 @@ class ConsultationAnswerForm(FlaskForm):
 
 class FeeForm(FlaskForm):
     sent_on = ChineseDateField("收费通知发出日期")
-    delivered_on = ChineseDateField("申请人收到通知日期（不填则同发出日期）")
+    delivered_on = ChineseDateField("申请人收到通知日期（20个工作日自收到之次日起算；不知道则不填，按邮程推定）")
     method = SelectField("计费方式", choices=choices(METHODS), validate_choice=False)
     quantity = WholeField("件数或页数")
 
 
 class PaymentForm(FlaskForm):
     paid_on = ChineseDateField("缴费日期")
+    late_reason = TextAreaField("逾期缴费的理由（缴费日期晚于缴费期限时，由公开办填写）",
+                                validators=[optional(), max_length(500)])
+
+
+class DeliveryForm(FlaskForm):
+    delivered_on = ChineseDateField("实际送达日期（回执、签收记录上的日期）")
 
 
 class ExtensionForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Letters to the applicant as DOCX (python-docx): 补正告知书, 延期答复告知书, 答复书.
+"""Letters to the applicant as DOCX (python-docx): 受理回执, 补正告知书, 延期答复告知书, 收费通知书, 答复书.
 
 Each letter kind is one function building the document from the application and its events;
 the dates in the letter are the legal dates recorded on the application.
@@ -14,7 +14,9 @@ from . import clock
 from .models import APPLICANT_KINDS, FORMS_WANTED
 from .outcomes import OUTCOMES
 
-LETTERS = {"correction": "补正告知书", "extension": "延期答复告知书", "answer": "政府信息公开申请答复书"}
+LETTERS = {"receipt": "政府信息公开申请受理回执", "correction": "补正告知书", "extension": "延期答复告知书",
+           "fee": "信息处理费收费通知书", "answer": "政府信息公开申请答复书"}
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def cn_date(d: date | None) -> str:
@@ -50,6 +52,17 @@ def _received(app) -> str:
     return f"本机关于{cn_date(app.receipt_date)}收到您（单位）提出的政府信息公开申请，申请获取“{app.title}”。"
 
 
+def receipt_letter(app, doc) -> date | None:
+    """Art. 31 / 33: the application was received on its receipt date; the reply is due within 20
+    working days of it; the tracking code lets the applicant follow it."""
+    doc.add_paragraph(_received(app))
+    doc.add_paragraph(f"本机关已登记您的申请，查询码为 {app.tracking_code}。根据《中华人民共和国政府信息公开条例》"
+                      f"第三十三条的规定，本机关将自收到申请之日起20个工作日内予以答复（答复期限：{cn_date(app.due_date)}；"
+                      "依法征求第三方或其他机关意见、补正或缴纳信息处理费所需时间不计算在内）。")
+    doc.add_paragraph("您可以凭查询码和查询密码在政府信息公开申请查询页面了解办理进度。")
+    return app.receipt_date
+
+
 def correction_letter(app, doc) -> date | None:
     """Art. 30: what to add, by when; the reply period runs afresh from the corrected application."""
     ev = _last(app, clock.CORRECTION_SENT)
@@ -77,6 +90,24 @@ def extension_letter(app, doc) -> date | None:
     return date.fromisoformat(sent) if sent else (ev.day if ev else None)
 
 
+def fee_letter(app, doc) -> date | None:
+    """Art. 42 and 国办函〔2020〕109号: the information-processing fee, its basis, and the 20
+    working days from the day after the notice is received; not paying ends the application."""
+    from .fees import METHODS
+
+    ev = _last(app, clock.FEE_NOTICE_SENT)
+    details = ev.details if ev else {}
+    pay_by = app.pause_due if app.state == "fee" else None
+    doc.add_paragraph(_received(app))
+    doc.add_paragraph(f"您申请公开的政府信息数量（{METHODS.get(details.get('method'), '')}，"
+                      f"共{details.get('quantity', '__')}{'件' if details.get('method') == 'item' else '页'}）超出合理范围。根据《中华人民共和国政府信息公开条例》第四十二条和"
+                      f"《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）的规定，应缴纳信息处理费"
+                      f"{details.get('amount', app.fee_amount or '__')}元。")
+    doc.add_paragraph(f"请自收到本通知之次日起20个工作日内（即{cn_date(pay_by)}前）缴纳。逾期未缴纳的，视为放弃本项"
+                      "政府信息公开申请，本机关不再处理。答复期限自您缴纳之日起恢复计算。")
+    return ev.day if ev else None
+
+
 def answer_letter(app, doc) -> date | None:
     """Art. 36: the answer, worded by the outcome row of table 三."""
     doc.add_paragraph(_received(app))
@@ -98,7 +129,8 @@ def answer_letter(app, doc) -> date | None:
     return app.reply_date
 
 
-BUILDERS = {"correction": correction_letter, "extension": extension_letter, "answer": answer_letter}
+BUILDERS = {"receipt": receipt_letter, "correction": correction_letter, "extension": extension_letter,
+            "fee": fee_letter, "answer": answer_letter}
 
 
 def build_letter(app, kind: str) -> bytes:

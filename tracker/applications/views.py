@@ -148,6 +148,7 @@ def _action_forms(app: Application) -> dict:
         "consultation": forms.ConsultationForm(prefix="consultation"),
         "consultation_answer": forms.ConsultationAnswerForm(prefix="consultation_answer"),
         "fee": forms.FeeForm(prefix="fee"), "payment": forms.PaymentForm(prefix="payment"),
+        "delivery": forms.DeliveryForm(prefix="delivery"),
         "extension": forms.ExtensionForm(prefix="extension"), "reply": forms.ReplyForm(prefix="reply"),
         "withdraw": forms.WithdrawForm(prefix="withdraw"), "case": forms.CaseForm(prefix="case"),
     }
@@ -175,13 +176,15 @@ def _do(app: Application, action: str, f):
     if action == "correction_received":
         return services.receive_correction(app, d["received_on"])
     if action == "consultation":
-        return services.start_consultation(app, d["sent_on"], d["party_kind"], d["party"])
+        return services.start_consultation(app, d["sent_on"], d["party_kind"], d["party"], d["delivered_on"])
     if action == "consultation_answer":
         return services.end_consultation(app, d["answered_on"], d["summary"])
     if action == "fee":
         return services.send_fee_notice(app, d["sent_on"], d["delivered_on"], d["method"], d["quantity"])
     if action == "payment":
-        return services.record_payment(app, d["paid_on"])
+        return services.record_payment(app, d["paid_on"], d["late_reason"] or "")
+    if action == "delivery":
+        return services.record_delivery(app, d["delivered_on"])
     if action == "extension":
         return services.extend(app, d["days"], d["approved_on"], d["notice_sent_on"], d["reason"])
     if action == "reply":
@@ -197,6 +200,7 @@ ACTION_DONE = {"confirm": "已确认收到申请并分办。", "route": "已分�
                "correction": "已记录补正告知。", "correction_received": "已记录补正后的申请，重新计时。",
                "consultation": "已记录征求意见，暂停计时。", "consultation_answer": "已记录答复，恢复计时。",
                "fee": "已记录收费通知，暂停计时。", "payment": "已记录缴费，恢复计时。", "extension": "已延期。",
+               "delivery": "已登记实际送达日期，期限已重新计算。",
                "reply": "已记录答复。", "withdraw": "已记录撤回。", "case": "已登记复议/诉讼。"}
 
 
@@ -227,6 +231,7 @@ def act(app_id, action):
 def _rerender(app, all_forms, document_form=None):
     """The record page (also re-shown, with the user's input, when an action was refused)."""
     return render_template("applications/detail.html", a=app, clock=services.clock_result(app), forms=all_forms,
+                           postal_days=services.postal_allowance_days(),
                            events=services.events_for_display(app), history=services.deadline_history(app),
                            can_act=services.can_act(app, current_user),
                            can_extend=services.can_act(app, current_user, ("office", "reviewer")),
@@ -291,7 +296,7 @@ def letter(app_id, letter):
         abort(404)
     data = letters.build_letter(app, letter)
     filename = f"{app.tracking_code}-{letter}.docx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    return Response(data, mimetype=letters.DOCX_MIME,
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

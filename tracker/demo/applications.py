@@ -135,6 +135,8 @@ def load_demo_applications() -> int:
                 "id_number": (f"91231024MA{n:08d}" if kind else f"2310241980{(n % 12) + 1:02d}15{n:03d}{n % 10}"),
                 "contact_person": person if kind else None, "phone": f"1390453{n:04d}",
                 "address": "黑龙江省东宁市东宁镇", "title": title, "description": f"{description}（第{n + 1}件）",
+                # some applicants give an email address: their letters go out through the outbox
+                "email": f"applicant{n + 1}@example.com" if n % 4 == 0 else None,
                 "form_wanted": ["paper", "electronic", "email"][n % 3], "delivery_wanted": ["post", "email"][n % 2]}
         app, _ = services.register_application(data, actor=contact)
         created += 1

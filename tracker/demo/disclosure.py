@@ -1,6 +1,8 @@
-"""Demo proactive disclosure: a catalogue for every demo unit and a realistic 2026 up to today —
-mostly published on time, some late, some overdue and still open, some not acknowledged, some in
-review, returned, cancelled and verified — with timelines that read like real work.
+"""Demo proactive disclosure: a catalogue for every demo unit and a realistic 2026 up to today, in
+the review order (先审查、后公开) — mostly drafted, approved, published on time and verified; some
+late, some overdue and still open, some not acknowledged, drafts in review or returned, approved
+drafts not yet published, verifications failed and corrected (or still waiting for the
+correction), cancelled items — with timelines that read like real work.
 
 Records are created with the models directly (states set coherently, TaskEvents written); the
 function does nothing when a catalogue already exists, so ``flask demo`` can run again.
@@ -51,8 +53,14 @@ SPECIFIC = {
     "fzj": [("国有土地上房屋征收决定", "房屋征收", "adhoc", None, 0, ["website", "gazette"], True)],
 }
 RETURN_REASONS = ["文号填写有误，请核对后重新提交。", "附件中含有个人身份证号码，请做隐私处理后再提交。",
-                  "网址无法打开，请确认已在政府网站正式发布。", "标题与正文不一致，请修改。"]
+                  "标题与正文不一致，请修改。", "拟公开渠道应增加政务微信，请补充。"]
+APPROVAL_COMMENTS = ["同意公开。已进行保密审查，不涉及国家秘密。", "同意，按拟定渠道发布。",
+                     "同意公开，注意同步更新政务微信。"]
+FAIL_REASONS = ["网址无法打开（404），请核实发布位置。", "页面缺少附件（明细表），内容不完整。",
+                "网址指向栏目首页，而非该条信息的页面。"]
+FAIL_REASONS_OFFLINE = ["公示栏中未见该信息，请补充张贴并拍照留存。", "政务微信中未找到该条信息。"]
 CANCEL_REASONS = ["经核实，该信息属于过程性信息，不纳入主动公开。", "该事项已由上级部门统一公开，本单位不再重复公开。"]
+PRIVATE_AREAS = ("社会救助", "扶贫", "棚户区改造/农村危房改造/保障性住房")
 
 
 def _at(day: date, hour: int, now: datetime) -> datetime:
@@ -114,6 +122,36 @@ def _occasions(duty: Duty, today: date, rng: random.Random):
         yield None, formed, f"{duty.title}（{formed.month}月第{n}项）"
 
 
+class _Timeline:
+    """The events of one demo task, each at least a minute after the one before."""
+
+    def __init__(self, task, now):
+        self.task, self.now, self.events, self.last = task, now, [], None
+
+    def add(self, action, from_state, to_state, actor, day, hour, reason=None):
+        at = _at(day, hour, self.now)
+        if self.last is not None and at <= self.last:
+            at = min(self.last + timedelta(minutes=7), self.now)
+        self.last = at
+        self.events.append((action, from_state, to_state, actor, at, reason))
+        return at
+
+
+def _plan(duty, due, today, rng) -> str:
+    r = rng.random()
+    if due < today:
+        if r < 0.02:
+            return "cancel"
+        if r < 0.72:
+            return "on_time"
+        if r < 0.85:
+            return "late"
+        return rng.choice(["pending_ack", "acknowledged", "returned" if duty.review_required else "acknowledged",
+                           "approved" if duty.review_required else "acknowledged", "rework"])
+    return rng.choice(["pending_ack", "pending_ack", "acknowledged", "in_review" if duty.review_required
+                       else "acknowledged", "approved" if duty.review_required else "early", "early"])
+
+
 def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office):
     answer = services.deadline_for(formed, duty.period_days)
     task = Task(duty_id=duty.id, unit_id=duty.unit_id, key_area_id=duty.key_area_id, title=title, period_key=key,
@@ -122,58 +160,105 @@ def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, off
                 created_at=_at(formed, 8, now))
     db.session.add(task)
     db.session.flush()
-    events = [("open", None, "pending_ack", None, _at(formed, 8, now), None)]
+    line = _Timeline(task, now)
+    line.add("open", None, "pending_ack", None, formed, 8)
     due = task.due_date
-    r = rng.random()
-    if due < today:
-        if r < 0.02:
-            plan = "cancel"
-        elif r < 0.74:
-            plan = "on_time"
-        elif r < 0.87:
-            plan = "late"
-        else:
-            plan = rng.choice(["pending_ack", "acknowledged", "returned" if duty.review_required else "acknowledged"])
-    else:
-        plan = rng.choice(["pending_ack", "pending_ack", "acknowledged", "in_review" if duty.review_required
-                           else "acknowledged", "early"])
+    plan = _plan(duty, due, today, rng)
     if plan == "pending_ack":
-        return _finish(task, events)
+        return _finish(task, line)
     ack_day = min(formed + timedelta(days=rng.randint(0, 3)), today)
-    task.acknowledged_at = _at(ack_day, 10, now)
-    events.append(("acknowledge", "pending_ack", "acknowledged", contact, task.acknowledged_at, None))
+    task.acknowledged_at = line.add("acknowledge", "pending_ack", "acknowledged", contact, ack_day, 10)
     if plan == "acknowledged":
-        return _finish(task, events)
-    if plan == "cancel":
-        task.cancel_reason = rng.choice(CANCEL_REASONS)
-        events.append(("cancel", "acknowledged", "cancelled", office, _at(ack_day + timedelta(days=2), 15, now),
-                       task.cancel_reason))
-        return _finish(task, events)
+        return _finish(task, line)
     if plan == "on_time":
         published = _weekday_on_or_before(formed + timedelta(days=rng.randint(1, max(1, (due - formed).days))),
                                           ack_day)
-    elif plan == "late":
-        published = min(due + timedelta(days=rng.randint(1, 20)), today)
-    else:  # returned / in review / published early: the record is dated in the last days
+    elif plan in ("late", "rework"):
+        published = min(due + timedelta(days=rng.randint(1, 20)), today) if plan == "late" else \
+            _weekday_on_or_before(min(due - timedelta(days=2), today), ack_day)
+    else:  # in review, returned, approved, cancelled, published early: worked on in the last days
         published = _weekday_on_or_before(min(today, ack_day + timedelta(days=rng.randint(1, 10))), ack_day)
     published = max(published, ack_day)
-    _fill_record(task, duty, published, rng)
     if duty.review_required:
-        submit_day = max(ack_day, published - timedelta(days=1))
-        events.append(("submit", "acknowledged", "in_review", contact, _at(submit_day, 15, now), None))
+        done = _review(task, duty, line, plan, ack_day, published, today, rng, contact, reviewer, office)
+        if done:
+            return _finish(task, line)
+    elif plan == "cancel":
+        task.cancel_reason = rng.choice(CANCEL_REASONS)
+        line.add("cancel", "acknowledged", "cancelled", office, ack_day + timedelta(days=2), 15, task.cancel_reason)
+        return _finish(task, line)
+    _fill_record(task, duty, published, rng)
+    line.add("publish", line.events[-1][2], "published", contact, published, 16)
+    _office_check(task, line, plan, published, today, rng, contact, office)
+    return _finish(task, line)
+
+
+def _review(task, duty, line, plan, ack_day, published, today, rng, contact, reviewer, office) -> bool:
+    """Draft, review (perhaps a return first), approval; True when the task stops before publishing."""
+    approve_day = max(ack_day, _weekday_on_or_before(published - timedelta(days=rng.randint(0, 2)), ack_day))
+    draft_day = max(ack_day, _weekday_on_or_before(approve_day - timedelta(days=rng.randint(0, 2)), ack_day))
+    _fill_draft(task, duty, rng, plan)
+    line.add("submit", "acknowledged", "in_review", contact, draft_day, 11)
+    if plan == "in_review":
+        return True
+    if plan == "returned" or rng.random() < 0.12:
+        task.return_reason = rng.choice(RETURN_REASONS)
+        line.add("return", "in_review", "returned", reviewer, draft_day, 14, task.return_reason)
         if plan == "returned":
-            task.return_reason = rng.choice(RETURN_REASONS)
-            events.append(("return", "in_review", "returned", reviewer, _at(published, 11, now), task.return_reason))
-            return _finish(task, events)
-        if plan == "in_review":
-            return _finish(task, events)
-        events.append(("approve", "in_review", "published", reviewer, _at(published, 9, now), None))
-    else:
-        events.append(("publish", "acknowledged", "published", contact, _at(published, 10, now), None))
+            return True
+        task.return_reason = None
+        line.add("submit", "returned", "in_review", contact, approve_day, 9)
+    task.review_comment = rng.choice(APPROVAL_COMMENTS) if plan != "cancel" else "同意不予公开的意见，请报公开办。"
+    task.approved_on = approve_day
+    line.add("approve", "in_review", "approved", reviewer, approve_day, 15, task.review_comment)
+    if plan == "approved":
+        return True
+    if plan == "cancel":
+        task.cancel_reason = f"经单位审核，该信息{task.attribute_label}：{task.attribute_reason}"
+        line.add("cancel", "approved", "cancelled", office, approve_day + timedelta(days=2), 15, task.cancel_reason)
+        return True
+    return False
+
+
+def _office_check(task, line, plan, published, today, rng, contact, office):
+    """The office's verification: most older items verified, some failed (and corrected, or not yet)."""
+    if plan == "rework" or (published < today - timedelta(days=20) and rng.random() < 0.1):
+        fail_day = min(published + timedelta(days=rng.randint(2, 5)), today)
+        task.verify_failures = 1
+        task.verify_failure_reason = rng.choice(FAIL_REASONS if task.url else FAIL_REASONS_OFFLINE)
+        line.add("fail_verification", "published", "rework", office, fail_day, 16, task.verify_failure_reason)
+        if plan == "rework":
+            return
+        fixed = min(fail_day + timedelta(days=rng.randint(1, 4)), today)
+        if task.url:
+            task.url = task.url.replace(".html", "_1.html")
+        line.add("republish", "rework", "published", contact, fixed, 10)
+        line.add("verify", "published", "verified", office, min(fixed + timedelta(days=3), today), 16,
+                 "整改后已核对，网址有效、内容完整。")
+        return
     if published < today - timedelta(days=30) and rng.random() < 0.6:
-        events.append(("verify", "published", "verified", office, _at(published + timedelta(days=7), 16, now),
-                       "已登录政府网站核对，信息完整。"))
-    return _finish(task, events)
+        line.add("verify", "published", "verified", office, published + timedelta(days=7), 16,
+                 "已登录政府网站核对，信息完整。")
+
+
+def _fill_draft(task, duty, rng, plan):
+    area = task.key_area.name if task.key_area else ""
+    task.draft_text = (f"{task.title}\n\n根据《中华人民共和国政府信息公开条例》第二十条的规定，现将{task.title}"
+                       "予以公开。具体内容见附件。\n\n附件：明细表")
+    task.draft_channels = list(duty.channels)
+    if plan == "cancel":
+        task.disclosure_attribute = "not_public"
+        task.attribute_reason = "涉及个人隐私，依据条例第十五条不予公开。"
+        return
+    task.disclosure_attribute = "proactive"
+    task.no_state_secret = True
+    if area in PRIVATE_AREAS:
+        task.privacy, task.redaction_note = "redacted", "公示名单隐去身份证号码中间8位，不公开家庭住址和联系电话。"
+    else:
+        task.privacy = "absent"
+    if duty.cadence == "adhoc" and rng.random() < 0.5:
+        task.doc_number = f"东政办发〔{task.formed_date.year}〕{rng.randint(1, 120)}号"
+        task.normative = rng.random() < 0.3
 
 
 def _fill_record(task, duty, published, rng):
@@ -183,16 +268,16 @@ def _fill_record(task, duty, published, rng):
         db.session.add(TaskChannel(task_id=task.id, channel=channel))
     if "website" in channels:
         task.url = f"https://www.dongning.gov.cn/zwgk/{published:%Y%m}/t{published:%Y%m%d}_{task.id}.html"
-    if duty.cadence == "adhoc" and rng.random() < 0.5:
+    if not duty.review_required and duty.cadence == "adhoc" and rng.random() < 0.5:
         task.doc_number = f"东政办发〔{published.year}〕{rng.randint(1, 120)}号"
         task.normative = rng.random() < 0.3
 
 
-def _finish(task, events):
+def _finish(task, line):
     """Write the timeline; the task ends in the last event's state."""
-    for action, from_state, to_state, actor, at, reason in events:
+    for action, from_state, to_state, actor, at, reason in line.events:
         db.session.add(TaskEvent(task_id=task.id, action=action, from_state=from_state, to_state=to_state,
                                  actor_id=actor.id if actor else None,
                                  actor_label=actor.display_name if actor else "系统", at=at, reason=reason))
-    task.state = events[-1][2]
+    task.state = line.events[-1][2]
     return task

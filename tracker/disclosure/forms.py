@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -14,7 +15,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import choices, max_length, optional, required
-from .models import CADENCES, CHANNELS, FREQUENCIES, STATES
+from .models import ATTRIBUTES, CADENCES, CHANNELS, FREQUENCIES, PRIVACY, STATES
 from .services import FLAGS, RegisterFilters, TaskFilters
 
 
@@ -66,7 +67,24 @@ class AdhocTaskForm(FlaskForm):
     note = TextAreaField("说明", validators=[optional(), max_length(2000)])
 
 
+class DraftForm(FlaskForm):
+    """The draft submitted for review (先审查、后公开); the rules are in workflow.Draft."""
+    draft_text = TextAreaField("送审稿正文（拟公开的内容；也可只上传文件）", validators=[optional(), max_length(20000)])
+    draft_file = FileField("送审稿文件（PDF、DOCX、OFD、图片等，10MB以内）")
+    channels = CheckboxesField("拟公开渠道", choices=choices(CHANNELS), validate_choice=False)
+    attribute = RadioField("公开属性", choices=choices(ATTRIBUTES), validate_choice=False)
+    attribute_reason = TextAreaField("理由和依据（依申请公开、不予公开的须填写）", validators=[optional(), max_length(1000)])
+    no_state_secret = BooleanField("保密审查：不涉及国家秘密")
+    privacy = RadioField("保密审查：商业秘密和个人隐私", choices=choices(PRIVACY), validate_choice=False)
+    redaction_note = TextAreaField("如何处理（涉及商业秘密或个人隐私的须填写，如删除身份证号码、隐去姓名）",
+                                   validators=[optional(), max_length(1000)])
+    doc_number = StringField("文号", validators=[optional(), max_length(100)])
+    normative = BooleanField("规范性文件")
+
+
 class PublicationForm(FlaskForm):
+    """The publication record; document number and normative flag only for duties without review
+    (with review they come from the approved draft)."""
     published_on = date_input("发布日期", [required(), max_length(10)])
     channels = CheckboxesField("公开渠道", choices=choices(CHANNELS), validate_choice=False)
     url = StringField("网址（在政府网站发布的须填写）", validators=[optional(), max_length(500)])
@@ -76,6 +94,10 @@ class PublicationForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("原因", validators=[optional(), max_length(1000)])
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField("审核意见", validators=[optional(), max_length(1000)])
 
 
 class ApplyTemplateForm(FlaskForm):

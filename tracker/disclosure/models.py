@@ -48,18 +48,33 @@ FREQUENCIES = {
     "yearly": "每年",
 }
 
+# The order of 先审查、后公开 (domain.md §2): the contact drafts (已签收), submits the draft for review
+# (待审核); the reviewer approves (待发布) or returns it (退回修改); the contact publishes and records
+# date, channels and address (已发布, waiting for the office's check); the office verifies (已核验)
+# or fails the verification, which sends the task back to the unit (核验未通过, 整改中) until the
+# contact records the corrected publication. Duties without review go from 已签收 to 已发布 directly.
 STATES = {
     "pending_ack": "待签收",
     "acknowledged": "已签收",
     "in_review": "待审核",
-    "returned": "退回",
-    "published": "已发布",
+    "returned": "退回修改",
+    "approved": "审核通过待发布",
+    "published": "已发布待核验",
+    "rework": "核验未通过",
     "verified": "已核验",
     "cancelled": "已撤销",
 }
-# The information is not yet out: the deadline still matters and may move with the calendar.
-OPEN_STATES = ("pending_ack", "acknowledged", "in_review", "returned")
+# The information is not (properly) out yet: the deadline still matters and may move with the
+# calendar. A task whose verification failed is open again: its address was dead or its content
+# missing, so until the unit corrects it the information counts as not published.
+OPEN_STATES = ("pending_ack", "acknowledged", "in_review", "returned", "approved", "rework")
+# Published: counted on time or late by its publication date (a verification may still fail it).
 DONE_STATES = ("published", "verified")
+# The disclosure attribute of a draft (公开属性), decided at drafting and approved by the reviewer.
+ATTRIBUTES = {"proactive": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}
+# 保密审查: personal privacy and trade secrets are absent, or present and redacted (how, in a note).
+PRIVACY = {"absent": "不涉及商业秘密和个人隐私", "redacted": "涉及商业秘密或个人隐私，已作处理"}
+ATTACHMENT_KINDS = {"draft": "送审稿", "evidence": "佐证材料"}
 
 
 class KeyArea(db.Model):
@@ -152,13 +167,28 @@ class Task(db.Model):
     state: Mapped[str] = mapped_column(String(20), default="pending_ack", index=True)
     note: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The publication record (公开记录), submitted by the contact, approved by the reviewer.
+    # The draft (送审稿) the contact submits for review: text and/or files (TaskAttachment kind
+    # "draft"), proposed channels, the disclosure attribute and the 保密审查 self-check.
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    draft_channels: Mapped[list | None] = mapped_column(db.JSON)
+    disclosure_attribute: Mapped[str | None] = mapped_column(String(20))
+    attribute_reason: Mapped[str | None] = mapped_column(Text)
+    no_state_secret: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded (before the review order)
+    privacy: Mapped[str | None] = mapped_column(String(20))
+    redaction_note: Mapped[str | None] = mapped_column(Text)
+    # The reviewer's decision: the comment given with the approval, the day (China date) approved.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    # The publication record (公开记录), recorded by the contact after the approval.
     published_on: Mapped[date | None] = mapped_column(Date, index=True)
     url: Mapped[str | None] = mapped_column(String(500))
     doc_number: Mapped[str | None] = mapped_column(String(100))
     normative: Mapped[bool] = mapped_column(Boolean, default=False)
     return_reason: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Failed verifications (核验未通过): how many times the office sent the task back, and why last.
+    verify_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verify_failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -179,6 +209,27 @@ class Task(db.Model):
         return [CHANNELS.get(c, c) for c in self.channels]
 
     @property
+    def draft_channel_labels(self) -> list[str]:
+        return [CHANNELS.get(c, c) for c in self.draft_channels or []]
+
+    @property
+    def attribute_label(self) -> str:
+        return ATTRIBUTES.get(self.disclosure_attribute or "", "")
+
+    @property
+    def privacy_label(self) -> str:
+        return PRIVACY.get(self.privacy or "", "")
+
+    @property
+    def has_draft(self) -> bool:
+        return self.disclosure_attribute is not None
+
+    @property
+    def is_published(self) -> bool:
+        """The publication record stands (published or verified): dates count for timeliness."""
+        return self.state in DONE_STATES
+
+    @property
     def state_label(self) -> str:
         return STATES.get(self.state, self.state)
 
@@ -189,7 +240,7 @@ class Task(db.Model):
     @property
     def published_late(self) -> bool:
         """Published after the deadline (R1): publication date > due date."""
-        return (self.state in DONE_STATES and self.published_on is not None and self.due_date is not None
+        return (self.is_published and self.published_on is not None and self.due_date is not None
                 and self.published_on > self.due_date)
 
     def is_overdue(self, today: date) -> bool:
@@ -236,12 +287,18 @@ class TaskEvent(db.Model):
 
 
 class TaskAttachment(StoredFileColumns, db.Model):
-    """Evidence on a published item (e.g. a screenshot of the web page); the file lives in UPLOAD_FOLDER."""
+    """A file on a task: the draft submitted for review (``kind`` "draft") or evidence of the
+    publication (e.g. a screenshot of the web page); the file lives in UPLOAD_FOLDER."""
 
     __tablename__ = "disclosure_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("disclosure_task.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="evidence", server_default="evidence")
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        return ATTACHMENT_KINDS.get(self.kind, self.kind)

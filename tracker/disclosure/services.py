@@ -1,8 +1,9 @@
 """Rules of proactive disclosure (主动公开, domain.md §2 and §4).
 
 The catalogue, the periods of periodic duties, task deadlines (Art. 26: 20 working days from the
-day the information formed, through the calendar service) and the task state machine live here.
-Only the transitions below write ``Task.state``; each writes a TaskEvent and an audit event.
+day the information formed, through the calendar service), the lists and figures. The task state
+machine (先审查、后公开) lives in ``workflow.py`` and is re-exported here; ``OPEN_STATES``,
+``DONE_STATES`` and the clauses below are the one definition of open, overdue, late and on time.
 """
 from __future__ import annotations
 
@@ -32,9 +33,27 @@ from .models import (
     KeyArea,
     Task,
     TaskChannel,
-    TaskEvent,
 )
 from .reminders import task_opened
+from .workflow import (  # noqa: F401  (the state machine, re-exported for views and other features)
+    ATTACH_STATES,
+    ROLE_NAMES,
+    Draft,
+    PublicationRecord,
+    _event,
+    acknowledge,
+    allowed_actions,
+    approve,
+    cancel,
+    draft_files,
+    fail_verification,
+    publish,
+    publishable_states,
+    return_task,
+    submit_draft,
+    timeline,
+    verify,
+)
 
 DEFAULT_PERIOD_DAYS = 20  # Art. 26
 DUE_SOON_WORKDAYS = 5
@@ -357,15 +376,6 @@ def due_soon_cutoff(today: date) -> date:
 # --- opening tasks --------------------------------------------------------------------------------
 
 
-def _event(task_id: int, action: str, from_state: str | None, to_state: str, actor, reason=None) -> TaskEvent:
-    event = TaskEvent(task_id=task_id, action=action, from_state=from_state, to_state=to_state,
-                      actor_id=actor.id if actor is not None else None,
-                      actor_label=actor.display_name if actor is not None else "系统", at=utcnow(),
-                      reason=reason)
-    db.session.add(event)
-    return event
-
-
 def open_adhoc_task(duty: Duty, formed: date, actor, today: date, title: str = "", note: str = "") -> Task:
     """A contact or the office opens a task because information formed (临时性工作随时公开).
 
@@ -433,174 +443,6 @@ def open_periodic_task(duty: Duty, key: str, formed: date) -> Task | None:
     return task
 
 
-# --- the state machine ----------------------------------------------------------------------------
-
-ROLE_NAMES = {"contact": "本单位联络员", "reviewer": "本单位审核人", "office": "公开办"}
-
-
-def _check(task: Task, actor, roles: tuple, states: tuple, verb: str) -> None:
-    if actor is None or actor.role not in roles:
-        raise ServiceError(f"只有{'或'.join(ROLE_NAMES[r] for r in roles)}可以{verb}。")
-    if not actor.sees_all_units and actor.unit_id != task.unit_id:
-        raise ServiceError("不能处理其他单位的任务。")
-    if task.state not in states:
-        raise ServiceError(f"任务当前状态为“{task.state_label}”，不能{verb}。")
-
-
-def _move(task: Task, action: str, to_state: str, actor, reason: str | None = None, after: dict | None = None):
-    """The one place that writes ``Task.state``: event on the timeline plus an audit record."""
-    from_state = task.state
-    task.state = to_state
-    _event(task.id, action, from_state, to_state, actor, reason)
-    record(f"disclosure.{action}", task, before={"state": from_state}, after={"state": to_state, **(after or {})},
-           note=reason, actor=actor)
-
-
-def acknowledge(task: Task, actor) -> None:
-    """签收: the unit's contact takes the task on."""
-    _check(task, actor, ("contact",), ("pending_ack",), "签收")
-    task.acknowledged_at = utcnow()
-    _move(task, "acknowledge", "acknowledged", actor)
-
-
-@dataclass
-class PublicationRecord:
-    """The publication record (公开记录): date, channels, address, document number, normative flag."""
-
-    published_on: date | None
-    channels: list[str]
-    url: str = ""
-    doc_number: str = ""
-    normative: bool = False
-
-    def validate(self, task: Task, today: date) -> None:
-        if self.published_on is None:
-            raise ServiceError("请填写发布日期。", "published_on")
-        if self.published_on > today:
-            raise ServiceError("发布日期不能晚于今天。", "published_on")
-        if self.published_on < task.formed_date:
-            raise ServiceError(f"发布日期不能早于信息形成日期（{task.formed_date:%Y-%m-%d}）。", "published_on")
-        if not self.channels or not set(self.channels) <= set(CHANNELS):
-            raise ServiceError("请至少选择一个公开渠道。", "channels")
-        self.url = (self.url or "").strip()
-        if self.url and not URL_RE.match(self.url):
-            raise ServiceError("网址须以 http:// 或 https:// 开头。", "url")
-        if "website" in self.channels and not self.url:
-            raise ServiceError("在政府网站发布的信息须填写网址。", "url")
-        if len(self.url) > 500:
-            raise ServiceError("网址不能超过500个字符。", "url")
-        self.doc_number = (self.doc_number or "").strip()
-        if len(self.doc_number) > 100:
-            raise ServiceError("文号不能超过100个字符。", "doc_number")
-        if self.normative and not self.doc_number:
-            raise ServiceError("规范性文件须填写文号。", "doc_number")
-
-
-def _store_publication(task: Task, pub: PublicationRecord) -> dict:
-    task.published_on, task.url = pub.published_on, pub.url or None
-    task.doc_number, task.normative = pub.doc_number or None, bool(pub.normative)
-    wanted = set(pub.channels)
-    for row in list(task.channel_rows):
-        if row.channel not in wanted:
-            task.channel_rows.remove(row)
-    for channel in sorted(wanted - set(task.channels)):
-        task.channel_rows.append(TaskChannel(channel=channel))
-    return {"published_on": task.published_on, "channels": sorted(wanted), "url": task.url,
-            "doc_number": task.doc_number, "normative": task.normative}
-
-
-def submit_publication(task: Task, actor, pub: PublicationRecord, today: date) -> str:
-    """The contact records the publication: for review (先审查、后公开) when the duty requires it,
-    otherwise published directly. Returns the new state."""
-    if task.review_required:
-        return submit_for_review(task, actor, pub, today)
-    return publish(task, actor, pub, today)
-
-
-def submit_for_review(task: Task, actor, pub: PublicationRecord, today: date) -> str:
-    """提交审核: the contact submits the publication record to the unit's reviewer."""
-    _check(task, actor, ("contact",), ("acknowledged", "returned"), "提交审核")
-    pub.validate(task, today)
-    after = _store_publication(task, pub)
-    task.return_reason = None
-    _move(task, "submit", "in_review", actor, after=after)
-    return task.state
-
-
-def publish(task: Task, actor, pub: PublicationRecord, today: date) -> str:
-    """发布: only for duties without review; a task needing review is published by approve()."""
-    if task.review_required:
-        raise ServiceError("该事项须经审核人审核后方可发布（先审查、后公开），请提交审核。")
-    _check(task, actor, ("contact",), ("acknowledged", "returned"), "登记发布")
-    pub.validate(task, today)
-    after = _store_publication(task, pub)
-    _move(task, "publish", "published", actor, after=after)
-    return task.state
-
-
-def approve(task: Task, actor) -> None:
-    """审核通过: the unit's reviewer approves; the submitted record becomes the publication."""
-    _check(task, actor, ("reviewer",), ("in_review",), "审核通过")
-    _move(task, "approve", "published", actor)
-
-
-def return_task(task: Task, actor, reason: str) -> None:
-    """退回: the reviewer sends the record back to the contact, with the reason."""
-    _check(task, actor, ("reviewer",), ("in_review",), "退回")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("请填写退回原因。", "reason")
-    task.return_reason = reason[:1000]
-    _move(task, "return", "returned", actor, reason=reason[:1000])
-
-
-def verify(task: Task, actor, note: str = "") -> None:
-    """核验: the office checked the published information at its address."""
-    _check(task, actor, ("office",), ("published",), "核验")
-    _move(task, "verify", "verified", actor, reason=(note or "").strip()[:1000] or None)
-
-
-def cancel(task: Task, actor, reason: str) -> None:
-    """撤销: the office cancels a task that is not yet published, with the reason."""
-    _check(task, actor, ("office",), OPEN_STATES, "撤销")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("请填写撤销原因。", "reason")
-    task.cancel_reason = reason[:1000]
-    _move(task, "cancel", "cancelled", actor, reason=reason[:1000])
-
-
-def allowed_actions(task: Task, user) -> set[str]:
-    """Which transitions ``user`` may attempt on ``task`` now (for showing buttons only)."""
-    own = user.sees_all_units or user.unit_id == task.unit_id
-    acts = set()
-    if user.role == "contact" and own:
-        if task.state == "pending_ack":
-            acts.add("acknowledge")
-        if task.state in ("acknowledged", "returned"):
-            acts.add("submit")
-        if task.state in ATTACH_STATES:
-            acts.add("attach")
-    if user.role == "reviewer" and own and task.state == "in_review":
-        acts |= {"approve", "return"}
-    if user.role == "office":
-        if task.state == "published":
-            acts.add("verify")
-        if task.state in OPEN_STATES:
-            acts.add("cancel")
-        if task.state in ATTACH_STATES:
-            acts.add("attach")
-    return acts
-
-
-ATTACH_STATES = ("acknowledged", "returned", "in_review", "published")
-
-
-def timeline(task: Task) -> list[TaskEvent]:
-    return db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id)
-                              .order_by(TaskEvent.at, TaskEvent.id)).all()
-
-
 # --- lists: one function builds each filtered, scoped SELECT (page and export alike) ---------------
 
 FLAGS = {
@@ -608,6 +450,10 @@ FLAGS = {
     "due_soon": "5个工作日内到期",
     "unacknowledged": "未签收",
     "in_review": "待审核",
+    "to_publish": "审核通过待发布",
+    "to_verify": "待核验",
+    "rework": "核验未通过待整改",
+    "failed": "曾核验未通过",
     "late": "逾期发布",
     "on_time": "按时发布",
     "open": "未完成",
@@ -615,6 +461,7 @@ FLAGS = {
 
 
 def overdue_clause(today: date):
+    """Past the deadline and not (properly) published: OPEN_STATES include 核验未通过."""
     return and_(Task.state.in_(OPEN_STATES), Task.due_date < today)
 
 
@@ -623,11 +470,28 @@ def due_soon_clause(today: date, cutoff: date):
 
 
 def late_clause():
+    """Published (the record stands) after the deadline (R1, Art. 26)."""
     return and_(Task.state.in_(DONE_STATES), Task.published_on > Task.due_date)
 
 
 def on_time_clause():
     return and_(Task.state.in_(DONE_STATES), Task.published_on <= Task.due_date)
+
+
+def verification_failed_clause():
+    """Tasks whose verification the office failed at least once (核验未通过); how many times is
+    ``Task.verify_failures`` (sum it for a count of failures, e.g. for scores and bulletins)."""
+    return Task.verify_failures > 0
+
+
+def flag_clause(flag: str | None, today: date, cutoff: date):
+    """The condition of a list flag (FLAGS), or None for an unknown flag."""
+    return {"overdue": lambda: overdue_clause(today), "due_soon": lambda: due_soon_clause(today, cutoff),
+            "unacknowledged": lambda: Task.state == "pending_ack", "in_review": lambda: Task.state == "in_review",
+            "to_publish": lambda: Task.state == "approved", "to_verify": lambda: Task.state == "published",
+            "rework": lambda: Task.state == "rework", "failed": verification_failed_clause,
+            "late": late_clause, "on_time": on_time_clause,
+            "open": lambda: Task.state.in_(OPEN_STATES)}.get(flag or "", lambda: None)()
 
 
 @dataclass
@@ -641,9 +505,10 @@ class TaskFilters:
 
 
 def urgency_order(today: date, cutoff: date):
-    """Most urgent first: overdue, due soon, not acknowledged, other open work, then finished."""
+    """Most urgent first: overdue, due soon, sent back (returned draft, failed verification) or
+    approved and waiting to go out, not acknowledged, other open work, then finished."""
     return case((overdue_clause(today), 0), (due_soon_clause(today, cutoff), 1),
-                (Task.state == "returned", 2), (Task.state == "pending_ack", 3),
+                (Task.state.in_(("returned", "rework", "approved")), 2), (Task.state == "pending_ack", 3),
                 (Task.state.in_(OPEN_STATES), 4), else_=5)
 
 
@@ -660,9 +525,7 @@ def task_query(f: TaskFilters, user, today: date, cutoff: date):
         stmt = stmt.where(Task.due_date >= date(f.year, 1, 1), Task.due_date <= date(f.year, 12, 31))
     if f.q:
         stmt = stmt.where(or_(Task.title.ilike(f"%{f.q}%"), Task.doc_number.ilike(f"%{f.q}%")))
-    flag = {"overdue": overdue_clause(today), "due_soon": due_soon_clause(today, cutoff),
-            "unacknowledged": Task.state == "pending_ack", "in_review": Task.state == "in_review",
-            "late": late_clause(), "on_time": on_time_clause(), "open": Task.state.in_(OPEN_STATES)}.get(f.flag or "")
+    flag = flag_clause(f.flag, today, cutoff)
     if flag is not None:
         stmt = stmt.where(flag)
     return stmt.order_by(urgency_order(today, cutoff), Task.due_date, Task.id)
@@ -695,9 +558,9 @@ def register_query(f: RegisterFilters, user):
     if f.date_to:
         stmt = stmt.where(Task.published_on <= f.date_to)
     if f.timeliness == "on_time":
-        stmt = stmt.where(Task.published_on <= Task.due_date)
+        stmt = stmt.where(on_time_clause())
     elif f.timeliness == "late":
-        stmt = stmt.where(Task.published_on > Task.due_date)
+        stmt = stmt.where(late_clause())
     if f.normative == "yes":
         stmt = stmt.where(Task.normative.is_(True))
     elif f.normative == "no":
@@ -722,7 +585,7 @@ def register_counts(stmt) -> dict:
 
 SUPERVISION_COLUMNS = {
     "overdue": "已逾期", "due_soon": "5个工作日内到期", "unacknowledged": "未签收", "late": "逾期发布",
-    "on_time": "按时发布", "open": "未完成", "rate": "按时发布率",
+    "on_time": "按时发布", "failed": "核验未通过", "open": "未完成", "rate": "按时发布率",
 }
 
 
@@ -738,7 +601,10 @@ def _figures(today: date, cutoff: date, year: int):
     return (n(overdue_clause(today)).label("overdue"), n(due_soon_clause(today, cutoff)).label("due_soon"),
             n(Task.state == "pending_ack").label("unacknowledged"), n(Task.state.in_(OPEN_STATES)).label("open"),
             n(and_(in_year, late_clause())).label("late"), n(and_(in_year, on_time_clause())).label("on_time"),
-            n(and_(in_year, overdue_clause(today))).label("overdue_in_year"))
+            n(and_(in_year, overdue_clause(today))).label("overdue_in_year"),
+            n(Task.state == "published").label("to_verify"),
+            # failed verifications (each counted) of the tasks due in ``year``
+            func.coalesce(func.sum(case((in_year, Task.verify_failures), else_=0)), 0).label("failed"))
 
 
 def on_time_rate(on_time: int, late: int, overdue: int) -> float | None:
@@ -750,7 +616,8 @@ def on_time_rate(on_time: int, late: int, overdue: int) -> float | None:
 def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "overdue", desc: bool = True,
                      kind: str | None = None) -> list[dict]:
     """Per unit: overdue, due within 5 working days, unacknowledged, open (now); published late,
-    on time and the on-time rate (tasks due in ``year``). One query, however many tasks."""
+    on time, failed verifications and the on-time rate (tasks due in ``year``). One query,
+    however many tasks."""
     figures = _figures(today, cutoff, year)
     stmt = (select(Unit, *figures).outerjoin(Task, and_(Task.unit_id == Unit.id, Task.state != "cancelled"))
             .where(Unit.active.is_(True), Unit.kind != "office").group_by(Unit.id))
@@ -759,10 +626,11 @@ def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "ov
     if not user.sees_all_units:
         stmt = stmt.where(Unit.id == user.unit_id)
     rows = []
-    for unit, overdue, due_soon, unack, open_, late, on_time, overdue_in_year in db.session.execute(stmt):
-        rows.append({"unit": unit, "overdue": overdue, "due_soon": due_soon, "unacknowledged": unack,
-                     "open": open_, "late": late, "on_time": on_time,
-                     "rate": on_time_rate(on_time, late, overdue_in_year)})
+    for row in db.session.execute(stmt):
+        data = dict(row._mapping)
+        data["unit"] = data.pop("Unit")
+        data["rate"] = on_time_rate(data["on_time"], data["late"], data["overdue_in_year"])
+        rows.append(data)
     key = sort if sort in SUPERVISION_COLUMNS else "overdue"
     present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=desc)
     return present + [r for r in rows if r[key] is None]  # units with nothing due last

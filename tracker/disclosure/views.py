@@ -27,6 +27,8 @@ from . import evidence, exports, services
 from .forms import (
     AdhocTaskForm,
     ApplyTemplateForm,
+    CommentForm,
+    DraftForm,
     DutyForm,
     KeyAreaForm,
     PublicationForm,
@@ -118,21 +120,32 @@ def new_task():
     return render_template("disclosure/new_task.html", form=form)
 
 
-def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None):
+def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None,
+               draft_form: DraftForm | None = None):
+    """The task page; a refused form is shown again with what the user typed (nothing is lost)."""
     from ..workcal.services import deadline_history
     today = china_today()
+    duty = db.session.get(Duty, task.duty_id)
     if pub_form is None:
         pub_form = PublicationForm(formdata=None, data={
             "published_on": (task.published_on or today).isoformat(),
-            "channels": task.channels or list(db.session.get(Duty, task.duty_id).channels or []),
+            "channels": task.channels or task.draft_channels or list(duty.channels or []),
             "url": task.url, "doc_number": task.doc_number, "normative": task.normative})
+    if draft_form is None:
+        draft_form = DraftForm(formdata=None, data={
+            "draft_text": task.draft_text, "channels": task.draft_channels or list(duty.channels or []),
+            "attribute": task.disclosure_attribute or "proactive", "attribute_reason": task.attribute_reason,
+            "no_state_secret": bool(task.no_state_secret), "privacy": task.privacy,
+            "redaction_note": task.redaction_note, "doc_number": task.doc_number, "normative": task.normative})
     attachments = db.session.scalars(select(TaskAttachment).where(TaskAttachment.task_id == task.id)
                                      .order_by(TaskAttachment.id)).all()
-    return render_template("disclosure/task.html", task=task, duty=db.session.get(Duty, task.duty_id),
+    return render_template("disclosure/task.html", task=task, duty=duty,
                            today=today, cutoff=services.due_soon_cutoff(today), events=services.timeline(task),
-                           history=deadline_history(task), attachments=attachments,
+                           history=deadline_history(task), attachments=[a for a in attachments if a.kind != "draft"],
+                           draft_files=[a for a in attachments if a.kind == "draft"],
                            actions=services.allowed_actions(task, current_user), pub_form=pub_form,
-                           reason_form=ReasonForm(), upload_form=UploadForm(), evidence=evidence), status
+                           draft_form=draft_form, reason_form=ReasonForm(), comment_form=CommentForm(),
+                           upload_form=UploadForm(), evidence=evidence), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -159,29 +172,62 @@ def acknowledge(task_id):
     return _transition(task_id, lambda t: services.acknowledge(t, current_user), "已签收。")
 
 
-@bp.route("/tasks/<int:task_id>/submit", methods=["POST"])
+@bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
 @allow("contact")
-def submit(task_id):
+def submit_draft(task_id):
+    """The contact submits the draft (text and/or file) for review."""
+    task = get_visible(Task, task_id)
+    form = DraftForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        return _task_page(task, 422, draft_form=form)
+    upload = form.draft_file.data
+    file = (upload.filename, upload.read(evidence.MAX_BYTES + 1)) if upload and upload.filename else None
+    draft = services.Draft(form.draft_text.data or "", form.channels.data or [], form.attribute.data,
+                           form.attribute_reason.data or "", form.no_state_secret.data, form.privacy.data,
+                           form.redaction_note.data or "", form.doc_number.data or "", form.normative.data)
+    try:
+        services.submit_draft(task, current_user, draft, file)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _task_page(task, 422, draft_form=form)
+    flash("送审稿已提交审核人审核。", "success")
+    return redirect(url_for("disclosure.task", task_id=task.id))
+
+
+@bp.route("/tasks/<int:task_id>/publish", methods=["POST"])
+@allow("contact")
+def publish(task_id):
+    """The contact records the publication: after the approval, directly without review, or as the
+    correction after a failed verification."""
     task = get_visible(Task, task_id)
     form = PublicationForm()
     if not form.validate_on_submit():
         form_errors(form)
         return _task_page(task, 422, form)
+    direct = not task.review_required
+    correcting = task.state == "rework"
     try:
         pub = services.PublicationRecord(parse_date(form.published_on.data, "发布日期"), form.channels.data or [],
-                                         form.url.data or "", form.doc_number.data or "", form.normative.data)
-        state = services.submit_publication(task, current_user, pub, china_today())
+                                         form.url.data or "", (form.doc_number.data or "") if direct else None,
+                                         form.normative.data if direct else None)
+        services.publish(task, current_user, pub, china_today())
     except ServiceError as exc:
         flash(exc.message, "danger")
         return _task_page(task, 422, form)
-    flash("已提交审核人审核。" if state == "in_review" else "已登记发布。", "success")
+    flash("已登记整改后的发布信息，等待公开办再次核验。" if correcting else "已登记发布。", "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
 
 
 @bp.route("/tasks/<int:task_id>/approve", methods=["POST"])
 @allow("reviewer")
 def approve(task_id):
-    return _transition(task_id, lambda t: services.approve(t, current_user), "审核通过，信息已登记为已发布。")
+    def run(task):
+        form = CommentForm()
+        if not form.validate_on_submit():
+            raise ServiceError("审核意见不能超过1000个字符。", "comment")
+        services.approve(task, current_user, form.comment.data or "")
+    return _transition(task_id, run, "审核通过，联络员可以发布。")
 
 
 def _reason():
@@ -202,6 +248,13 @@ def return_task(task_id):
 @allow("office")
 def verify(task_id):
     return _transition(task_id, lambda t: services.verify(t, current_user, _reason()), "已核验。")
+
+
+@bp.route("/tasks/<int:task_id>/fail", methods=["POST"])
+@allow("office")
+def fail_verification(task_id):
+    return _transition(task_id, lambda t: services.fail_verification(t, current_user, _reason()),
+                       "已判定核验未通过，任务退回单位整改。")
 
 
 @bp.route("/tasks/<int:task_id>/cancel", methods=["POST"])

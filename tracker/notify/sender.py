@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import OutboxMail
+from .services import attach_files
 
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
 
@@ -87,6 +88,7 @@ def _message(mail: OutboxMail) -> EmailMessage:
     msg["X-Tracker-Outbox-Id"] = str(mail.id)
     msg.set_content(mail.body_text)
     msg.add_alternative(mail.body_html, subtype="html")
+    attach_files(msg, mail.id)  # e.g. the letter to an applicant (notify.services.queue_mail)
     return msg
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Notification, OutboxMail, Setting
+from .models import Notification, OutboxAttachment, OutboxMail, Setting
 
 REMINDER_DEFAULTS = {
     "before_days": [5, 2],          # working days before a deadline
@@ -38,13 +38,13 @@ class Message:
     link: str | None = None
 
 
-def _insert_new(model, values: dict) -> bool:
-    """INSERT ... ON CONFLICT (key) DO NOTHING; True if the row was new."""
+def _insert_new(model, values: dict) -> int | None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING; the new row's id, or None if the key existed."""
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     table = model.__table__
     stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    return db.session.execute(stmt.returning(table.c.id)).first() is not None
+    return db.session.execute(stmt.returning(table.c.id)).scalar()
 
 
 def absolute(link: str | None) -> str | None:
@@ -59,26 +59,55 @@ def render_mail(message: Message, recipient: User | None) -> tuple[str, str]:
             render_template("notify/mail/message.html", **context))
 
 
-def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> bool:
-    """Add a mail to the outbox in the current transaction. Returns False if ``key`` was queued before."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a mail: its name as the recipient sees it, MIME type and bytes."""
+
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None,
+               attachments: tuple[Attachment, ...] | list[Attachment] = ()) -> bool:
+    """Add a mail (and its attachments) to the outbox in the current transaction. Returns False
+    if ``key`` was queued before (nothing is added)."""
     text, html = render_mail(message, user)
     subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
     values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
                   body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
                   next_attempt_at=utcnow(), created_at=utcnow())
     if key is None:
-        db.session.add(OutboxMail(**values))
-        return True
-    return _insert_new(OutboxMail, values)
+        mail = OutboxMail(**values)
+        db.session.add(mail)
+        db.session.flush()
+        mail_id = mail.id
+    else:
+        mail_id = _insert_new(OutboxMail, values)
+        if mail_id is None:
+            return False
+    for item in attachments:
+        db.session.add(OutboxAttachment(mail_id=mail_id, filename=item.filename[:200], mime_type=item.mime_type,
+                                        data=item.data))
+    return True
+
+
+def attach_files(msg, mail_id: int) -> None:
+    """The sender's hook: add the stored attachments of outbox mail ``mail_id`` to ``msg``."""
+    for item in db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.mail_id == mail_id)
+                                   .order_by(OutboxAttachment.id)):
+        maintype, _, subtype = item.mime_type.partition("/")
+        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
 
 
 def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
            immediate: bool = False) -> bool:
     """Tell a user: a bell notification, and a mail unless they chose the weekly digest.
 
-    Escalations, and ``immediate`` notices (an official document such as a published bulletin),
-    always go out as mails of their own. Inactive users and users without an email address still
-    get the bell. Returns False if ``key`` was used before (nothing is added).
+    Escalations and ``immediate`` messages (work handed to the user that cannot wait a week, e.g.
+    an application routed to their unit) always go out as mails of their own. Inactive users and
+    users without an email address still get the bell. Returns False if ``key`` was used before
+    (nothing is added).
     """
     if not user.active:
         return False
