@@ -112,6 +112,9 @@ def quarter(app, make):
         tb = task(duty_b, date(2026, 7, 1), "TB1 按时公开")          # due 07-29
         ack(tb, b, date(2026, 7, 1))
         publish(tb, b, date(2026, 7, 15))
+        with on(date(2026, 7, 16)):                                   # the office's check fails once
+            ds.fail_verification(tb, office, "网址无法打开")
+        publish(tb, b, date(2026, 7, 20))                             # corrected, still before 07-29
 
         def application(received, title):
             with on(received):
@@ -184,7 +187,7 @@ def quarter(app, make):
     return w, h
 
 
-COLUMNS = ["tasks_due", "tasks_on_time", "tasks_late", "tasks_overdue", "ack_delays", "published",
+COLUMNS = ["tasks_due", "tasks_on_time", "tasks_late", "tasks_overdue", "ack_delays", "verify_failures", "published",
            "apps_due", "apps_on_time", "apps_late", "apps_overdue", "rect_open", "rect_missed", "urgings"]
 
 
@@ -199,18 +202,18 @@ def test_every_figure_of_the_third_quarter_equals_the_hand_count(app, quarter):
     with app.app_context(), time_machine.travel(datetime(2026, 10, 8, 9, tzinfo=CHINA), tick=False):
         result = figures.compute(Quarter(2026, 3), date(2026, 10, 8))
     rows = _rows(result)
-    #                  due on-time late overdue ack pub | apps due on-time late overdue | rect open missed | urged
-    assert rows["民政局"] == [6, 1, 1, 4, 2, 2, 0, 0, 0, 0, 0, 0, 0]
+    #                 due on-time late overdue ack failed pub | apps due on-time late overdue | rect open missed | urged
+    assert rows["民政局"] == [6, 1, 1, 4, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0]
     # 民政局: due in Q3 are T1 T2 T3 T4 T8 T9 (T5 falls due in Q4, T6 in Q2, T7 was cancelled);
     # T3 (due 09-20) is not published yet on 10-08: still overdue; T8's draft is only in review: overdue;
     # acknowledged late: T4 (on 09-10, limit 09-04) and T9 (never); published in Q3: T1, T2.
-    assert rows["财政局"] == [1, 1, 0, 0, 0, 1, 3, 1, 1, 1, 0, 0, 0]
-    # 财政局: P1 on time, P2 delivered 09-03 after 08-31, P3 not replied; P4 is paused across the
+    assert rows["财政局"] == [1, 1, 0, 0, 0, 1, 1, 3, 1, 1, 1, 0, 0, 0]
+    # 财政局: TB1 failed the office's check once, was corrected on 07-20 (on time); P1 on time, P2 delivered 09-03 after 08-31, P3 not replied; P4 is paused across the
     # quarter's end (no deadline), P5 fell due in Q2, P6 was withdrawn.
-    assert rows["绥阳镇"] == [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 3, 2]
+    assert rows["绥阳镇"] == [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 3, 2]
     # 绥阳镇: open R3 R4 R5; not done by the deadline R2 (answered 08-25 > 08-17), R3 (never
     # answered), R5 (its answer was returned); R1 was answered in time, R4 falls due in Q4.
-    assert [result["totals"][k] for k in COLUMNS] == [8, 2, 1, 5, 2, 3, 3, 1, 1, 1, 3, 3, 2]
+    assert [result["totals"][k] for k in COLUMNS] == [8, 2, 1, 5, 2, 1, 3, 3, 1, 1, 1, 3, 3, 2]
     assert result["no_output"] == ["绥阳镇"]
     assert [u["urged_on"] for u in result["urgings"]] == ["2026-09-14", "2026-09-28"]
     assert result["as_of"] == "2026-10-08" and result["scores"] is False
@@ -235,9 +238,9 @@ def test_a_task_published_in_the_next_quarter_counts_late_in_its_own_quarter_onl
             q3 = _rows(figures.compute(Quarter(2026, 3), date(2026, 10, 20)))
         with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=CHINA), tick=False):
             q4 = _rows(figures.compute(Quarter(2026, 4), date(2027, 1, 4)))
-    assert q3["民政局"][:6] == [6, 1, 2, 3, 2, 2]   # T3 now late, no longer overdue; published in Q3 still T1, T2
+    assert q3["民政局"][:7] == [6, 1, 2, 3, 2, 0, 2]   # T3 now late, no longer overdue; published in Q3 still T1, T2
     # Q4, 民政局: only T5 (due 10-23, never published) fell due; T3 is published information of Q4.
-    assert q4["民政局"][:6] == [1, 0, 0, 1, 0, 1]
+    assert q4["民政局"][:7] == [1, 0, 0, 1, 0, 0, 1]
 
 
 def test_an_application_paused_across_the_quarter_end_counts_where_its_moved_deadline_falls(app, quarter):
@@ -260,9 +263,9 @@ def test_an_application_paused_across_the_quarter_end_counts_where_its_moved_dea
             q3 = _rows(figures.compute(Quarter(2026, 3), date(2026, 10, 20)))
         with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=CHINA), tick=False):
             q4 = _rows(figures.compute(Quarter(2026, 4), date(2027, 1, 4)))
-    assert q3["财政局"][6:10] == [3, 1, 1, 1]
-    assert q4["财政局"][6:10] == [1, 0, 0, 1]        # P4: due 10-26, not replied
-    assert q4["绥阳镇"][10:] == [3, 1, 0]             # R4 (due 10-15) not done: missed in Q4; no 督办 in Q4
+    assert q3["财政局"][7:11] == [3, 1, 1, 1]
+    assert q4["财政局"][7:11] == [1, 0, 0, 1]        # P4: due 10-26, not replied
+    assert q4["绥阳镇"][11:] == [3, 1, 0]             # R4 (due 10-15) not done: missed in Q4; no 督办 in Q4
 
 
 def test_the_figures_take_a_fixed_number_of_queries_however_many_units(app, make):

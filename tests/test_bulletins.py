@@ -338,13 +338,14 @@ def test_the_docx_table_has_merged_header_cells_repeated_on_every_page(app, city
     head, sub = table.rows[0], table.rows[1]
     for row in (head, sub):
         assert row._tr.trPr.find(qn("w:tblHeader")) is not None
-    # 序号 and 单位 span both header rows; 主动公开 spans its six columns
+    # 序号 and 单位 span both header rows; 主动公开 spans its seven columns
     assert head.cells[0]._tc.vMerge == "restart" and sub.cells[0].text == "序号"
     groups = [(tc.xpath("string(.)"), tc.grid_span) for tc in head._tr.tc_lst]
-    assert groups[:4] == [("序号", 1), ("单位", 1), ("主动公开", 6), ("依申请公开", 4)]
-    assert [c.text for c in sub.cells[2:8]] == ["应公开", "按时公开", "逾期公开", "逾期未公开", "签收延迟", "本季度公开信息"]
-    rows = {r.cells[1].text: [c.text for c in r.cells[2:8]] for r in table.rows[2:]}
-    assert rows["民政局"] == ["1", "0", "0", "1", "1", "0"] and rows["绥阳镇"] == ["1", "0", "0", "1", "1", "0"]
+    assert groups[:4] == [("序号", 1), ("单位", 1), ("主动公开", 7), ("依申请公开", 4)]
+    assert [c.text for c in sub.cells[2:9]] == ["应公开", "按时公开", "逾期公开", "逾期未公开", "签收延迟", "核验未通过",
+                                               "本季度公开信息"]
+    rows = {r.cells[1].text: [c.text for c in r.cells[2:9]] for r in table.rows[2:]}
+    assert rows["民政局"] == ["1", "0", "0", "1", "1", "0", "0"] and rows["绥阳镇"] == ["1", "0", "0", "1", "1", "0", "0"]
     assert [r.cells[1].text for r in table.rows[2:4]] == ["绥阳镇", "民政局"]  # towns, then departments
     assert table.rows[-1].cells[0].text == "合计" and table.rows[-1].cells[2].text == "2"
     number_cell = table.rows[2].cells[2].paragraphs[0]
@@ -375,12 +376,12 @@ def test_the_xlsx_has_the_unit_table_under_merged_group_headers(app, city):
     ws = wb.active
     assert ws["A1"].value == "2026年第三季度各单位政务公开工作情况统计表"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A2:A3", "B2:B3", "C2:H2", "I2:L2", "M2:N2"} <= merged
-    assert [ws.cell(row=2, column=c).value for c in (1, 2, 3, 9, 13, 15)] == [
+    assert {"A2:A3", "B2:B3", "C2:I2", "J2:M2", "N2:O2"} <= merged
+    assert [ws.cell(row=2, column=c).value for c in (1, 2, 3, 10, 14, 16)] == [
         "序号", "单位", "主动公开", "依申请公开", "督查整改", "督办"]
     assert ws["C3"].value == "应公开" and ws["F3"].value == "逾期未公开"
     table = {row[1]: row for row in ws.iter_rows(min_row=4, values_only=True) if row[1]}
-    assert table["民政局"][2:6] == (1, 0, 0, 1) and table["绥阳镇"][12] == 0
+    assert table["民政局"][2:6] == (1, 0, 0, 1) and table["绥阳镇"][13] == 0
     total = next(row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] == "合计")
     assert total[2] == 2 and total[5] == 2
     assert ws.freeze_panes == "C4"

@@ -230,7 +230,7 @@ def unit_table(doc, content: dict):
     for j, key in enumerate(keys):
         _cell(cells[2 + j], _value(figs["totals"].get(key, "")) if key in figs["totals"] else "",
               align=WD_ALIGN_PARAGRAPH.RIGHT)
-    widths = [Mm(10), Mm(42)] + [Mm(max(11, (225 - 52) / len(keys)))] * len(keys)
+    widths = [Mm(9), Mm(38)] + [Mm((225 - 47) / len(keys))] * len(keys)  # the landscape text block is 225 mm
     table.autofit = False
     for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
         col.w = width

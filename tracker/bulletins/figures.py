@@ -15,6 +15,8 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 * **签收延迟**: of those tasks, the ones acknowledged more than the office's "not acknowledged"
   reminder rule (``unack_after`` working days, default 3 — scoring.md: −0.5 each) after they
   were handed to the unit, or still not acknowledged past that limit.
+* **核验未通过**: of those tasks, the times the office failed the check of the published
+  information (dead address, missing content) and sent it back to the unit, however it ended.
 * **Published information** (公开信息条数) counts items published (``published_on``) within the
   quarter, whatever their deadline; a unit with none is named as having no published information.
 * **Applications** (依申请公开, Art. 33) count in the quarter their *current* reply deadline falls
@@ -54,7 +56,8 @@ log = logging.getLogger("tracker.bulletins")
 # The unit table: (group, [(key, column label)]), in the order of the printed table.
 COLUMN_GROUPS = [
     ("主动公开", [("tasks_due", "应公开"), ("tasks_on_time", "按时公开"), ("tasks_late", "逾期公开"),
-                ("tasks_overdue", "逾期未公开"), ("ack_delays", "签收延迟"), ("published", "本季度公开信息")]),
+                ("tasks_overdue", "逾期未公开"), ("ack_delays", "签收延迟"), ("verify_failures", "核验未通过"),
+                ("published", "本季度公开信息")]),
     ("依申请公开", [("apps_due", "应答复"), ("apps_on_time", "按时答复"), ("apps_late", "逾期答复"),
                  ("apps_overdue", "超期未答复")]),
     ("督查整改", [("rect_open", "未销号"), ("rect_missed", "逾期未整改")]),
@@ -79,14 +82,16 @@ def _units() -> list[Unit]:
 
 
 def task_figures(q: Quarter, as_of: date) -> dict[int, dict]:
-    """Tasks due in the quarter per unit: due, on time, late, still overdue on ``as_of``, and
-    published within the quarter. Two GROUP BY queries."""
+    """Tasks due in the quarter per unit: due, on time, late, still overdue on ``as_of``, failed
+    verifications, and published within the quarter. Two GROUP BY queries."""
     due_in = and_(Task.due_date >= q.start, Task.due_date <= q.end, Task.state.in_(OPEN_STATES + DONE_STATES))
     out: dict[int, dict] = {}
-    for unit_id, due, on_time, late, overdue in db.session.execute(
-            select(Task.unit_id, func.count(), _n(on_time_clause()), _n(late_clause()), _n(overdue_clause(as_of)))
+    for unit_id, due, on_time, late, overdue, failures in db.session.execute(
+            select(Task.unit_id, func.count(), _n(on_time_clause()), _n(late_clause()), _n(overdue_clause(as_of)),
+                   func.coalesce(func.sum(Task.verify_failures), 0))
             .where(due_in).group_by(Task.unit_id)):
-        out[unit_id] = {"tasks_due": due, "tasks_on_time": on_time, "tasks_late": late, "tasks_overdue": overdue}
+        out[unit_id] = {"tasks_due": due, "tasks_on_time": on_time, "tasks_late": late, "tasks_overdue": overdue,
+                        "verify_failures": failures}
     for unit_id, published in db.session.execute(
             select(Task.unit_id, func.count()).where(Task.state.in_(DONE_STATES), Task.published_on >= q.start,
                                                      Task.published_on <= q.end).group_by(Task.unit_id)):

@@ -316,7 +316,7 @@ def overview(figs: dict, q: Quarter) -> list[str]:
         f"{q.label}，纳入监督的{units}个单位应主动公开信息{t['tasks_due']}条，按时公开{t['tasks_on_time']}条，"
         f"逾期公开{t['tasks_late']}条，截至{cn_date(date.fromisoformat(figs['as_of']))}仍逾期未公开"
         f"{t['tasks_overdue']}条，按时公开率{_rate(t['rate'])}；本季度共公开政府信息{t['published']}条。"
-        f"任务签收延迟{t['ack_delays']}条。",
+        f"任务签收延迟{t['ack_delays']}条，公开办核验未通过退回整改{t['verify_failures']}次。",
         f"依申请公开方面，本季度到期应答复的申请{t['apps_due']}件，按时答复{t['apps_on_time']}件，逾期答复"
         f"{t['apps_late']}件，超期未答复{t['apps_overdue']}件，按时答复率{_rate(t['apps_rate'])}。",
         f"督查整改方面，尚未整改销号的事项{t['rect_open']}项，本季度到期未按期整改{t['rect_missed']}项；"

@@ -430,7 +430,7 @@ def rectification_query(user, today: date, cutoff: date, unit_id: int | None = N
     if state in RECTIFICATION_STATES:
         stmt = stmt.where(Rectification.state == state)
     cond = {"overdue": overdue_clause(today),
-            "due_soon": and_(Rectification.state.in_(RECTIFICATION_OPEN_STATES), Rectification.due_date >= today,
+            "due_soon": and_(Rectification.state.in_(AWAITING_UNIT_STATES), Rectification.due_date >= today,
                              Rectification.due_date <= cutoff),
             "submitted": Rectification.state == "submitted",
             "open": Rectification.state.in_(RECTIFICATION_OPEN_STATES),
