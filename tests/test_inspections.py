@@ -289,11 +289,24 @@ def test_missed_by_unit_is_what_the_scores_count(app, town, make):
             ins.accept(_get(Rectification, item), office)
         ins.respond(_get(Rectification, waiting), contact, "已整改", [("a.png", PNG)], date(2026, 9, 14))
         db.session.commit()
+        returned = make.rectification(town["other"], issued_on=date(2026, 8, 3), requirement="退回")  # due 08-17
+        cancelled = make.rectification(town["other"], issued_on=date(2026, 8, 3), requirement="撤销")
+        ins.respond(_get(Rectification, returned), _get(User, town["stranger"]), "已整改", [("a.png", PNG)],
+                    date(2026, 8, 10))
+        ins.return_item(_get(Rectification, returned), office, "不符合要求")
+        ins.cancel(_get(Rectification, cancelled), office, "下达有误")
+        db.session.commit()
         missed = ins.missed_by_unit(date(2026, 7, 1), date(2026, 9, 30), date(2026, 9, 30))
         assert {uid: sorted(i.requirement for i in items) for uid, items in missed.items()} == {
-            town["unit"].id: ["未整改", "逾期"]}
+            town["unit"].id: ["未整改", "逾期"], town["other"].id: ["退回"]}
         # judged on the last day of the deadline itself, an open item is not yet missed
         assert ins.missed_by_unit(date(2026, 9, 15), date(2026, 9, 15), date(2026, 9, 15)) == {}
+        # the pure function (for rules over rows handed in) agrees with the SQL clause on every item
+        for as_of in (date(2026, 8, 17), date(2026, 8, 18), date(2026, 9, 16), date(2026, 12, 31)):
+            by_sql = {i.id for i in db.session.scalars(select(Rectification).where(ins.missed_clause(as_of)))}
+            by_fn = {i.id for i in db.session.scalars(select(Rectification))
+                     if ins.not_done_by_deadline(i.due_date, i.state, i.answered_on, i.completed_on, as_of)}
+            assert by_sql == by_fn, as_of
 
 
 # --- 督办 ----------------------------------------------------------------------------------------------

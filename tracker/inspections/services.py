@@ -387,6 +387,21 @@ def missed_clause(as_of: date):
                     Rectification.completed_on > Rectification.due_date))
 
 
+def not_done_by_deadline(due: date | None, state: str, answered_on: date | None, completed_on: date | None,
+                         as_of: date) -> bool:
+    """``missed_clause`` for one item's values, as a pure function (for rules computed over rows
+    handed in, e.g. the scores' 督查整改 rule): the same answer as the SQL clause."""
+    if due is None or state == "cancelled":
+        return False
+    if state in AWAITING_UNIT_STATES:
+        return due < as_of
+    if state == "submitted":
+        return answered_on is not None and answered_on > due
+    if state in RECTIFICATION_DONE_STATES:
+        return completed_on is not None and completed_on > due
+    return False
+
+
 def missed_by_unit(start: date, end: date, as_of: date, unit_ids=None) -> dict[int, list[Rectification]]:
     """Rectifications of each unit due in [start, end] and not done by their deadline, as judged
     on ``as_of`` (use the period's end, or today for a period still running): the records behind
