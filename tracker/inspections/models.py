@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..extensions import db
 from ..files import StoredFileColumns
+from ..timeline import TransitionColumns
 from ..timeutil import UTCDateTime, utcnow
 from ..units.models import Unit
 
@@ -225,28 +226,14 @@ class RectificationEvidence(StoredFileColumns, db.Model):
     response: Mapped[RectificationResponse] = relationship(back_populates="evidence")
 
 
-class RectificationEvent(db.Model):
+class RectificationEvent(TransitionColumns, db.Model):
     """One step on an item's timeline: from, to, who, when, why."""
 
     __tablename__ = "rectification_event"
+    STATE_LABELS = RECTIFICATION_STATES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rectification_id: Mapped[int] = mapped_column(ForeignKey("rectification.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    actor_label: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def from_label(self) -> str:
-        return RECTIFICATION_STATES.get(self.from_state or "", "")
-
-    @property
-    def to_label(self) -> str:
-        return RECTIFICATION_STATES.get(self.to_state, self.to_state)
 
 
 class Urging(db.Model):

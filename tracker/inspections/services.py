@@ -184,10 +184,8 @@ def check_period_days(period_days) -> int:
 
 
 def _event(item: Rectification, action: str, from_state: str | None, to_state: str, actor, reason=None):
-    db.session.add(RectificationEvent(
-        rectification_id=item.id, action=action, from_state=from_state, to_state=to_state,
-        actor_id=actor.id if actor is not None else None,
-        actor_label=actor.display_name if actor is not None else "系统", at=utcnow(), reason=reason))
+    db.session.add(RectificationEvent.step(actor, rectification_id=item.id, action=action, from_state=from_state,
+                                           to_state=to_state, reason=reason))
 
 
 def _move(item: Rectification, action: str, to_state: str, actor, reason: str | None = None, **after) -> None:
