@@ -23,6 +23,7 @@ SHOTS = [
     ("calendar", "office", "/calendar/?year=2026"),
     ("notifications", "mzj-lly", "/notifications"),
     ("outbox", "office", "/admin/outbox"),
+    ("health", "office", "/admin/health"),
     ("units", "office", "/admin/units/"),
 ]
 

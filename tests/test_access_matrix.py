@@ -78,6 +78,7 @@ EXPECTED = {
     "notify.preferences": STAFF,
     "notify.outbox": OFFICE,
     "notify.resend_mail": OFFICE,
+    "notify.resend_failed": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
     "units.profile": STAFF,
@@ -104,6 +105,8 @@ EXPECTED = {
     "bulletins.publish": OFFICE,
     "bulletins.export": STAFF,
     "bulletins.settings": OFFICE,
+    "sweeps.health": OFFICE,
+    "sweeps.dismiss": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.
@@ -141,7 +144,8 @@ def world(make):
     }
     victim = make.user("contact", unit=unit)
     args = {"user_id": victim.id, "unit_id": unit.id, "kind": "units", "filename": "css/app.css",
-            "token": "never-issued", "mail_id": 999999}
+            "token": "never-issued", "mail_id": 999999,
+            "failure_id": 999999}
     duty = make.duty(unit)  # disclosure: a catalogue item, a task and its evidence in the contact's unit
     task = make.task(duty)
     args.update(duty_id=duty.id, task_id=task.id, area_id=duty.key_area_id,

@@ -60,7 +60,9 @@ def _job(app, day, hour=9):
     from tracker.scheduler import jobs, run_job
     job = next(j for j in jobs() if j.name == "bulletin-draft")
     with at(day, hour):
-        return run_job(app, job)
+        run = run_job(app, job)
+    assert run.ok
+    return run.result
 
 
 # --- drafting -------------------------------------------------------------------------------------

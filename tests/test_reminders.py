@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tracker.disclosure.models import Task
 from tracker.extensions import db
-from tracker.notify.models import Notification, OutboxMail
+from tracker.notify.models import GroupedReminder, Notification, OutboxMail
 from tracker.notify.reminders import send_office_summary, sweep_reminders
 from tracker.notify.sender import send_due_mails
 from tracker.timeutil import china_today
@@ -41,22 +41,36 @@ def new_keys(app, since_id=0):
     return rows
 
 
+def grouped_keys(app, since_id=0):
+    """Reminders reported to office staff inside grouped messages."""
+    with app.app_context():
+        return db.session.execute(select(GroupedReminder.id, GroupedReminder.key, GroupedReminder.user_id)
+                                  .where(GroupedReminder.id > since_id).order_by(GroupedReminder.id)).all()
+
+
 def test_a_deadline_across_national_day_reminds_the_right_people_on_the_right_days(app, make, city):
     unit, people = city
     duty = make.duty(unit)
     with time_machine.travel("2026-09-10 10:00 +0800"):
         task = make.task(duty, formed=date(2026, 9, 10))  # -> 2026-10-14 (10/1-7 off, 9/20 and 10/10 worked)
     assert task.due_date == date(2026, 10, 14)
-    seen = {}
+    seen, messages_to_office = {}, {}
     last = max([r.id for r in new_keys(app)] or [0])
+    last_grouped = 0
     day = date(2026, 9, 28)
     while day <= date(2026, 10, 22):
         with app.app_context():
             sweep_reminders(day)
             db.session.commit()
         for row in new_keys(app, last):
-            seen.setdefault(day, []).append((row.key.split(":")[2], row.user_id))
+            if row.key.startswith("group:"):  # the office's one message of the sweep
+                messages_to_office[day] = messages_to_office.get(day, 0) + 1
+            else:
+                seen.setdefault(day, []).append((row.key.split(":")[2], row.user_id))
             last = row.id
+        for row in grouped_keys(app, last_grouped):
+            seen.setdefault(day, []).append((row.key.split(":")[2], row.user_id))
+            last_grouped = row.id
         day += timedelta(days=1)
     c, r, o = people["contact"].id, people["reviewer"].id, people["office"].id
     # unack (3 working days after it was opened) fired on the first sweep; the rest follow the deadline
@@ -71,6 +85,7 @@ def test_a_deadline_across_national_day_reminds_the_right_people_on_the_right_da
         date(2026, 10, 21): [("overdue2", c), ("esc-office", o)],      # 5 late: the office is told
     }
     assert all(uid != people["other"].id for rows in seen.values() for _, uid in rows)
+    assert messages_to_office == {date(2026, 10, 21): 1}
 
 
 def test_reminders_go_out_by_mail_to_their_recipients(app, make, city, smtp):

@@ -66,11 +66,20 @@ def register(app):
 
     @app.cli.command("sweep")
     def sweep_command():
-        """Run every scheduled job once, now, and print what each did."""
+        """Run every scheduled job once, now, and print what each did. Exits with status 1 and
+        names the failed jobs (a job with rows it could not handle counts as failed)."""
         from .scheduler import sweep
 
-        for name, result in sweep(app).items():
-            click.echo(f"{name}: {result}")
+        runs = sweep(app)
+        for run in runs:
+            click.echo(f"{run.job}: {run.summary()}")
+            for failure in run.failures.values():
+                click.echo(f"  失败记录 {failure.record_type} #{failure.record_id}"
+                           f"{'（' + failure.label + '）' if failure.label else ''}：{failure.error}")
+        failed = [run.job for run in runs if not run.ok]
+        if failed:
+            click.echo(f"有 {len(failed)} 个任务失败：{', '.join(failed)}（详见 系统管理 › 系统运行状况）", err=True)
+            raise SystemExit(1)
 
     @app.cli.command("init-db")
     def init_db():
@@ -121,8 +130,17 @@ def register(app):
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")
     def close_lapsed_command(today):
         """Applications: close lapsed corrections / payments, resume lapsed consultations."""
-        from .applications.tasks import sweep_applications
+        from . import sweeps
+        from .applications.services import close_lapsed_applications
+        from .timeutil import china_today
 
-        done = sweep_applications(today.date() if today else None)
+        with sweeps.run("close-lapsed") as run:
+            run.result = close_lapsed_applications(today.date() if today else china_today())
+        if run.error:
+            raise click.ClickException(run.error)
         click.echo("逾期不补正 {no_correction} 件，逾期未缴费 {no_payment} 件，征求意见期满恢复计时 "
-                   "{consultation_lapsed} 件。".format(**done))
+                   "{consultation_lapsed} 件。".format(**run.result))
+        for failure in run.failures.values():
+            click.echo(f"  未能处理：{failure.label}：{failure.error}", err=True)
+        if not run.ok:
+            raise SystemExit(1)

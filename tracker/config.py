@@ -20,6 +20,10 @@ _ENV_SETTINGS = {
     "MAIL_USE_TLS": ("TRACKER_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
     "MAIL_USE_SSL": ("TRACKER_MAIL_USE_SSL", lambda v: v.lower() in {"1", "true", "yes"}),
     "MAIL_SENDER": ("TRACKER_MAIL_SENDER", str),
+    "MAIL_BATCH_SIZE": ("TRACKER_MAIL_BATCH_SIZE", int),
+    "MAIL_LEASE_SECONDS": ("TRACKER_MAIL_LEASE_SECONDS", int),
+    "MAIL_TIMEOUT_SECONDS": ("TRACKER_MAIL_TIMEOUT_SECONDS", int),
+    "MAIL_MAX_ATTEMPTS": ("TRACKER_MAIL_MAX_ATTEMPTS", int),
     "BASE_URL": ("TRACKER_BASE_URL", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
     "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
@@ -31,7 +35,8 @@ def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "tracker.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAIL_SERVER": "localhost",
+        # No server: mail is held in the outbox (待发送) and goes out once one is configured.
+        "MAIL_SERVER": None,
         "MAIL_PORT": 25,
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
@@ -54,10 +59,15 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-        # Outbox sender: SMTP timeout, attempts before a mail is marked failed, claim lease.
+        # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
+        # temporary failures only), mails claimed at a time, and how long a claim holds when its
+        # sender vanished (renewed before each mail; a local sender that died is noticed at once).
         "MAIL_TIMEOUT_SECONDS": 20,
         "MAIL_MAX_ATTEMPTS": 6,
-        "MAIL_CLAIM_LEASE_SECONDS": 600,
+        "MAIL_BATCH_SIZE": 20,
+        "MAIL_LEASE_SECONDS": 300,
+        # One run of the sender stops claiming new batches after this long (the job runs every minute).
+        "MAIL_RUN_SECONDS": 50,
         # Applications: calendar days a letter or notice is presumed to take by post when only its
         # sending day is known (the 15 consultation days and 20 payment days run from receipt).
         "POSTAL_ALLOWANCE_DAYS": 3,

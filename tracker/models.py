@@ -27,6 +27,7 @@ from .inspections.models import (  # noqa: F401
     RectificationResponse,
     Urging,
 )
-from .notify.models import ActionToken, Notification, OutboxMail, Setting  # noqa: F401
+from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
+from .sweeps.models import JobFailure, JobRun  # noqa: F401
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

@@ -49,6 +49,7 @@ NAV = [
         ("提醒规则", "notify.reminder_settings", ("office",)),
         ("通报设置", "bulletins.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
+        ("系统运行状况", "sweeps.health", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),
     ]),
 ]

@@ -13,6 +13,7 @@ from ..notify.reminders import (
     register_summary_source,
     register_unit_summary_source,
 )
+from ..sweeps import isolated_rows
 from ..workcal.services import workdays_between
 from .models import PAUSED_STATES, RUNNING_STATES, Application
 
@@ -27,13 +28,15 @@ def application_reminders(today: date, settings: dict):
         ((Application.state.in_(RUNNING_STATES)) & Application.due_date.is_not(None))
         | ((Application.state.in_(PAUSED_STATES)) & Application.pause_due.is_not(None)))).all()
     people = recipients_by_unit({a.unit_id if a.state != "returned" else None for a in apps})
-    for a in apps:
+
+    def one(a):  # each application in isolation: one with an impossible date is reported, the others go on
         unit = a.unit_id if a.state != "returned" else None
         link = f"/applications/{a.id}"
         if a.state in RUNNING_STATES:
             yield from deadline_reminders(f"application:{a.id}", a.due_date, today, settings, people[unit],
-                                          f"依申请公开申请 {a.tracking_code}（{a.title}）的答复", link)
-            continue
+                                          f"依申请公开申请 {a.tracking_code}（{a.title}）的答复", link,
+                                          name=f"{a.tracking_code}（{a.title}）答复")
+            return
         left = workdays_between(today, a.pause_due).count if a.pause_due > today else 0
         if left <= settings["period_warning_days"]:
             label = PAUSE_LABELS.get(a.state, "暂停期限")
@@ -41,7 +44,11 @@ def application_reminders(today: date, settings: dict):
                 f"依申请公开申请 {a.tracking_code}（{a.title}）的{label}为 {a.pause_due:%Y-%m-%d}，"
                 f"还剩 {left} 个工作日。", "期满后请及时恢复计时或按规定处理。"), link)
             for u in people[unit].contacts or people[unit].office:
-                yield Reminder(f"application:{a.id}:pause-{a.state}:{a.pause_due}:{u.id}", u, message)
+                yield Reminder(f"application:{a.id}:pause-{a.state}:{a.pause_due}:{u.id}", u, message,
+                               record=("application", a.id), item=f"{people[unit].unit_name} · {a.tracking_code}"
+                               f"（{a.title}）{label}{a.pause_due:%Y-%m-%d}届满，还剩{left}个工作日")
+
+    yield from isolated_rows(apps, "application", lambda a: f"{a.tracking_code} {a.title}", one)
 
 
 @register_summary_source

@@ -19,6 +19,7 @@ from ..accounts.models import UNIT_ROLES
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
+from ..sweeps import isolated
 from ..throttle import recent_failures, recent_rows
 from ..timeutil import china_today, to_china, utcnow
 from ..units.models import Unit
@@ -657,16 +658,22 @@ def close_lapsed_applications(today: date | None = None) -> dict:
         Application.state.in_(PAUSED_STATES), Application.pause_due.is_not(None), Application.pause_due < today)
         .with_for_update(skip_locked=True, of=Application)).all()
     for app in due:
-        if app.state == "correction":
-            _terminate(app, "other.no_correction", app.pause_due + timedelta(days=1), "申请人逾期未补正")
-            done["no_correction"] += 1
-        elif app.state == "fee":
-            _terminate(app, "other.no_payment", app.pause_due + timedelta(days=1), "申请人逾期未缴费")
-            done["no_payment"] += 1
-        elif app.state == "consultation":
-            end_consultation(app, app.pause_due, "征求意见期满未答复", actor=None, lapsed=True)
-            done["consultation_lapsed"] += 1
+        with isolated("application", app.id, str(app)):  # one bad record never stops the others
+            done[_close_lapsed(app)] += 1
     return done
+
+
+def _close_lapsed(app: Application) -> str:
+    if app.state == "correction":
+        _terminate(app, "other.no_correction", app.pause_due + timedelta(days=1), "申请人逾期未补正")
+        return "no_correction"
+    if app.state == "fee":
+        _terminate(app, "other.no_payment", app.pause_due + timedelta(days=1), "申请人逾期未缴费")
+        return "no_payment"
+    if app.state == "consultation":
+        end_consultation(app, app.pause_due, "征求意见期满未答复", actor=None, lapsed=True)
+        return "consultation_lapsed"
+    raise ServiceError(f"暂停状态无法自动处理：{app.state}")
 
 
 # --- reconsideration and lawsuits ---------------------------------------------------------------

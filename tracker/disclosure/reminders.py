@@ -19,6 +19,7 @@ from ..notify.reminders import (
 )
 from ..notify.services import notify
 from ..notify.tokens import TokenAction, issue_token, register_token_action
+from ..sweeps import isolated_rows
 from ..timeutil import CHINA, to_china
 from ..workcal.services import workdays_between
 from .models import OPEN_STATES, Task, TaskEvent
@@ -98,12 +99,13 @@ def task_reminders(today: date, settings: dict):
     tasks = db.session.scalars(select(Task).where(Task.state.in_(OPEN_STATES), Task.due_date.is_not(None))).all()
     people = recipients_by_unit({t.unit_id for t in tasks})
     review_since = _review_since([t.id for t in tasks if t.state == "in_review"])
-    for t in tasks:
+
+    def one(t):  # each task in isolation: one with an impossible date is reported, the others go on
         link = f"/disclosure/tasks/{t.id}"
         if t.state != "in_review":  # in review: the contact has done their part; the reviewer is reminded
             # (approved: the contact must still publish; 核验未通过: the contact must correct)
             yield from deadline_reminders(f"task:{t.id}", t.due_date, today, settings, people[t.unit_id],
-                                          f"公开任务“{t.title}”", link)
+                                          f"公开任务“{t.title}”", link, name=t.title)
         if t.state == "pending_ack":
             opened = t.created_at.astimezone(CHINA).date()
             waited = workdays_between(opened, today).count
@@ -111,7 +113,8 @@ def task_reminders(today: date, settings: dict):
                 message = Message(f"【未签收】{t.title}", (
                     f"公开任务“{t.title}”已下达 {waited} 个工作日，尚未签收。", "请尽快签收并按期公开。"), link)
                 for u in people[t.unit_id].contacts or people[t.unit_id].office:
-                    yield Reminder(f"task:{t.id}:unack:{u.id}", u, message)
+                    yield Reminder(f"task:{t.id}:unack:{u.id}", u, message, record=("task", t.id),
+                                   item=f"{people[t.unit_id].unit_name} · {t.title} 已下达{waited}个工作日未签收")
         if t.state == "in_review" and t.id in review_since:
             since = review_since[t.id]
             waited = workdays_between(since, today).count
@@ -121,6 +124,8 @@ def task_reminders(today: date, settings: dict):
                     "请及时审核（先审查、后公开）。"), link)
                 for u in people[t.unit_id].reviewers:
                     yield Reminder(f"task:{t.id}:approval:{since}:{u.id}", u, message)
+
+    yield from isolated_rows(tasks, "task", lambda t: t.title, one)
 
 
 def _review_since(task_ids: list[int]) -> dict[int, date]:

@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
+from ..sweeps import isolated
 from ..units.models import Unit
 from . import services
 from .models import Duty, Task
@@ -26,10 +27,12 @@ def open_periodic_tasks(today: date) -> int:
         select(Task.duty_id, Task.period_key)
         .where(Task.duty_id.in_([d.id for d in duties]), Task.period_key.is_not(None))).all())
     opened = 0
-    for duty in duties:
-        for key, formed in services.due_periods(duty, today):
-            if (duty.id, key) in existing:
-                continue
-            if services.open_periodic_task(duty, key, formed) is not None:
-                opened += 1
+    for duty in duties:  # each duty in isolation: one that cannot be opened is reported, the others open
+        missing = []
+        with isolated("duty", duty.id, duty.title, savepoint=False):
+            missing = [(key, formed) for key, formed in services.due_periods(duty, today)
+                       if (duty.id, key) not in existing]
+        for key, formed in missing:
+            with isolated("duty", duty.id, duty.title):
+                opened += services.open_periodic_task(duty, key, formed) is not None
     return opened

@@ -509,9 +509,17 @@ def open_tasks_command(on):
         today = date.fromisoformat(on) if on else china_today()
     except ValueError:
         raise click.UsageError(f"日期格式不正确：{on}（应为 YYYY-MM-DD）") from None
-    n = open_periodic_tasks(today)
-    db.session.commit()
-    click.echo(f"已生成公开任务 {n} 个（{today:%Y-%m-%d}）。")
+    from .. import sweeps
+
+    with sweeps.run("open-tasks") as run:
+        run.result = open_periodic_tasks(today)
+    if run.error:
+        raise click.ClickException(run.error)
+    click.echo(f"已生成公开任务 {run.result} 个（{today:%Y-%m-%d}）。")
+    for failure in run.failures.values():
+        click.echo(f"  未能生成：{failure.label}：{failure.error}", err=True)
+    if not run.ok:
+        raise SystemExit(1)
 
 
 # Labels used by templates.

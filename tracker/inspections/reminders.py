@@ -14,6 +14,7 @@ from ..notify.reminders import (
     register_unit_summary_source,
 )
 from ..notify.services import notify
+from ..sweeps import isolated_rows
 from .models import AWAITING_UNIT_STATES, Rectification
 
 
@@ -54,9 +55,12 @@ def rectification_reminders(today: date, settings: dict):
     items = db.session.scalars(select(Rectification).where(Rectification.state.in_(AWAITING_UNIT_STATES),
                                                            Rectification.due_date.is_not(None))).all()
     people = recipients_by_unit({i.unit_id for i in items})
-    for item in items:
-        yield from deadline_reminders(f"rectification:{item.id}", item.due_date, today, settings,
-                                      people[item.unit_id], f"整改事项“{item.title}”", _link(item))
+
+    def one(item):  # each item in isolation: one that cannot be reminded is reported, the others go on
+        return deadline_reminders(f"rectification:{item.id}", item.due_date, today, settings, people[item.unit_id],
+                                  f"整改事项“{item.title}”", _link(item), name=f"整改：{item.title}")
+
+    yield from isolated_rows(items, "rectification", lambda i: i.title, one)
 
 
 @register_summary_source

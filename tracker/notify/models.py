@@ -30,7 +30,8 @@ class OutboxMail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(String(500))      # Chinese, for the office
+    last_error_detail: Mapped[str | None] = mapped_column(Text)       # the server's or socket's own text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -58,6 +59,19 @@ class Notification(db.Model):
     digest_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GroupedReminder(db.Model):
+    """A reminder reported to an office user inside a grouped message (one message per office
+    recipient per sweep, listing the units and records). ``key`` names the record, the rule, the
+    deadline and the recipient, as a single reminder's would, so each is reported once."""
+
+    __tablename__ = "grouped_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ActionToken(db.Model):

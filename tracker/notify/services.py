@@ -38,6 +38,16 @@ class Message:
     link: str | None = None
 
 
+def insert_new(model, rows: list[dict]):
+    """INSERT ... ON CONFLICT (key) DO NOTHING for one or many rows, as one statement; returns the
+    statement's result, whose ``scalars()`` are the keys of the rows that were new."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = model.__table__
+    stmt = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    return db.session.execute(stmt.returning(table.c.key))
+
+
 def _insert_new(model, values: dict) -> int | None:
     """INSERT ... ON CONFLICT (key) DO NOTHING; the new row's id, or None if the key existed."""
     dialect = db.session.get_bind().dialect.name
@@ -68,15 +78,20 @@ class Attachment:
     data: bytes
 
 
+def mail_values(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> dict:
+    """The outbox row of one mail (rendered now): for ``queue_mail`` and for set-based sweeps."""
+    text, html = render_mail(message, user)
+    subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
+    return dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
+                body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
+                next_attempt_at=utcnow(), created_at=utcnow())
+
+
 def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None,
                attachments: tuple[Attachment, ...] | list[Attachment] = ()) -> bool:
     """Add a mail (and its attachments) to the outbox in the current transaction. Returns False
     if ``key`` was queued before (nothing is added)."""
-    text, html = render_mail(message, user)
-    subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
-    values = dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
-                  body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
-                  next_attempt_at=utcnow(), created_at=utcnow())
+    values = mail_values(to_addr, message, user=user, key=key)
     if key is None:
         mail = OutboxMail(**values)
         db.session.add(mail)
@@ -100,6 +115,21 @@ def attach_files(msg, mail_id: int) -> None:
         msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
 
 
+def held_for_digest(user: User, escalation: bool, immediate: bool = False) -> bool:
+    """The user chose the weekly digest, and this can wait for it (escalations and ``immediate``
+    messages always go singly)."""
+    return user.mail_mode == "digest" and not (escalation or immediate)
+
+
+def notification_values(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
+                        immediate: bool = False) -> dict:
+    """The bell row of one notification: for ``notify`` and for set-based sweeps."""
+    return dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
+                link=message.link, escalation=escalation,
+                digest_pending=held_for_digest(user, escalation, immediate) and bool(user.email),
+                created_at=utcnow())
+
+
 def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
            immediate: bool = False) -> bool:
     """Tell a user: a bell notification, and a mail unless they chose the weekly digest.
@@ -111,10 +141,8 @@ def notify(user: User, message: Message, *, key: str | None = None, escalation: 
     """
     if not user.active:
         return False
-    digest = user.mail_mode == "digest" and not (escalation or immediate)
-    values = dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
-                  link=message.link, escalation=escalation, digest_pending=digest and bool(user.email),
-                  created_at=utcnow())
+    digest = held_for_digest(user, escalation, immediate)
+    values = notification_values(user, message, key=key, escalation=escalation, immediate=immediate)
     if key is None:
         db.session.add(Notification(**values))
     else:

@@ -1,18 +1,18 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from wtforms import BooleanField, IntegerField, RadioField, StringField
 from wtforms.validators import NumberRange
 
 from ..access import ALL_STAFF, allow, is_local_path
+from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices, required
 from ..web import form_errors
-from . import services, tokens
+from . import delivery, sender, services, tokens
 from .models import MAIL_STATES, Notification, OutboxMail
-from .sender import lease_expired, resend
 
 bp = Blueprint("notify", __name__)
 
@@ -78,18 +78,58 @@ def preferences():
     return render_template("notify/preferences.html", form=form)
 
 
+def _outbox_filter(q: str, mail_id: int | None):
+    """The outbox page's search: recipient or subject containing ``q``; one mail by its number."""
+    condition = true()
+    if q:
+        condition = condition & (OutboxMail.to_addr.ilike(f"%{q}%") | OutboxMail.subject.ilike(f"%{q}%"))
+    if mail_id is not None:
+        condition = condition & (OutboxMail.id == mail_id)
+    return condition
+
+
+def _mail_id_arg() -> int | None:
+    value = request.values.get("mail_id", "")
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
 @bp.route("/admin/outbox")
 @allow("office")
 def outbox():
     status = request.args.get("status", "")
-    q = request.args.get("q", "").strip()
-    stmt = select(OutboxMail).order_by(OutboxMail.id.desc())
+    q = request.args.get("q", "").strip()[:200]
+    mail_id = _mail_id_arg()
+    matching = _outbox_filter(q, mail_id)
+    stmt = select(OutboxMail).where(matching).order_by(OutboxMail.id.desc())
     if status in MAIL_STATES:
         stmt = stmt.where(OutboxMail.status == status)
-    if q:
-        stmt = stmt.where(OutboxMail.to_addr.ilike(f"%{q}%") | OutboxMail.subject.ilike(f"%{q}%"))
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("notify/outbox.html", page=page, status=status, q=q, states=MAIL_STATES)
+    failed = db.session.scalar(select(func.count()).select_from(OutboxMail).where(
+        matching, OutboxMail.status == "failed")) if status in ("", "failed") else 0
+    return render_template("notify/outbox.html", page=page, status=status, q=q, mail_id=mail_id,
+                           states=MAIL_STATES, failed=failed)
+
+
+@bp.route("/admin/outbox/resend-failed", methods=["POST"])
+@allow("office")
+def resend_failed():
+    """Every failed mail of the current search back in the queue, in one action."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    q = request.form.get("q", "").strip()[:200]
+    n = sender.resend_failed(_outbox_filter(q, _mail_id_arg()))
+    if n:
+        record("outbox.resend_failed", object_type="outbox_mail", object_label=f"发送失败的邮件 {n} 封",
+               after={"count": n, "search": q or "全部"})
+        flash(f"已将 {n} 封发送失败的邮件重新排队，将由邮件发送任务陆续发出。", "success")
+    else:
+        flash("没有需要重发的失败邮件。", "info")
+    return redirect(url_for("notify.outbox", status="queued" if n else "failed", q=q or None))
+
+
+@bp.app_context_processor
+def mail_banner_context():
+    return {"mail_delivery_status": delivery.delivery_status}
 
 
 @bp.route("/admin/outbox/<int:mail_id>/resend", methods=["POST"])
@@ -100,10 +140,10 @@ def resend_mail(mail_id):
         abort(400)
     if mail.status == "sent":
         flash("该邮件已发送，无需重发。", "warning")
-    elif mail.status == "sending" and not lease_expired(mail):
+    elif mail.status == "sending" and not sender.lease_expired(mail):
         flash("该邮件正在发送中，请稍后刷新查看结果。", "warning")
     else:
-        resend(mail)
+        sender.resend(mail)
         flash(f"已重新排队：{mail.subject}", "success")
     return redirect(url_for("notify.outbox", status=request.args.get("status", "")))
 
