@@ -217,7 +217,7 @@ def test_the_unit_is_told_of_a_new_item_and_a_returned_answer(app, town, make):
 
 
 def test_rectification_deadlines_get_the_task_reminders_and_escalation(app, town, make):
-    from tracker.notify.models import Notification
+    from tracker.notify.models import GroupedReminder, Notification
     from tracker.notify.reminders import sweep_reminders
 
     item = make.rectification(town["unit"], issued_on=date(2026, 11, 2))   # due 11-16 (Mon)
@@ -229,12 +229,18 @@ def test_rectification_deadlines_get_the_task_reminders_and_escalation(app, town
                 db.session.commit()
         rows = db.session.execute(select(Notification.user_id, Notification.key).where(
             Notification.key.like(f"rectification:{item.id}:%"))).all()
-    keys = {(uid, key.split(":")[2]) for uid, key in rows}
+        # the office gets its reminders grouped in one message per sweep, each item keyed once
+        office_items = db.session.execute(select(GroupedReminder.user_id, GroupedReminder.key).where(
+            GroupedReminder.key.like(f"rectification:{item.id}:%"))).all()
+        office_bell = db.session.scalars(select(Notification.title + "\n" + Notification.body).where(
+            Notification.user_id == town["office"].id, Notification.key.like("group:%"))).all()
+    keys = {(uid, key.split(":")[2]) for uid, key in rows + office_items}
     contact, reviewer, office = town["contact"].id, town["reviewer"].id, town["office"].id
     assert {(contact, "before5"), (contact, "before2"), (contact, "due"), (contact, "overdue0")} <= keys
     assert (reviewer, "esc-reviewer") in keys        # 2 working days overdue on 11-18
     assert (office, "esc-office") in keys            # 5 working days overdue on 11-23
-    assert len(rows) == len(set(rows))               # the second sweep that day added nothing
+    assert any("绥阳镇 · 整改：财政预决算栏目内容不全" in body for body in office_bell)
+    assert len(rows) == len(set(rows)) and len(office_items) == 1  # the second sweep that day added nothing
 
 
 def test_no_reminders_once_the_unit_has_answered(app, town, make):
