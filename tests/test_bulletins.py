@@ -67,9 +67,8 @@ def _job(app, day, hour=9):
 
 # --- drafting -------------------------------------------------------------------------------------
 
-def test_the_job_drafts_the_previous_quarter_once_from_its_first_working_day(app, city):
+def test_the_job_drafts_the_previous_quarter_once_from_its_first_working_day(app, city, login):
     from tracker.bulletins.models import Bulletin
-    from tracker.notify.models import Notification
 
     assert _job(app, date(2026, 10, 7)) == 0           # National Day holiday: not yet
     assert _job(app, date(2026, 10, 8)) == 1           # the first working day of the fourth quarter
@@ -79,9 +78,9 @@ def test_the_job_drafts_the_previous_quarter_once_from_its_first_working_day(app
         [bulletin] = db.session.scalars(select(Bulletin)).all()
         assert (bulletin.key, bulletin.state, bulletin.figures_as_of) == ("2026-Q3", "draft", date(2026, 10, 8))
         assert {r["name"] for r in bulletin.figures["rows"]} == {"民政局", "绥阳镇"}
-        # the office hears of the draft once
-        assert db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == city["office"].id, Notification.title.contains("通报草稿"))) == 1
+    # the office finds the draft waiting on its dashboard
+    panel = login(city["office"]).get("/dashboard").get_data(as_text=True).split('id="bulletin-panel"')[1]
+    assert "草稿" in panel and "2026年第三季度通报</a> 待审阅印发" in panel
 
 
 def test_a_scheduler_down_on_the_first_working_day_catches_up_later_in_the_quarter(app, city):

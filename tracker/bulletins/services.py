@@ -118,9 +118,7 @@ def draft(q: Quarter, today: date, actor=None, refresh: bool = True) -> tuple[Bu
     bulletin.figures = figures_module.compute(q, today)
     db.session.flush()
     record("bulletin.draft", bulletin, after={"quarter": q.key, "as_of": today}, actor=actor)
-    if actor is None:
-        _tell_office_of_draft(bulletin)
-    return bulletin, True
+    return bulletin, True  # the office finds the draft on its dashboard (季度通报与整改)
 
 
 def refresh_figures(bulletin: Bulletin, today: date, actor=None) -> None:
@@ -130,15 +128,6 @@ def refresh_figures(bulletin: Bulletin, today: date, actor=None) -> None:
     bulletin.figures = figures_module.compute(quarter_of(bulletin), today)
     bulletin.figures_as_of, bulletin.updated_at = today, utcnow()
     record("bulletin.refresh", bulletin, after={"as_of": today}, actor=actor)
-
-
-def _tell_office_of_draft(bulletin: Bulletin) -> None:
-    office = db.session.scalars(select(User).where(User.role == "office", User.active.is_(True))).all()
-    message = Message(f"【通报草稿】{bulletin}已生成", (
-        f"系统已按{cn_date(bulletin.figures_as_of)}的数据起草{bulletin}。",
-        "请审阅各单位数据，填写工作亮点、存在问题和整改要求后印发。"), f"/bulletins/{bulletin.id}")
-    for user in office:
-        notify(user, message, key=f"bulletin:{bulletin.id}:drafted:{user.id}")
 
 
 def draft_due_bulletin(today: date) -> int:

@@ -54,6 +54,8 @@ def rectification_reminders(today: date, settings: dict):
     still owes an answer on are reminded; an answer awaiting acceptance is the office's turn."""
     items = db.session.scalars(select(Rectification).where(Rectification.state.in_(AWAITING_UNIT_STATES),
                                                            Rectification.due_date.is_not(None))).all()
+    if not items:
+        return  # a steady sweep with nothing to remind costs one statement here
     people = recipients_by_unit({i.unit_id for i in items})
 
     def one(item):  # each item in isolation: one that cannot be reminded is reported, the others go on
