@@ -79,11 +79,11 @@ def main() -> int:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
+        from tracker.applications.models import Application
         from tracker.demo import _load_city
         from tracker.demo.applications import load_demo_applications
         from tracker.demo.disclosure import load_disclosure_demo
         from tracker.disclosure.models import Task
-        from tracker.applications.models import Application
         from tracker.timeutil import china_today
 
         started = time.perf_counter()

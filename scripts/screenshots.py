@@ -25,6 +25,8 @@ SHOTS = [
     ("outbox", "office", "/admin/outbox"),
     ("health", "office", "/admin/health"),
     ("units", "office", "/admin/units/"),
+    ("annual-reports", "office", "/reports/?year=2025"),
+    ("annual-report", "office", "/reports/2025/city#section-applications"),
 ]
 
 

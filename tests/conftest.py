@@ -225,6 +225,38 @@ class Factory:
             bulletin, _ = bs.draft(Quarter.parse(quarter), today or date(2026, 10, 9))
             return self._keep(bulletin)
 
+    def published(self, unit, published_on, normative=False, doc_number=None, channels=("website",), area=None,
+                  due=None, title=None):
+        """An item in the register (a task of an ad hoc duty, published on ``published_on``): the
+        task is opened through the service, its publication record set as the workflow leaves it."""
+        from tracker.disclosure.models import DONE_STATES, Task, TaskChannel
+        duty = self.duty(unit, channels=channels, area=area, review_required=False,
+                         start_date=published_on.replace(month=1, day=1))
+        task = self.task(duty, formed=published_on, title=title)
+        with self.app.app_context():
+            t = db.session.get(Task, task.id)
+            t.state, t.published_on, t.normative, t.doc_number = DONE_STATES[0], published_on, normative, doc_number
+            t.url = "https://www.example.gov.cn/info/1" if "website" in channels else None
+            if due is not None:
+                t.due_date = due
+            for c in channels:
+                t.channel_rows.append(TaskChannel(channel=c))
+            return self._keep(t)
+
+    def annual_report(self, unit, year=None, actor=None):
+        """A unit's annual report for ``year`` (default: this year), started with its drafts."""
+        from tracker.accounts.models import User
+        from tracker.reports.workflow import start_report
+        from tracker.timeutil import china_today
+        from tracker.units.models import Unit
+        with self.app.app_context():
+            unit_obj = db.session.get(Unit, unit.id)
+            user = db.session.get(User, actor.id) if actor else db.session.scalar(
+                db.select(User).where(User.unit_id == unit.id, User.role == "contact"))
+            if user is None:
+                raise ValueError("the unit needs a contact to start its report")
+            return self._keep(start_report(year or china_today().year, unit_obj, user))
+
 
 @pytest.fixture
 def make(app):

@@ -105,6 +105,26 @@ EXPECTED = {
     "bulletins.publish": OFFICE,
     "bulletins.export": STAFF,
     "bulletins.settings": OFFICE,
+    "applications.stats_export": STAFF,
+    "reports.index": STAFF,
+    "reports.set_due": OFFICE,
+    "reports.unit_report": STAFF,
+    "reports.start": {"contact", "reviewer"},
+    "reports.city": {"office", "leader"},
+    "reports.start_city": OFFICE,
+    "reports.save_narrative": {"office", "contact", "reviewer"},
+    "reports.regenerate": {"office", "contact", "reviewer"},
+    "reports.override": {"contact", "reviewer"},
+    "reports.act": {"office", "contact", "reviewer"},
+    "reports.export": STAFF,
+    "reports.city_export": {"office", "leader"},
+    "reports.figures": STAFF,
+    "reports.save_figures": {"office", "contact", "reviewer"},
+    "reports.import_figures": OFFICE,
+    "reports.import_template": OFFICE,
+    "reports.normative_list": STAFF,
+    "reports.normative_act": {"office", "contact", "reviewer"},
+    "reports.normative_add": {"office", "contact", "reviewer"},
     "sweeps.health": OFFICE,
     "sweeps.dismiss": OFFICE,
 }
@@ -176,7 +196,10 @@ def world(make):
         evidence_id = db.session.scalar(db.select(RectificationEvidence.id))
         item_id = b.items[0].id
     args.update(inspection_id=inspection.id, rectification_id=item.id, evidence_id=evidence_id,
-                record_type="task", record_id=task.id, bulletin_id=bulletin.id, item_id=item_id, fmt="docx")
+                record_type="task", record_id=task.id, bulletin_id=bulletin.id, item_id=item_id, file_type="docx")
+    report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
+    args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",
+                section="overview", ref="doc-999999", doc_action="kind")
     return users, args
 
 

@@ -377,15 +377,16 @@ def test_the_xlsx_has_the_unit_table_under_merged_group_headers(app, city):
     ws = wb.active
     assert ws["A1"].value == "2026年第三季度各单位政务公开工作情况统计表"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A2:A3", "B2:B3", "C2:I2", "J2:M2", "N2:O2"} <= merged
-    assert [ws.cell(row=2, column=c).value for c in (1, 2, 3, 10, 14, 16)] == [
+    assert {"A3:A4", "B3:B4", "C3:I3", "J3:M3", "N3:O3"} <= merged
+    assert [ws.cell(row=3, column=c).value for c in (1, 2, 3, 10, 14, 16)] == [
         "序号", "单位", "主动公开", "依申请公开", "督查整改", "督办"]
-    assert ws["C3"].value == "应公开" and ws["F3"].value == "逾期未公开"
-    table = {row[1]: row for row in ws.iter_rows(min_row=4, values_only=True) if row[1]}
+    assert ws["C4"].value == "应公开" and ws["F4"].value == "逾期未公开"
+    table = {row[1]: row for row in ws.iter_rows(min_row=5, values_only=True) if row[1]}
     assert table["民政局"][2:6] == (1, 0, 0, 1) and table["绥阳镇"][13] == 0
-    total = next(row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] == "合计")
+    assert [row[1] for row in ws.iter_rows(min_row=5, max_row=6, values_only=True)] == ["绥阳镇", "民政局"]
+    total = next(row for row in ws.iter_rows(min_row=5, values_only=True) if row[0] == "合计")
     assert total[2] == 2 and total[5] == 2
-    assert ws.freeze_panes == "C4"
+    assert ws.freeze_panes == "C5"
     assert any("东政公开办〔2026〕3号" in str(row[0]) for row in ws.iter_rows(values_only=True) if row[0])
 
 
@@ -406,7 +407,7 @@ def test_bulletin_draft_and_export_commands(app, city, tmp_path):
             assert out.read_bytes()[:2] == b"PK"
     assert "关于2026年第三季度全市政务公开工作情况的通报" in [
         p.text for p in Document(str(tmp_path / "bulletin.docx")).paragraphs]
-    assert load_workbook(str(tmp_path / "bulletin.xlsx")).active["B2"].value == "单位"
+    assert load_workbook(str(tmp_path / "bulletin.xlsx")).active["B3"].value == "单位"
     with app.app_context():
         from tracker.bulletins.models import Bulletin
         assert db.session.scalar(select(func.count()).select_from(Bulletin)) == 1

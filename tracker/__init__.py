@@ -72,12 +72,13 @@ def _register_blueprints(app: Flask) -> None:
     from .disclosure.views import bp as disclosure
     from .inspections.views import bp as inspections
     from .notify.views import bp as notify
+    from .reports.views import bp as reports
     from .sweeps.views import bp as sweeps
     from .units.views import bp as units
     from .workcal.views import bp as workcal
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               sweeps):
+               reports, sweeps):
         app.register_blueprint(bp)
     for bp in (inspections, bulletins):
         app.register_blueprint(bp)

@@ -23,6 +23,10 @@ def _in_range(day, label: str):
 
 
 def register(app):
+    from .reports.cli import register as register_reports
+
+    register_reports(app)
+
     @app.cli.group("workdays")
     def workdays():
         """Chinese working days: 'add D N' and 'between D1 D2'."""

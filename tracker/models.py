@@ -28,6 +28,13 @@ from .inspections.models import (  # noqa: F401
     Urging,
 )
 from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
+from .reports.models import (  # noqa: F401
+    AnnualReport,
+    NormativeDocument,
+    ReportFigure,
+    ReportSubmission,
+    ReportYear,
+)
 from .sweeps.models import JobFailure, JobRun  # noqa: F401
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

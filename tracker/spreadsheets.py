@@ -9,9 +9,12 @@ import csv
 import io
 import re
 import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import ServiceError
@@ -112,46 +115,67 @@ def workbook(title: str, headers: list[str], rows) -> bytes:
     return out.getvalue()
 
 
-def grouped_workbook(title: str, caption: str, lead: list[str], groups: list[tuple[str, list[str]]], rows,
-                     notes=()) -> bytes:
-    """A statistics table as offices print it: a caption row, then a two-row header where each
-    ``lead`` column (序号, 单位) is merged over both rows and each group's name over its columns;
-    the data rows, then ``notes`` below. Header frozen, columns sized; returned as .xlsx bytes."""
-    from openpyxl.styles import Alignment
+# --- official layouts: tables with merged header cells (the annual report's tables 二, 三, 四) ---------
 
+@dataclass
+class LayoutCell:
+    """A cell of an official table: its position in the table, its value, how far it spans."""
+
+    row: int
+    col: int
+    value: object = ""
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+    number_format: str | None = None
+
+
+@dataclass
+class LayoutSheet:
+    name: str
+    title: str                 # a line above the table, merged across it
+    cols: int
+    widths: list[int]
+    cells: list[LayoutCell] = field(default_factory=list)
+    text_rows: list[str] = field(default_factory=list)   # paragraphs instead of a table (a text sheet)
+    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view
+
+
+def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
+    """Sheets laid out as the official tables are printed: a title line, then the table with its
+    merged cells, thin borders on every cell, bold centred headers; text is formula-safe."""
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    width = len(lead) + sum(len(cols) for _, cols in groups)
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.cell(row=1, column=1, value=_safe(caption)).font = Font(bold=True, size=14)
-    ws.cell(row=1, column=1).alignment = centre
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    for i, label in enumerate(lead, start=1):
-        ws.cell(row=2, column=i, value=label)
-        ws.merge_cells(start_row=2, start_column=i, end_row=3, end_column=i)
-    col = len(lead) + 1
-    for group, cols in groups:
-        ws.cell(row=2, column=col, value=group)
-        if len(cols) > 1:
-            ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(cols) - 1)
-        for j, label in enumerate(cols):
-            ws.cell(row=3, column=col + j, value=label)
-        col += len(cols)
-    for row in ws.iter_rows(min_row=2, max_row=3, max_col=width):
-        for cell in row:
-            cell.font, cell.alignment = Font(bold=True), centre
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    for note in notes:
-        ws.append([])
-        ws.append([_safe(note)])
-    ws.freeze_panes = ws.cell(row=4, column=len(lead) + 1)
-    ws.column_dimensions["A"].width = 6
-    if len(lead) > 1:
-        ws.column_dimensions["B"].width = 28
-    for i in range(len(lead) + 1, width + 1):
-        ws.column_dimensions[ws.cell(row=3, column=i).column_letter].width = 11
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        ws.cell(row=1, column=1, value=_safe(sheet.title)).font = Font(bold=True, size=14)
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(sheet.cols, 1))
+        ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+        for i, width in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        for n, text in enumerate(sheet.text_rows, start=3):
+            cell = ws.cell(row=n, column=1, value=_safe(text))
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for c in sheet.cells:
+            top, left = c.row + 3, c.col + 1
+            bottom, right = top + c.rowspan - 1, left + c.colspan - 1
+            for r in range(top, bottom + 1):
+                for col in range(left, right + 1):
+                    ws.cell(row=r, column=col).border = border
+            cell = ws.cell(row=top, column=left, value=_safe(c.value))
+            numeric = isinstance(c.value, (int, float, Decimal)) and not isinstance(c.value, bool)
+            cell.alignment = Alignment(horizontal="center" if c.header or numeric else "left",
+                                       vertical="center", wrap_text=True)
+            if c.header:
+                cell.font = Font(bold=True)
+            if c.number_format:
+                cell.number_format = c.number_format
+            if bottom > top or right > left:
+                ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+        if sheet.freeze:
+            ws.freeze_panes = sheet.freeze
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -42,6 +42,10 @@ NAV = [
         ("整改事项", "inspections.rectifications", STAFF),
         ("督办记录", "inspections.urgings", ("office", "leader")),
     ]),
+    ("年度报告", [
+        ("年度报告", "reports.index", STAFF),
+        ("规范性文件", "reports.normative_list", STAFF),
+    ]),
     ("工作日历", "workcal.year", STAFF),
     ("系统管理", [
         ("单位管理", "units.index", ("office",)),

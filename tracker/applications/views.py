@@ -2,6 +2,7 @@
 statistics. Thin: parse, check who asks, call a service, render."""
 import csv
 from io import StringIO
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -300,9 +301,8 @@ def letter(app_id, letter):
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
-@bp.route("/statistics")
-@allow(*ALL_STAFF)
-def stats():
+def _stats_scope():
+    """(year, unit id, unit) of the statistics asked for; unit staff always get their own unit."""
     year = _int_arg("year", 2000, 2100) or china_today().year
     if current_user.sees_all_units:
         unit_id = _int_arg("unit_id", 1, 2 ** 31 - 1)
@@ -311,6 +311,30 @@ def stats():
             abort(404)
     else:
         unit_id, unit = current_user.unit_id, current_user.unit
+    return year, unit_id, unit
+
+
+@bp.route("/statistics/export")
+@allow(*ALL_STAFF)
+def stats_export():
+    """Tables 三 and 四 as XLSX in the official layout (the annual report's writer)."""
+    from ..reports.exports import statistics_xlsx
+    from ..reports.figures import statistics_cells
+
+    year, unit_id, unit = _stats_scope()
+    if year < 2019:
+        abort(404)
+    organ = unit.name if unit else "全市"
+    data = statistics_xlsx(year, organ, statistics_cells(year, unit_id))
+    name = f"{organ}{year}年政府信息公开申请统计（表三表四）.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.route("/statistics")
+@allow(*ALL_STAFF)
+def stats():
+    year, unit_id, unit = _stats_scope()
     three = statistics.table_three(year, unit_id)
     four = statistics.table_four(year, unit_id)
     return render_template("applications/statistics.html", year=year, unit=unit, three=three,

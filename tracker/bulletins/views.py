@@ -148,14 +148,14 @@ def publish(bulletin_id):
     return _office_step(bulletin_id, run, "通报已印发，已通知各单位联络员、审核人和领导。", "publish_form", PublishForm)
 
 
-@bp.route("/bulletins/<int:bulletin_id>/export/<fmt>")
+@bp.route("/bulletins/<int:bulletin_id>/export/<file_type>")
 @allow(*ALL_STAFF)
-def export(bulletin_id, fmt):
-    if fmt not in exports.FORMATS:
+def export(bulletin_id, file_type):
+    if file_type not in exports.FORMATS:
         abort(404)
     bulletin = _visible(bulletin_id)
-    return send_file(BytesIO(exports.build(bulletin, fmt)), mimetype=exports.FORMATS[fmt][0], as_attachment=True,
-                     download_name=exports.file_name(bulletin, fmt))
+    return send_file(BytesIO(exports.build(bulletin, file_type)), mimetype=exports.FORMATS[file_type][0],
+                     as_attachment=True, download_name=exports.file_name(bulletin, file_type))
 
 
 @bp.route("/bulletins/settings", methods=["GET", "POST"])
