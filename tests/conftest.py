@@ -362,6 +362,17 @@ def page(chromium, live_server):
     assert not external, f"the page asked for assets outside the app: {external}"
 
 
+def apply_online(page, title, description, name="张三", id_number="230102199001011234", phone="13900000000"):
+    """Fill and submit the online application form (on /apply) as a person would."""
+    page.select_option("select[name=applicant_kind]", "natural")
+    page.fill("input[name=applicant_name]", name)
+    page.fill("input[name=id_number]", id_number)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=description]", description)
+    page.click("button[type=submit]")
+
+
 def sign_in(page, username, password=PASSWORD):
     page.goto("/login")
     page.fill("input[name=username]", username)

@@ -39,6 +39,7 @@ EXPECTED = {
     "applications.export": STAFF,
     "applications.new": {"office", "contact", "reviewer"},
     "applications.detail": STAFF,
+    "applications.reveal_id": {"office", "contact", "reviewer"},
     "applications.act": {"office", "contact", "reviewer"},
     "applications.case_result": {"office", "contact", "reviewer"},
     "applications.letter": STAFF,
@@ -47,6 +48,7 @@ EXPECTED = {
     "applications.stats": STAFF,
     "applications_public.apply": PUBLIC,
     "applications_public.status": PUBLIC,
+    "applications_public.reply_document": PUBLIC,
     "disclosure.tasks": STAFF,
     "disclosure.tasks_export": STAFF,
     "disclosure.new_task": {"contact", "office"},
@@ -61,6 +63,7 @@ EXPECTED = {
     "disclosure.cancel": OFFICE,
     "disclosure.upload": {"contact", "office"},
     "disclosure.attachment": STAFF,
+    "disclosure.remove_attachment": {"contact", "office"},
     "disclosure.catalogue": STAFF,
     "disclosure.catalogue_export": STAFF,
     "disclosure.new_duty": OFFICE,
@@ -105,6 +108,8 @@ EXPECTED = {
     "bulletins.publish": OFFICE,
     "bulletins.export": STAFF,
     "bulletins.settings": OFFICE,
+    "worklist.todo": STAFF,
+    "portal.settings": OFFICE,
     "applications.stats_export": STAFF,
     "reports.index": STAFF,
     "reports.set_due": OFFICE,
@@ -130,10 +135,11 @@ EXPECTED = {
 }
 
 # GET responses that are redirects by design: always, or once signed in.
-REDIRECTS = {"dashboard.home"}
-REDIRECTS_WHEN_SIGNED_IN = {"accounts.login"}
+REDIRECTS: set = set()
+REDIRECTS_WHEN_SIGNED_IN = {"accounts.login", "dashboard.home"}
 # Allowed visitors asking with a made-up argument get this answer instead of 200.
-ANSWERS = {"notify.act": 404}  # /a/<token> with a token that was never issued
+# /a/<token> with a token that was never issued; a reply letter without a lookup of its application first
+ANSWERS = {"notify.act": 404, "applications_public.reply_document": 404}
 
 
 def _rules(app):

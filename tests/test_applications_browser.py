@@ -4,7 +4,7 @@ import pytest
 
 from tracker.timeutil import china_today
 
-from .conftest import sign_in
+from .conftest import apply_online, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +23,7 @@ def test_online_application_from_submission_to_reply(make, page, chromium, live_
     contact = make.user("contact", unit=unit)
 
     page.goto("/apply")
-    page.select_option("select[name=applicant_kind]", "natural")
-    page.fill("input[name=applicant_name]", "张三")
-    page.fill("input[name=id_number]", "230102199001011234")
-    page.fill("input[name=phone]", "13900000000")
-    page.fill("input[name=title]", "2025年低保资金发放明细")
-    page.fill("textarea[name=description]", "请公开2025年本市低保资金发放明细表")
-    page.click("button[type=submit]")
+    apply_online(page, "2025年低保资金发放明细", "请公开2025年本市低保资金发放明细表")
     code = page.locator("#tracking-code").inner_text()
     password = page.locator("#query-password").inner_text()
     assert code.startswith("YSQ-")

@@ -53,18 +53,34 @@ def test_unit_staff_see_only_their_units_applications(app, login, two_units):
     assert "低保名单" in office and "预算明细" in office
 
 
-def test_identity_numbers_masked_in_lists_and_exports_whole_on_the_audited_record_page(app, login, two_units):
+def test_identity_numbers_masked_everywhere_and_only_the_reveal_is_audited(app, login, make, two_units):
     w = two_units
-    client = login(w["leader"])
-    page = client.get("/applications/").get_data(as_text=True)
+    leader = login(w["leader"])
+    page = leader.get("/applications/").get_data(as_text=True)
     assert "2301**********1234" in page and "230102199001011234" not in page
-    csv = client.get("/applications/export.csv").get_data(as_text=True)
+    csv = leader.get("/applications/export.csv").get_data(as_text=True)
     assert "2301**********1234" in csv and "230102199001011234" not in csv
     assert count_audit(app, "application.export") == 1
+    for client in (leader, login(w["contact"]), login(w["office"])):  # viewing the record page is not a reveal
+        detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+        assert "2301**********1234" in detail and "230102199001011234" not in detail
     assert count_audit(app, "application.view_personal") == 0
-    detail = client.get(f"/applications/{w['a'].id}").get_data(as_text=True)
-    assert "230102199001011234" in detail
+    # leaders read the masked number only; the handling unit's staff and the office may reveal it
+    assert "btn-reveal-id" not in leader.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    assert leader.post(f"/applications/{w['a'].id}/id-number", headers={"Accept": "application/json"}).status_code == 403
+    contact = login(w["contact"])
+    assert "btn-reveal-id" in contact.get(f"/applications/{w['a'].id}").get_data(as_text=True)
+    r = contact.post(f"/applications/{w['a'].id}/id-number", headers={"Accept": "application/json"})
+    assert r.status_code == 200 and r.get_json() == {"id_number": "230102199001011234"}
     assert count_audit(app, "application.view_personal") == 1
+    # without scripts the form posts and the record page comes back with the number shown
+    r = login(w["office"]).post(f"/applications/{w['a'].id}/id-number")
+    assert r.status_code == 200 and "230102199001011234" in r.get_data(as_text=True)
+    assert count_audit(app, "application.view_personal") == 2
+    # another unit's contact cannot reach it at all
+    other = login(make.user("contact", unit=w["theirs"]))
+    assert other.post(f"/applications/{w['a'].id}/id-number").status_code == 404
+    assert count_audit(app, "application.view_personal") == 2
 
 
 def test_leader_is_read_only(app, login, two_units):
@@ -155,7 +171,7 @@ ONLINE = {"applicant_kind": "natural", "applicant_name": "张三", "id_number": 
           "form_wanted": "electronic", "delivery_wanted": "email"}
 
 
-def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, two_units):
+def test_public_apply_then_status_shows_the_application_but_nothing_personal(app, browser, two_units):
     assert browser.get("/apply").status_code == 200
     r = browser.post("/apply", ONLINE)
     assert r.status_code == 200
@@ -166,7 +182,8 @@ def test_public_apply_then_status_shows_state_and_deadline_only(app, browser, tw
     again = browser.post("/apply", ONLINE)
     assert again.status_code == 422 and "请勿重复提交" in again.get_data(as_text=True)
     status = browser.post("/apply/status", {"code": code, "password": password}).get_data(as_text=True)
-    assert "待确认" in status and "张三" not in status and "低保资金" not in status
+    assert "待确认" in status and "低保资金发放明细" in status and "网上提交申请" in status
+    assert "张三" not in status and "230102199001019999" not in status and "13900000000" not in status
     wrong = browser.post("/apply/status", {"code": code, "password": "nope"}).get_data(as_text=True)
     assert "查询码或查询密码不正确" in wrong and 'id="status-result"' not in wrong
     with app.app_context():

@@ -50,8 +50,8 @@ def test_draft_review_publish_failed_verification_correction_verified(make, page
     page.locator(".card", has_text="待审核事项").get_by_text("城乡低保资金发放情况（本月）").click()
     expect(page.locator("#draft-text")).to_contain_text("涉及2312户")
     expect(page.locator("#draft")).to_contain_text("名单隐去身份证号码中间8位")
-    page.click("#btn-approve")  # without a comment: refused
-    expect(page.get_by_text("请填写审核意见")).to_be_visible()
+    page.click("#btn-approve")  # without a comment: refused, the message beside the comment box
+    expect(page.locator("#approve-comment ~ .invalid-feedback")).to_contain_text("请填写审核意见")
     page.fill("#approve-comment", "同意公开。已审查，不涉及国家秘密。")
     page.click("#btn-approve")
     expect(page.get_by_text("审核通过，联络员可以发布。")).to_be_visible()

@@ -1,4 +1,5 @@
 """The calendar inside the app: recorded notices and local days, the pages and the command line."""
+import re
 from datetime import date
 
 import pytest
@@ -150,3 +151,31 @@ def test_the_notice_form_ignores_an_impossible_year(office):
 def test_workdays_command_rejects_dates_outside_the_calendar_with_status_2(app, args):
     result = app.test_cli_runner().invoke(args=["workdays", *args])
     assert result.exit_code == 2 and "超出工作日历的范围" in result.output
+
+
+def test_a_recorded_notice_reads_as_official_days_and_only_local_decisions_as_local(app, office):
+    """The State Council's holidays and make-up days look the same whether packaged or recorded by
+    hand; the dashed local style is kept for the office's own decisions."""
+    office.post("/calendar/notice", {"year": "2027", "title": "", "text": NOTICE_2027, "confirm": "1"})
+    office.post("/calendar/local-day", {"day": "2027-07-15", "name": "防汛停工"})
+    page = office.get("/calendar/?year=2027").get_data(as_text=True)
+    assert 'data-day="2027-02-08" data-kind="holiday"' in page  # Spring Festival, from the notice
+    assert 'data-day="2027-02-20" data-kind="makeup"' in page  # the make-up Saturday
+    assert 'data-day="2027-07-15" data-kind="override_holiday"' in page  # the local closure
+    assert page.count('data-kind="override_') == 1
+
+
+def test_the_staff_calendar_pages_use_date_pickers_and_no_command_line(make, login, office):
+    tool = login(make.user("contact")).get("/calendar/tool").get_data(as_text=True)
+    assert 'type="date" id="start"' in tool and 'type="date" id="d1"' in tool
+    assert "flask --app" not in tool and "YYYY-MM-DD" not in tool
+    year = office.get("/calendar/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="day"[^>]*type="date"', year)
+    assert "YYYY-MM-DD" not in year
+
+
+def test_a_bad_date_on_the_tool_is_shown_beside_its_field(make, login):
+    page = login(make.user("contact")).get("/calendar/tool?d1=2026-04-08&d2=2003-01-01").get_data(as_text=True)
+    field = page[page.index('id="d2"'):]
+    assert "is-invalid" in page[page.index('id="d2"') - 200:page.index('id="d2"')]
+    assert field.index("超出工作日历的范围") < field.index("</form>")

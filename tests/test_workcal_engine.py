@@ -212,10 +212,12 @@ def test_official_year_by_hand_with_overrides():
     assert ans.provisional is False
     # Make-up Sunday 2027-02-14 counts, Spring Festival 2/6-2/13 does not.
     assert cal.is_workday(D("2027-02-14"))
-    assert cal.day_info(D("2027-02-14")).kind == "override_workday"
+    # Days of the State Council's notice read as official holidays and make-up days, not as
+    # local decisions.
+    assert cal.day_info(D("2027-02-14")).kind == "makeup"
     for d in days_between(D("2027-02-06"), D("2027-02-13")):
         assert not cal.is_workday(d)
-        assert cal.day_info(d).kind == "override_holiday"
+        assert cal.day_info(d).kind == "holiday"
     assert cal.day_info(D("2027-02-08")).name == "春节"
     # No rule-based holidays in a hand-recorded year: 2027-02-05 (Fri) is Chinese New Year's
     # Eve for holidays.China but not in this notice, so it is a working day.

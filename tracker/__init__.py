@@ -29,6 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"))
     app.url_map.converters["int"] = RecordId
+    from .cli import TrackerCommands
+    app.cli = TrackerCommands(name=app.name)  # every command checks the database first (cli.py)
     config.load(app, overrides)
     if app.config["TRUSTED_PROXIES"]:
         # the client's own address (for sign-in throttling and the audit log) and scheme, from the proxy
@@ -49,6 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (every feature's tables, for Alembic and the ORM)
     from .notify.sources import load as load_notification_sources
     load_notification_sources()
+    from .worklist.sources import load as load_work_sources
+    load_work_sources()
     from .accounts.services import load_user
     login_manager.user_loader(load_user)
 
@@ -72,13 +76,15 @@ def _register_blueprints(app: Flask) -> None:
     from .disclosure.views import bp as disclosure
     from .inspections.views import bp as inspections
     from .notify.views import bp as notify
+    from .portal.views import bp as portal
     from .reports.views import bp as reports
     from .sweeps.views import bp as sweeps
     from .units.views import bp as units
     from .workcal.views import bp as workcal
+    from .worklist.views import bp as worklist
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               reports, sweeps):
+               worklist, portal, reports, sweeps):
         app.register_blueprint(bp)
     for bp in (inspections, bulletins):
         app.register_blueprint(bp)

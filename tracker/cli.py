@@ -1,8 +1,75 @@
-"""Command line: ``flask --app wsgi init-db | create-user | demo``."""
+"""Command line: ``flask --app wsgi init-db | create-user | demo | ...``.
+
+Every command of ``app.cli`` (this module's, and those features add with ``bp.cli`` or
+``app.cli``) first checks that the database has been initialised: on a database without the
+schema it says so in one line and exits with status 2, instead of a traceback. Commands that
+create the schema are marked with ``schema_not_required``.
+"""
+import copy
+import os
+
 import click
+from flask.cli import AppGroup, ScriptInfo
 from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
+
+NOT_INITIALISED = "数据库尚未初始化，请先运行 flask --app wsgi init-db"
+
+
+def schema_not_required(command):
+    """Mark a command that runs on a database without the schema (it creates it)."""
+    command.needs_schema = False
+    return command
+
+
+def database_problem() -> str | None:
+    """None when the schema is in place; otherwise one line saying what is wrong."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not os.path.exists(url.database):
+        return NOT_INITIALISED  # and do not create an empty file by connecting
+    try:
+        if not inspect(db.engine).has_table("alembic_version"):
+            return NOT_INITIALISED
+        with db.engine.connect() as conn:
+            if conn.execute(text("SELECT version_num FROM alembic_version")).first() is None:
+                return NOT_INITIALISED
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+        return f"无法连接数据库（{url.render_as_string(hide_password=True)}）：{reason}"
+    return None
+
+
+def _guarded(command: click.Command) -> click.Command:
+    """A copy of ``command`` that checks the database before running."""
+    guarded = copy.copy(command)
+    run = command.invoke
+
+    def invoke(ctx):
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            problem = database_problem()
+        if problem:
+            click.echo(problem, err=True)
+            ctx.exit(2)
+        return run(ctx)
+
+    guarded.invoke = invoke
+    guarded.guarded = True
+    return guarded
+
+
+class TrackerCommands(AppGroup):
+    """``app.cli``: hands out each command guarded by the database check (see the module doc)."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None or getattr(command, "needs_schema", True) is False:
+            return command
+        return _guarded(command)
 
 
 def _date_arg(value: str, label: str):
@@ -85,6 +152,7 @@ def register(app):
             click.echo(f"有 {len(failed)} 个任务失败：{', '.join(failed)}（详见 系统管理 › 系统运行状况）", err=True)
             raise SystemExit(1)
 
+    @schema_not_required
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (Alembic migrations)."""
@@ -118,6 +186,7 @@ def register(app):
         db.session.commit()
         click.echo(f"已创建用户 {user.username}（{user.role_label}）")
 
+    @schema_not_required
     @app.cli.command("demo")
     def demo_command():
         """Load the demo city (idempotent) and print the demo logins."""
@@ -129,6 +198,8 @@ def register(app):
         click.echo("演示数据已就绪。演示账号（密码均为 %s）：" % logins["password"])
         for username, label in logins["accounts"]:
             click.echo(f"  {username:<16} {label}")
+        if logins.get("lookup"):
+            click.echo("申请人查询办理进度（首页 › 申请查询）：查询码 %s，查询密码 %s" % logins["lookup"])
 
     @app.cli.command("close-lapsed")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")

@@ -43,7 +43,6 @@ def defaults(instance_path: str) -> dict:
         "MAIL_USE_TLS": False,
         "MAIL_USE_SSL": False,
         "MAIL_SENDER": "政务公开办 <noreply@localhost>",
-        "BASE_URL": "http://localhost:5000",
         # Reverse proxies in front of the app whose X-Forwarded-For / -Proto to believe (0: none).
         "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -74,6 +73,15 @@ def defaults(instance_path: str) -> dict:
     }
 
 
+def default_base_url() -> str:
+    """Links in mails point at the port the tracker is served on: ``PORT`` (as ``PORT=5101
+    ./scripts/demo`` sets it) when TRACKER_BASE_URL is not configured, else 5000."""
+    port = os.environ.get("PORT", "").strip()
+    if port.isdigit() and 0 < int(port) < 65536:
+        return f"http://127.0.0.1:{int(port)}"
+    return "http://localhost:5000"
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -88,6 +96,8 @@ def load(app, overrides: dict | None = None) -> None:
     for key, (var, parse) in _ENV_SETTINGS.items():
         if os.environ.get(var):
             app.config[key] = parse(os.environ[var])
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = default_base_url()
     if overrides:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

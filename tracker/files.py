@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .errors import ServiceError
 from .timeutil import UTCDateTime, utcnow
@@ -77,5 +77,35 @@ def path_of(stored_name: str) -> str:
     return os.path.join(upload_folder(), stored_name)
 
 
+def remove_after_commit(session: Session, stored_name: str) -> None:
+    """Delete a stored file once the transaction that dropped its row has committed: a rollback
+    (a refused request, an error) keeps the file, so a row never points at a missing file."""
+    session.info.setdefault("files_to_remove", []).append(path_of(stored_name))
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files(session: Session) -> None:
+    for path in session.info.pop("files_to_remove", []):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files(session: Session) -> None:
+    session.info.pop("files_to_remove", None)
+
+
 def mime_type(extension: str) -> str:
     return ALLOWED.get(extension, ((), "application/octet-stream"))[1]
+
+
+def human_size(size: int | None) -> str:
+    """A file size as people read it: bytes under 1 KB, then KB, then MB (one decimal)."""
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

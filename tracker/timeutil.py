@@ -64,7 +64,7 @@ def render_migration_item(type_, obj, autogen_context):
     return False
 
 
-def parse_date(text: str, label: str = "日期") -> date:
+def parse_date(text: str, label: str = "日期", field: str | None = None) -> date:
     """A legal date typed by a person (YYYY-MM-DD); a clear Chinese error otherwise."""
     from .errors import ServiceError
 
@@ -72,4 +72,5 @@ def parse_date(text: str, label: str = "日期") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ServiceError(f"{label}格式不正确：“{value}”，应为 YYYY-MM-DD（如 2026-09-28），且必须是真实存在的日期。") from None
+        raise ServiceError(f"{label}格式不正确：“{value}”，请用日期选择器选择，或按“2026-09-28”的格式填写真实存在的日期。",
+                           field) from None

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 
 from . import timeutil
 from .extensions import db
+from .files import human_size
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -26,6 +27,7 @@ STAFF = ("office", "reviewer", "contact", "leader")
 # The navigation bar: (label, endpoint, roles) entries, or (label, [entries]) for a menu.
 NAV = [
     ("工作台", "dashboard.index", STAFF),
+    ("待办", "worklist.todo", ("contact", "reviewer")),
     ("主动公开", [
         ("公开任务", "disclosure.tasks", STAFF),
         ("公开目录", "disclosure.catalogue", STAFF),
@@ -52,6 +54,7 @@ NAV = [
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
         ("通报设置", "bulletins.settings", ("office",)),
+        ("公开门户首页", "portal.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
         ("系统运行状况", "sweeps.health", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),
@@ -127,11 +130,33 @@ def unread_notifications() -> int:
 
 
 def form_errors(form) -> None:
-    """Flash a form's field errors in Chinese (used when a form fails validation)."""
-    for field, messages in form.errors.items():
-        label = getattr(getattr(form, field, None), "label", None)
-        for message in messages:
-            flash(f"{label.text if label else field}：{message}", "danger")
+    """A form failed validation: its errors are shown beside their fields (the ``field`` macro in
+    ``_macros.html``); the banner names the fields. Errors of no field of the form are flashed."""
+    labels = []
+    for name, messages in form.errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None or field.type in ("CSRFTokenField", "HiddenField"):
+            for message in (messages if isinstance(messages, list | tuple) else [messages]):
+                flash(str(message), "danger")
+        else:
+            labels.append(field.label.text)
+    if labels:
+        flash(f"未保存：请修改标出的项目（{'、'.join(labels)}）。", "danger")
+
+
+def refuse(exc, *forms) -> None:
+    """A service refused the change (``ServiceError``): its message goes beside the field it names
+    when one of ``forms`` has that field, and in the banner, which nothing on the page can hide.
+    Every view that re-renders a refused form calls this."""
+    name = getattr(exc, "field", None)
+    for form in forms:
+        if form is None or not name:
+            continue
+        field = form._fields.get(name) or form._fields.get(f"{name}_id")  # "unit" is the unit_id select
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+            break
+    flash(exc.message, "danger")  # also on top: a form the page no longer shows must not swallow it
 
 
 def init_app(app):
@@ -143,4 +168,5 @@ def init_app(app):
     app.register_error_handler(CSRFError, csrf_error)
     app.add_template_filter(timeutil.format_datetime, "dt")
     app.add_template_filter(timeutil.format_date, "d")
+    app.add_template_filter(human_size, "filesize")
     app.context_processor(lambda: {"navigation": navigation, "unread_notifications": unread_notifications})

@@ -141,6 +141,7 @@ def create_user(*, username: str, display_name: str, role: str, password: str,
                 email=_clean_email(email), phone=_clean_phone(phone),
                 password_hash=hash_password(password), must_change_password=must_change_password)
     db.session.add(user)
+    db.session.flush()  # the unit and the defaults (active) are set on the row before it is described
     record("user.create", user, after=snapshot(user, User.AUDIT_FIELDS))
     return user
 
@@ -216,3 +217,11 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def counts_by_role() -> list[tuple[str, int]]:
+    """Active accounts per role, for the users page."""
+    from sqlalchemy import func
+    got = dict(db.session.execute(
+        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all())
+    return [(label, got.get(role, 0)) for role, label in ROLES.items()]

@@ -6,10 +6,9 @@ from ..access import ALL_STAFF, allow, public, returns_to
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..forms import choices
 from ..units.models import Unit
-from ..units.services import active_units
-from ..web import form_errors
+from ..units.services import active_units, grouped_choices
+from ..web import form_errors, refuse
 from . import services
 from .forms import ChangePasswordForm, LoginForm, ReasonForm, UserForm
 from .models import ROLES, User
@@ -59,7 +58,7 @@ def change_password():
         try:
             services.change_password(user, form.current.data, form.password.data, form.confirm.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("accounts/change_password.html", form=form), 422
         login_user(user)  # the session id changed with the new token
         flash("密码已修改。", "success")
@@ -88,11 +87,11 @@ def users():
         stmt = stmt.where(User.unit_id == unit_id)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("accounts/users.html", page=page, q=q, role=role, unit_id=unit_id,
-                           roles=ROLES, units=active_units())
+                           roles=ROLES, units=active_units(), counts=services.counts_by_role())
 
 
 def _unit_choices():
-    return choices([(0, "（无）")] + [(u.id, f"{u.name}（{u.kind_label}）") for u in active_units()])
+    return grouped_choices(active_units(), empty=(0, "（无）"))
 
 
 def _unit_from(form) -> Unit | None:
@@ -118,7 +117,7 @@ def new_user():
                 username=form.username.data, display_name=form.display_name.data, role=form.role.data,
                 unit=_unit_from(form), email=form.email.data, phone=form.phone.data, password=password)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("accounts/user_form.html", form=form, user=None), 422
         if form.password.data:
             flash(f"已创建用户 {user.username}，首次登录需修改密码。", "success")
@@ -145,7 +144,7 @@ def edit_user(user_id):
             services.update_user(user, display_name=form.display_name.data, role=form.role.data,
                                  unit=_unit_from(form), email=form.email.data, phone=form.phone.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("accounts/user_form.html", form=form, user=user), 422
         flash("用户信息已保存。", "success")
         return redirect(url_for("accounts.users"))

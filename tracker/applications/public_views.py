@@ -1,14 +1,26 @@
-"""Pages for the public (no account): the online application form and the status lookup."""
-from flask import Blueprint, flash, render_template, request
+"""Pages for the public (no account): the online application form with its printable receipt, the
+status lookup, and the reply letter's download for whoever just looked the application up."""
+from datetime import timedelta
 
+from flask import Blueprint, abort, flash, render_template, request, send_file, session
+
+from .. import files
 from ..access import public
+from ..audit.services import record
 from ..errors import ServiceError
-from ..web import form_errors
+from ..extensions import db
+from ..portal.services import public_page
+from ..timeutil import china_today, utcnow
+from ..web import form_errors, refuse
+from . import public as applicant_view
 from . import services
 from .forms import OnlineForm, StatusForm
-from .models import STATES
+from .models import Application, ApplicationDocument
 
 bp = Blueprint("applications_public", __name__)
+
+# After a successful lookup the browser may download that application's reply for a while.
+GRANT_MINUTES = 30
 
 
 def _ip() -> str:
@@ -18,25 +30,36 @@ def _ip() -> str:
 @bp.route("/apply", methods=["GET", "POST"])
 @public
 def apply():
-    """Submit an application online; the answer shows the tracking code and query password once."""
+    """Submit an application online; the answer is the receipt (回执), with the tracking code and the
+    query password shown once."""
     form = OnlineForm()
     if form.validate_on_submit():
         try:
             app, password = services.submit_online(form.data, _ip())
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("applications/public_apply.html", form=form), 422
-        return render_template("applications/public_done.html", code=app.tracking_code, password=password)
+        return render_template("applications/public_done.html", code=app.tracking_code, password=password,
+                               receipt=applicant_view.receipt(app), office=public_page())
     if request.method == "POST":
         form_errors(form)
         return render_template("applications/public_apply.html", form=form), 422
     return render_template("applications/public_apply.html", form=form)
 
 
+def _grant(app: Application) -> None:
+    session["status_grant"] = {"id": app.id, "until": (utcnow() + timedelta(minutes=GRANT_MINUTES)).timestamp()}
+
+
+def _granted(app_id: int) -> bool:
+    grant = session.get("status_grant") or {}
+    return grant.get("id") == app_id and grant.get("until", 0) > utcnow().timestamp()
+
+
 @bp.route("/apply/status", methods=["GET", "POST"])
 @public
 def status():
-    """Tracking code + query password → state and deadline only (nothing else about anyone)."""
+    """Tracking code + query password → the application's progress (and nothing about anyone else)."""
     form = StatusForm()
     found = None
     if form.validate_on_submit():
@@ -46,10 +69,27 @@ def status():
             flash(exc.message, "danger")
             # 200, not 4xx: the failed attempt must be committed so that throttling counts it.
             return render_template("applications/public_status.html", form=form, found=None)
-        found = {"code": app.tracking_code, "state": STATES.get(app.state, app.state), "due": app.due_date,
-                 "provisional": app.due_provisional, "paused": app.is_paused, "pause_due": app.pause_due,
-                 "closed_on": app.closed_on, "receipt_date": app.receipt_date, "closed": app.is_closed}
+        _grant(app)
+        found = applicant_view.status(app, china_today())
     elif request.method == "POST":
         form_errors(form)
         return render_template("applications/public_status.html", form=form, found=None), 422
     return render_template("applications/public_status.html", form=form, found=found)
+
+
+@bp.route("/apply/status/reply/<int:document_id>")
+@public
+def reply_document(document_id):
+    """The reply letter, for the browser that just looked its application up with code and password."""
+    doc = db.session.get(ApplicationDocument, document_id)
+    if doc is None or not _granted(doc.application_id):
+        abort(404)
+    app = db.session.get(Application, doc.application_id)
+    if doc not in applicant_view.reply_documents(app):
+        abort(404)
+    record("application.reply_download", app, actor=None, note=doc.original_name)
+    try:
+        return send_file(files.path_of(doc.stored_name), mimetype=files.mime_type(doc.extension), as_attachment=True,
+                         download_name=doc.original_name)
+    except FileNotFoundError:
+        abort(404)

@@ -723,9 +723,15 @@ def set_case_result(case: ApplicationCase, result: str, decided_on: date | None,
 
 # --- reading -------------------------------------------------------------------------------------
 
-def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = ""):
-    """Applications ``user`` may see (unit staff: their unit only), newest first, filtered."""
-    stmt = select(Application).order_by(Application.created_at.desc(), Application.id.desc())
+def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = "", sort: str = "", desc: bool = False):
+    """Applications ``user`` may see (unit staff: their unit only), filtered; newest first, or with
+    ``sort="due"`` by reply deadline (= by working days left; undated ones last)."""
+    if sort == "due":
+        order = (Application.due_date.is_(None), Application.due_date.desc() if desc else Application.due_date,
+                 Application.id)
+    else:
+        order = (Application.created_at.desc(), Application.id.desc())
+    stmt = select(Application).order_by(*order)
     if not user.sees_all_units:
         stmt = stmt.where(Application.unit_id == user.unit_id)
     elif unit_id:
@@ -744,9 +750,15 @@ def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = ""):
     return stmt
 
 
-def record_personal_view(app: Application) -> None:
-    """Showing the whole identity number to staff is audited."""
+def reveal_id_number(app: Application, actor=None) -> str:
+    """The applicant's whole identity number, for staff who handle the application (the office, the
+    handling unit's contact or reviewer; leaders read the masked number only). Pages show it masked;
+    each reveal is audited (personal information: 个人信息保护法 Art. 51)."""
+    actor = _actor(actor)
+    if not can_act(app, actor):
+        raise Forbidden("您无权查看该申请人的完整证件号码。")
     record("application.view_personal", app, note="查看申请人完整身份信息")
+    return app.id_number or ""
 
 
 NOTE_LABELS = {"due": "期限", "party": "对象", "reason": "理由", "days": "工作日", "amount": "金额（元）",

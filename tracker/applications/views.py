@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,7 +26,8 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..timeutil import china_today
 from ..units.models import Unit
-from ..web import form_errors
+from ..units.services import grouped_choices
+from ..web import form_errors, refuse
 from . import documents, forms, letters, services, statistics
 from .models import (
     APPLICANT_KINDS,
@@ -49,11 +51,15 @@ def _dashboard_summary():
     return {"application_summary": lambda: services.dashboard_summary(current_user)}
 
 
-def _unit_choices(user=None):
+def _units(user=None) -> list[Unit]:
     stmt = select(Unit).where(Unit.active.is_(True), Unit.kind != "office").order_by(Unit.kind.desc(), Unit.code)
     if user is not None and not user.sees_all_units:
         stmt = stmt.where(Unit.id == user.unit_id)
-    return [(0, "请选择承办单位")] + [(u.id, u.name) for u in db.session.scalars(stmt)]
+    return db.session.scalars(stmt).all()
+
+
+def _unit_choices(user=None):
+    return grouped_choices(_units(user), empty=(0, "请选择承办单位"))
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:
@@ -83,11 +89,12 @@ def _visible_application(app_id: int) -> Application:
 @allow(*ALL_STAFF)
 def index():
     state, unit_id, year, q = _filters()
-    stmt = services.visible_stmt(current_user, state, unit_id, year, q)
+    sort, desc = ("due" if request.args.get("sort") == "due" else ""), request.args.get("dir") == "desc"
+    stmt = services.visible_stmt(current_user, state, unit_id, year, q, sort, desc)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("applications/index.html", page=page, states=STATES, state=state, unit_id=unit_id,
-                           year=year, q=q, units=_unit_choices()[1:] if current_user.sees_all_units else [],
-                           today=china_today(), outcomes=OUTCOMES)
+                           year=year, q=q, units=_units() if current_user.sees_all_units else [],
+                           today=china_today(), outcomes=OUTCOMES, sort=sort, desc=desc)
 
 
 @bp.route("/export.csv")
@@ -126,7 +133,7 @@ def new():
         except services.Forbidden:
             abort(403)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
         flash(f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人：查询密码 {password}（仅显示一次）。",
               "success")
@@ -159,8 +166,22 @@ def _action_forms(app: Application) -> dict:
 @allow(*ALL_STAFF)
 def detail(app_id):
     app = _visible_application(app_id)
-    services.record_personal_view(app)
     return _rerender(app, _action_forms(app))
+
+
+@bp.route("/<int:app_id>/id-number", methods=["POST"])
+@allow(*HANDLERS)
+def reveal_id(app_id):
+    """显示: the applicant's whole ID number, on request only (audited); JSON for the page's script,
+    the record page with the number shown when scripts are off."""
+    app = _visible_application(app_id)
+    try:
+        number = services.reveal_id_number(app)
+    except services.Forbidden:
+        abort(403)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(id_number=number)
+    return _rerender(app, _action_forms(app), revealed=number)
 
 
 def _do(app: Application, action: str, f):
@@ -221,7 +242,7 @@ def act(app_id, action):
     except services.Forbidden:
         abort(403)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, f)
         return _rerender(app, all_forms), 422
     flash(ACTION_DONE[action], "success")
     if action == "return" and not current_user.sees_all_units:
@@ -229,7 +250,7 @@ def act(app_id, action):
     return redirect(url_for("applications.detail", app_id=app.id))
 
 
-def _rerender(app, all_forms, document_form=None):
+def _rerender(app, all_forms, document_form=None, revealed=None):
     """The record page (also re-shown, with the user's input, when an action was refused)."""
     return render_template("applications/detail.html", a=app, clock=services.clock_result(app), forms=all_forms,
                            postal_days=services.postal_allowance_days(),
@@ -238,7 +259,7 @@ def _rerender(app, all_forms, document_form=None):
                            can_extend=services.can_act(app, current_user, ("office", "reviewer")),
                            outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
                            documents=documents.documents_of(app), document_form=document_form or forms.DocumentForm(),
-                           today=china_today())
+                           today=china_today(), revealed=revealed)
 
 
 @bp.route("/<int:app_id>/documents", methods=["POST"])
@@ -253,7 +274,7 @@ def upload_document(app_id):
     except services.Forbidden:
         abort(403)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, f)
         return _rerender(app, _action_forms(app), f), 422
     flash("文书已上传。", "success")
     return redirect(url_for("applications.detail", app_id=app.id))
@@ -341,5 +362,5 @@ def stats():
                            three_errors=statistics.check_table_three(three), four=four,
                            four_errors=statistics.check_table_four(four), columns=statistics.COLUMN_LABELS,
                            four_groups=statistics.FOUR_GROUPS, four_columns=statistics.FOUR_COLUMN_LABELS,
-                           note=statistics.NOTE, units=_unit_choices()[1:] if current_user.sees_all_units else [],
+                           note=statistics.NOTE, units=_units() if current_user.sees_all_units else [],
                            kinds=APPLICANT_KINDS, channels=CHANNELS)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..access import allow
 from ..extensions import db
 from .models import AuditEvent
+from .present import present
 from .services import ACTION_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -23,4 +24,5 @@ def index():
     if object_id:
         stmt = stmt.where(AuditEvent.object_id == object_id)
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("audit/index.html", page=page, labels=ACTION_LABELS, action=action)
+    return render_template("audit/index.html", page=page, rows=present(page.items), labels=ACTION_LABELS,
+                           action=action)

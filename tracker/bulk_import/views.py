@@ -5,6 +5,7 @@ from flask_wtf.file import FileField
 from ..access import allow
 from ..errors import ServiceError, ValidationErrors
 from ..spreadsheets import XLSX_MIME
+from ..web import refuse
 from . import services
 
 bp = Blueprint("bulk_import", __name__, url_prefix="/admin/import")
@@ -30,7 +31,7 @@ def upload(kind):
         abort(400)
     upload = form.file.data
     if not upload or not upload.filename:
-        flash("请选择要导入的文件。", "danger")
+        refuse(ServiceError("请选择要导入的文件。", "file"), form)
         return render_template("bulk_import/upload.html", **context), 422
     try:
         if kind == "units":
@@ -41,7 +42,7 @@ def upload(kind):
         flash(exc.message, "danger")
         return render_template("bulk_import/upload.html", errors=exc.errors, **context), 422
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, form)
         return render_template("bulk_import/upload.html", **context), 422
     flash(f"导入成功：共{count}个{KINDS[kind]}。", "success")
     return render_template("bulk_import/done.html", kind=kind, label=KINDS[kind], count=count,

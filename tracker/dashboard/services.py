@@ -1,30 +1,27 @@
-"""What each role sees first. Later features add their figures here."""
-from sqlalchemy import func, select
+"""What each role sees first: the work that is overdue or due soon, then the figures. Head-counts
+of units and accounts live on the admin pages (units.services, accounts.services)."""
+from datetime import date
 
-from ..accounts.models import ROLES, User
+from sqlalchemy import select
+
+from ..accounts.models import User
 from ..extensions import db
-from ..units.models import UNIT_KINDS, Unit
+from ..units.services import without_contact
+from ..worklist import services as worklist
 
 
-def office_overview() -> dict:
-    """Counts for the office: active units per kind, and units without an active contact."""
-    units_by_kind = dict(db.session.execute(
-        select(Unit.kind, func.count()).where(Unit.active.is_(True)).group_by(Unit.kind)).all())
-    users_by_role = dict(db.session.execute(
-        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all())
-    has_contact = select(User.unit_id).where(User.role == "contact", User.active.is_(True))
-    without_contact = db.session.scalars(
-        select(Unit).where(Unit.active.is_(True), Unit.kind != "office", Unit.id.not_in(has_contact))
-        .order_by(Unit.code)).all()
-    return {
-        "units_by_kind": [(UNIT_KINDS[k], units_by_kind.get(k, 0)) for k in UNIT_KINDS],
-        "users_by_role": [(ROLES[r], users_by_role.get(r, 0)) for r in ROLES],
-        "without_contact": without_contact,
-    }
+def office_overview(user, today: date) -> dict:
+    """For the office and leaders: the city's urgent work, and units still without a contact."""
+    return {"work": worklist.urgent(user, today), "without_contact": without_contact()}
 
 
-def unit_overview(unit_id: int) -> dict:
-    """For a unit's contact or reviewer: their unit's colleagues."""
+def unit_overview(user, today: date) -> dict:
+    """For a unit's contact (everything the unit owes, by working days left) or reviewer (what is
+    urgent), and the unit's colleagues."""
+    if user.role == "contact":
+        work = worklist.owed(user, today, limit=worklist.URGENT_LIMIT)
+    else:
+        work = worklist.urgent(user, today)
     colleagues = db.session.scalars(
-        select(User).where(User.unit_id == unit_id, User.active.is_(True)).order_by(User.role)).all()
-    return {"colleagues": colleagues}
+        select(User).where(User.unit_id == user.unit_id, User.active.is_(True)).order_by(User.role)).all()
+    return {"work": work, "colleagues": colleagues}

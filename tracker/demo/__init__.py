@@ -9,6 +9,7 @@ from ..units.services import create_unit
 from .applications import load_demo_applications
 from .disclosure import load_disclosure_demo
 from .health import load_health_demo
+from .public import load_public_demo
 from .reports import load_reports_demo
 from .supervision import load_supervision_demo
 
@@ -51,9 +52,10 @@ def load_demo() -> dict:
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
     load_supervision_demo()  # after the records it inspects, urges and bulletins
+    lookup = load_public_demo()
     load_reports_demo()
     load_health_demo()  # last: the jobs run over everything loaded above
-    return {"password": DEMO_PASSWORD, "accounts": accounts}
+    return {"password": DEMO_PASSWORD, "accounts": accounts, "lookup": lookup}
 
 
 def _load_city() -> None:

@@ -41,7 +41,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 def date_input(label, validators):
-    return StringField(label, validators=validators, render_kw={"type": "date", "placeholder": "YYYY-MM-DD"})
+    """A native date picker; the server still parses what arrives (timeutil.parse_date)."""
+    return StringField(label, validators=validators, render_kw={"type": "date"})
 
 
 class DutyForm(FlaskForm):
@@ -126,7 +127,7 @@ def _date(args, name, problems):
     try:
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(f"日期“{text}”格式不正确（应为 YYYY-MM-DD），已忽略。")
+        problems.append(f"日期“{text}”格式不正确（应如 2026-09-28），已忽略。")
         return None
 
 
@@ -136,7 +137,8 @@ def task_filters(args, user) -> TaskFilters:
     return TaskFilters(unit_id=_int(args, "unit") if user.sees_all_units else None,
                        key_area_id=_int(args, "area"), state=args.get("state") if args.get("state") in STATES else None,
                        flag=flag, year=year if year and 2000 <= year <= 2100 else None,
-                       q=(args.get("q") or "").strip()[:100])
+                       q=(args.get("q") or "").strip()[:100],
+                       sort="due" if args.get("sort") == "due" else None, desc=args.get("dir") == "desc")
 
 
 def register_filters(args, user, problems: list) -> RegisterFilters:

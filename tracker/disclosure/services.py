@@ -502,6 +502,8 @@ class TaskFilters:
     flag: str | None = None
     year: int | None = None
     q: str = ""
+    sort: str | None = None  # "due": by deadline (= by working days left) instead of by urgency
+    desc: bool = False
 
 
 def urgency_order(today: date, cutoff: date):
@@ -528,6 +530,8 @@ def task_query(f: TaskFilters, user, today: date, cutoff: date):
     flag = flag_clause(f.flag, today, cutoff)
     if flag is not None:
         stmt = stmt.where(flag)
+    if f.sort == "due":  # the deadline orders exactly as working days left do, and is indexed
+        return stmt.order_by(Task.due_date.desc() if f.desc else Task.due_date, Task.id.desc() if f.desc else Task.id)
     return stmt.order_by(urgency_order(today, cutoff), Task.due_date, Task.id)
 
 
@@ -637,7 +641,8 @@ def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "ov
 
 
 def monthly_on_time(user, today: date, year: int, unit_id: int | None = None) -> list[dict]:
-    """On-time rate per month of the deadline in ``year`` (one GROUP BY query)."""
+    """On-time rate per month of the deadline in ``year`` (one GROUP BY query). Months that are not
+    over yet have no rate: their tasks may still go out on time or late."""
     def n(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
     month = func.extract("month", Task.due_date)
@@ -649,8 +654,10 @@ def monthly_on_time(user, today: date, year: int, unit_id: int | None = None) ->
     out = []
     for m in range(1, 13):
         on_time, late, overdue = got.get(m, (0, 0, 0))
-        out.append({"month": m, "on_time": on_time, "late": late, "overdue": overdue,
-                    "rate": on_time_rate(on_time, late, overdue)})
+        # A month not over yet has tasks still due in it: its rate is not known (not 100 %).
+        finished = (date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1)) <= today
+        out.append({"month": m, "on_time": on_time, "late": late, "overdue": overdue, "finished": finished,
+                    "rate": on_time_rate(on_time, late, overdue) if finished else None})
     return out
 
 

@@ -22,7 +22,8 @@ from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
-from ..web import form_errors
+from ..units.services import grouped_choices
+from ..web import form_errors, refuse
 from . import evidence, exports, services
 from .forms import (
     AdhocTaskForm,
@@ -97,19 +98,23 @@ def new_task():
     """A contact or the office records that information formed (临时性工作随时公开)."""
     form = AdhocTaskForm()
     duties = db.session.scalars(services.catalogue_query(current_user).where(Duty.active.is_(True))).all()
-    form.duty_id.choices = [(d.id, f"{d.unit.name} · {d.title}" if current_user.sees_all_units else d.title)
-                            for d in duties]
+    if current_user.sees_all_units:  # grouped by unit: each option is just the item's title
+        form.duty_id.choices = {}
+        for d in duties:
+            form.duty_id.choices.setdefault(d.unit.name, []).append((d.id, d.title))
+    else:
+        form.duty_id.choices = [(d.id, d.title) for d in duties]
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 duty = get_visible(Duty, form.duty_id.data) if form.duty_id.data else None
                 if duty is None:
                     raise ServiceError("请选择公开事项。", "duty_id")
-                formed = parse_date(form.formed_date.data, "信息形成日期")
+                formed = parse_date(form.formed_date.data, "信息形成日期", "formed_date")
                 task = services.open_adhoc_task(duty, formed, current_user, china_today(), form.title.data,
                                                 form.note.data)
             except ServiceError as exc:
-                flash(exc.message, "danger")
+                refuse(exc, form)
                 return render_template("disclosure/new_task.html", form=form), 422
             flash(f"已登记公开任务，公开期限：{task.due_date:%Y-%m-%d}。", "success")
             return redirect(url_for("disclosure.task", task_id=task.id))
@@ -121,8 +126,9 @@ def new_task():
 
 
 def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None,
-               draft_form: DraftForm | None = None):
-    """The task page; a refused form is shown again with what the user typed (nothing is lost)."""
+               draft_form: DraftForm | None = None, upload_form=None, reason_error: tuple[str, str] | None = None):
+    """The task page; a refused form is shown again with what the user typed (nothing is lost),
+    its errors beside the fields (``reason_error``: endpoint and message of a refused reason)."""
     from ..workcal.services import deadline_history
     today = china_today()
     duty = db.session.get(Duty, task.duty_id)
@@ -145,7 +151,8 @@ def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None =
                            draft_files=[a for a in attachments if a.kind == "draft"],
                            actions=services.allowed_actions(task, current_user), pub_form=pub_form,
                            draft_form=draft_form, reason_form=ReasonForm(), comment_form=CommentForm(),
-                           upload_form=UploadForm(), evidence=evidence), status
+                           upload_form=upload_form or UploadForm(), evidence=evidence,
+                           reason_error=reason_error), status
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -161,7 +168,9 @@ def _transition(task_id, run, done_message):
         run(task)
     except ServiceError as exc:
         flash(exc.message, "danger")
-        return _task_page(task, 422)
+        if exc.field not in ("reason", "comment"):
+            return _task_page(task, 422)
+        return _task_page(task, 422, reason_error=(request.endpoint, exc.message))  # and beside the field
     flash(done_message, "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
 
@@ -189,7 +198,7 @@ def submit_draft(task_id):
     try:
         services.submit_draft(task, current_user, draft, file)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, form)
         return _task_page(task, 422, draft_form=form)
     flash("送审稿已提交审核人审核。", "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
@@ -208,12 +217,13 @@ def publish(task_id):
     direct = not task.review_required
     correcting = task.state == "rework"
     try:
-        pub = services.PublicationRecord(parse_date(form.published_on.data, "发布日期"), form.channels.data or [],
-                                         form.url.data or "", (form.doc_number.data or "") if direct else None,
+        pub = services.PublicationRecord(parse_date(form.published_on.data, "发布日期", "published_on"),
+                                         form.channels.data or [], form.url.data or "",
+                                         (form.doc_number.data or "") if direct else None,
                                          form.normative.data if direct else None)
         services.publish(task, current_user, pub, china_today())
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, form)
         return _task_page(task, 422, form)
     flash("已登记整改后的发布信息，等待公开办再次核验。" if correcting else "已登记发布。", "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
@@ -274,8 +284,8 @@ def upload(task_id):
         data = form.file.data.read(evidence.MAX_BYTES + 1)
         evidence.add_attachment(task, current_user, form.file.data.filename, data)
     except ServiceError as exc:
-        flash(exc.message, "danger")
-        return _task_page(task, 422)
+        refuse(exc, form)
+        return _task_page(task, 422, upload_form=form)
     flash("佐证材料已上传。", "success")
     return redirect(url_for("disclosure.task", task_id=task.id))
 
@@ -289,6 +299,22 @@ def attachment(attachment_id):
                          download_name=item.original_name)
     except FileNotFoundError:
         abort(404)
+
+
+@bp.route("/attachments/<int:attachment_id>/remove", methods=["POST"])
+@allow("contact", "office")
+def remove_attachment(attachment_id):
+    """Evidence uploaded by mistake, removed before the task is published (audited)."""
+    item = get_visible(TaskAttachment, attachment_id)
+    task = db.session.get(Task, item.task_id)
+    name = item.original_name
+    try:
+        evidence.remove_attachment(item, current_user)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return _task_page(task, 422)
+    flash(f"已删除佐证材料：{name}", "success")
+    return redirect(url_for("disclosure.task", task_id=task.id))
 
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -317,12 +343,12 @@ def catalogue_export():
 
 
 def _duty_form(form: DutyForm) -> None:
-    form.unit_id.choices = [(u.id, f"{u.name}（{u.code}）") for u in _units()]
+    form.unit_id.choices = grouped_choices(_units())
     form.key_area_id.choices = [(a.id, a.name) for a in services.key_areas()]
 
 
 def _duty_data(form: DutyForm) -> services.DutyData:
-    start = parse_date(form.start_date.data, "起始日期") if (form.start_date.data or "").strip() else None
+    start = parse_date(form.start_date.data, "起始日期", "start_date") if (form.start_date.data or "").strip() else None
     return services.DutyData(form.title.data, form.key_area_id.data, form.cadence.data, form.frequency.data or None,
                              form.formation_offset_days.data or 0,
                              form.period_days.data if form.period_days.data is not None else 20,
@@ -340,7 +366,7 @@ def new_duty():
                 unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
                 duty = services.create_duty(unit, _duty_data(form), china_today())
             except ServiceError as exc:
-                flash(exc.message, "danger")
+                refuse(exc, form)
                 return render_template("disclosure/duty_form.html", form=form, duty=None), 422
             flash(f"已添加公开事项：{duty.title}", "success")
             return redirect(url_for("disclosure.catalogue", unit=duty.unit_id))
@@ -364,7 +390,7 @@ def edit_duty(duty_id):
             try:
                 services.update_duty(duty, _duty_data(form), china_today())
             except ServiceError as exc:
-                flash(exc.message, "danger")
+                refuse(exc, form)
                 return render_template("disclosure/duty_form.html", form=form, duty=duty), 422
             flash("公开事项已保存。", "success")
             return redirect(url_for("disclosure.catalogue", unit=duty.unit_id))
@@ -397,7 +423,7 @@ def apply_template():
             added = services.apply_template(form.source_unit_id.data, form.target_unit_ids.data or [],
                                             china_today())
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("disclosure/apply_template.html", form=form, units=units), 422
         flash(f"已应用模板，新增公开事项 {added} 项（目标单位已有的同名事项未重复添加）。", "success")
         return redirect(url_for("disclosure.catalogue"))
@@ -418,7 +444,7 @@ def import_catalogue():
             flash(exc.message, "danger")
             return render_template("disclosure/import.html", form=form, errors=exc.errors), 422
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("disclosure/import.html", form=form, errors=[]), 422
         flash(f"已导入公开事项 {n} 项。", "success")
         return redirect(url_for("disclosure.catalogue"))
@@ -435,7 +461,7 @@ def key_areas():
                 raise ServiceError("请填写重点领域名称（不超过60个字符）。", "name")
             area = services.add_key_area(form.name.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("disclosure/key_areas.html", form=form, areas=services.key_areas(False)), 422
         flash(f"已添加重点领域：{area.name}", "success")
         return redirect(url_for("disclosure.key_areas"))

@@ -10,7 +10,7 @@ from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import choices, required
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import delivery, sender, services, tokens
 from .models import MAIL_STATES, Notification, OutboxMail
 
@@ -38,6 +38,18 @@ class ReminderSettingsForm(FlaskForm):
     approval_after = _days("待审核几个工作日后提醒审核人", 1)
     period_warning_days = _days("征求意见、缴费期限届满前几个工作日提醒", 1)
     digest_weekday = RadioField("每周工作提示发送日（停机错过时当周补发）", choices=choices(WEEKDAYS), validators=[required()])
+
+
+def _describe_for_audit_log() -> None:
+    """How the 操作日志 shows changes of the reminder rules: each rule by its name on the form."""
+    from ..audit.present import describe_object
+
+    fields = {name: (getattr(ReminderSettingsForm, name).args[0], None) for name in services.REMINDER_DEFAULTS}
+    fields["digest_weekday"] = (fields["digest_weekday"][0], lambda value, lookup: WEEKDAYS.get(str(value), value))
+    describe_object("setting", "系统设置", fields)
+
+
+_describe_for_audit_log()
 
 
 @bp.route("/notifications")
@@ -161,7 +173,7 @@ def reminder_settings():
             if not before or min(before) < 1 or max(before) > 60:
                 raise ValueError
         except ValueError:
-            flash("截止前提醒应为1到60之间的整数，用逗号分隔，如：5, 2", "danger")
+            refuse(ServiceError("截止前提醒应为1到60之间的整数，用逗号分隔，如：5, 2", "before_days"), form)
             return render_template("notify/settings.html", form=form), 422
         values = {name: field.data for name, field in form._fields.items() if name in services.REMINDER_DEFAULTS}
         values.update(before_days=before, digest_weekday=int(form.digest_weekday.data))

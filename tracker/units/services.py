@@ -68,3 +68,31 @@ def active_units(kinds=None):
 
 def find_unit_by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.code == (code or "").strip()))
+
+
+def counts_by_kind() -> list[tuple[str, int]]:
+    """Active units per kind (镇（街道）, 市直部门, 政务公开办), for the units page."""
+    from sqlalchemy import func
+    got = dict(db.session.execute(
+        select(Unit.kind, func.count()).where(Unit.active.is_(True)).group_by(Unit.kind)).all())
+    return [(label, got.get(kind, 0)) for kind, label in UNIT_KINDS.items()]
+
+
+def without_contact() -> list[Unit]:
+    """Active supervised units with no active contact (考核“组织制度”扣分 until one is named)."""
+    from ..accounts.models import User
+    has_contact = select(User.unit_id).where(User.role == "contact", User.active.is_(True),
+                                             User.unit_id.is_not(None))
+    return db.session.scalars(select(Unit).where(Unit.active.is_(True), Unit.kind != "office",
+                                                 Unit.id.not_in(has_contact)).order_by(Unit.code)).all()
+
+
+def grouped_choices(units, empty: tuple | None = None) -> dict | list:
+    """Select options for units grouped by kind (an <optgroup> per kind), so each label is just the
+    unit's name. ``empty`` is an optional first (value, label) option outside any group."""
+    groups: dict = {}
+    if empty is not None:
+        groups[None] = [empty]  # WTForms renders the None group's options outside any <optgroup>
+    for unit in units:
+        groups.setdefault(unit.kind_label, []).append((unit.id, unit.name))
+    return groups

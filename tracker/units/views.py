@@ -6,7 +6,7 @@ from ..accounts.forms import ReasonForm
 from ..accounts.models import User
 from ..errors import ServiceError
 from ..extensions import db
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import services
 from .forms import UnitForm
 from .models import UNIT_KINDS, Unit
@@ -30,7 +30,8 @@ def index():
     staff = dict(db.session.execute(
         select(User.unit_id, func.count()).where(User.unit_id.in_(ids), User.active.is_(True))
         .group_by(User.unit_id)).all())
-    return render_template("units/index.html", page=page, q=q, kind=kind, kinds=UNIT_KINDS, staff=staff)
+    return render_template("units/index.html", page=page, q=q, kind=kind, kinds=UNIT_KINDS, staff=staff,
+                           counts=services.counts_by_kind(), without_contact=services.without_contact())
 
 
 @bp.route(f"{ADMIN}/new", methods=["GET", "POST"])
@@ -41,7 +42,7 @@ def new():
         try:
             unit = services.create_unit(form.code.data, form.name.data, form.kind.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("units/form.html", form=form, unit=None), 422
         flash(f"已创建单位：{unit.name}", "success")
         return redirect(url_for("units.index"))
@@ -60,7 +61,7 @@ def edit(unit_id):
         try:
             services.update_unit(unit, form.code.data, form.name.data, form.kind.data)
         except ServiceError as exc:
-            flash(exc.message, "danger")
+            refuse(exc, form)
             return render_template("units/form.html", form=form, unit=unit), 422
         flash("单位信息已保存。", "success")
         return redirect(url_for("units.index"))
@@ -101,3 +102,12 @@ def profile(unit_id):
                            work=unit_profile.open_work(unit, today), rectifications=unit_profile.rectifications(unit),
                            urgings=unit_profile.urgings(unit), inspections=unit_profile.inspections(unit),
                            quarters=unit_profile.quarters(unit), scores=unit_profile.scores(unit))
+
+
+@bp.app_template_global("unit_page")
+def unit_page(unit) -> str | None:
+    """The unit page's address for a unit name on any page, when the reader may open it (the
+    office and leaders: every supervised unit; unit staff: their own)."""
+    if unit is None or getattr(unit, "kind", None) == "office" or not can_see_unit(unit.id):
+        return None
+    return url_for("units.profile", unit_id=unit.id)

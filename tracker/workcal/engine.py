@@ -86,12 +86,15 @@ class DayOverride:
     """A day recorded by the office (from the State Council notice or a local closure).
 
     Rule: source 1 - an override always wins over chinese_calendar and over the estimate.
-    ``name`` is optional (e.g. "春节", "停电闭馆") and is only used for display.
+    ``name`` is optional (e.g. "春节", "停电闭馆") and is only used for display. ``official``
+    marks a day of the State Council's notice (shown like the packaged official days); other
+    overrides are the office's local decisions (shown in the local style).
     """
 
     day: date
     is_workday: bool
     name: str | None = None
+    official: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,12 +277,18 @@ class WorkCalendar:
                     kinds[off] = kwe if weekend else kw
             d += one
 
-        # Source 1: overrides always win.
+        # Source 1: overrides always win. A day of the State Council's notice reads like the
+        # packaged official days (holiday / make-up day); a local decision keeps its own kinds.
         kow, koh = _K_CODES[KIND_OVERRIDE_WORKDAY], _K_CODES[KIND_OVERRIDE_HOLIDAY]
         for day, ov in self._overrides.items():
             off = day.toordinal() - base
             if 0 <= off < ndays:
-                kinds[off] = kow if ov.is_workday else koh
+                if not ov.official:
+                    kinds[off] = kow if ov.is_workday else koh
+                elif ov.is_workday:
+                    kinds[off] = kmk if day.weekday() >= 5 else kw
+                else:
+                    kinds[off] = khol
                 if ov.name:
                     names[off] = ov.name
 
@@ -385,8 +394,9 @@ class WorkCalendar:
     def month_grid(self, year: int, month: int) -> list[list[DayInfo | None]]:
         """Weeks (Monday..Sunday) of a month for the UI; days outside the month are None.
 
-        kind: workday / weekend / holiday / makeup (a weekend day worked by notice) /
-        override_workday / override_holiday (recorded by the office). ``name`` is the holiday
+        kind: workday / weekend / holiday / makeup (a weekend day worked by notice), from the
+        packaged data or a recorded State Council notice alike; override_workday /
+        override_holiday only for the office's local decisions. ``name`` is the holiday
         name when known (chinese_calendar for official years, holidays.China for estimates,
         the override's own name). ``provisional`` is True for estimated days.
         """
@@ -437,9 +447,9 @@ class ParsedNotice:
         out: dict[date, DayOverride] = {}
         for r in self.holidays:
             for d in r.days():
-                out[d] = DayOverride(d, False, r.name or None)
+                out[d] = DayOverride(d, False, r.name or None, official=True)
         for d in self.makeup_days:
-            out[d] = DayOverride(d, True, "调休上班")
+            out[d] = DayOverride(d, True, "调休上班", official=True)
         return [out[d] for d in sorted(out)]
 
 

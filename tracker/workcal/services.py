@@ -8,6 +8,7 @@ each move is kept in ``DeadlineChange``.
 """
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -52,7 +53,7 @@ def get_calendar() -> WorkCalendar:
         with _cache_lock:
             cached = _cache.get(key)
             if cached is None or cached[0] != version:
-                overrides = [DayOverride(d.day, d.is_workday, d.name)
+                overrides = [DayOverride(d.day, d.is_workday, d.name, official=d.source == "notice")
                              for d in db.session.scalars(select(CalendarDay).order_by(CalendarDay.day))]
                 years = db.session.scalars(select(CalendarNotice.year)).all()
                 cached = (version, WorkCalendar(overrides, official_years=years))
@@ -65,14 +66,14 @@ FIRST_YEAR = 2004  # the first year with official data
 YEARS_AHEAD = 10
 
 
-def check_in_range(day: date, label: str = "日期") -> date:
+def check_in_range(day: date, label: str = "日期", field: str | None = None) -> date:
     """Dates the calendar answers for: from 2004 (its first official year) to ten years ahead.
 
     Anything else is refused in Chinese (the engine cannot go before 2004, and a far-future date
     would make every process build its index up to that year)."""
     last = china_today().year + YEARS_AHEAD
     if not FIRST_YEAR <= day.year <= last:
-        raise ServiceError(f"{label}超出工作日历的范围：应在{FIRST_YEAR}年至{last}年之间。")
+        raise ServiceError(f"{label}超出工作日历的范围：应在{FIRST_YEAR}年至{last}年之间。", field)
     return day
 
 
@@ -84,6 +85,60 @@ def add_workdays(start: date, n: int) -> WorkdayAnswer:
 def workdays_between(d1: date, d2: date) -> WorkdayAnswer:
     """Working days after ``d1`` up to and including ``d2``."""
     return get_calendar().between(d1, d2)
+
+
+DUE_SOON_WORKDAYS = 5  # "due soon": within 5 working days (the dashboards' urgent lists)
+
+
+@dataclass(frozen=True)
+class DaysLeft:
+    """How far a deadline is from today in working days, as every list with deadlines shows it.
+
+    ``left``: working days after today up to and including the deadline (0 on the day itself);
+    ``over``: working days after the deadline up to and including today. The same counting as the
+    reminders (domain.md §4: the start day is not counted), so a list and a reminder agree.
+    """
+
+    due: date
+    left: int
+    over: int
+    overdue: bool
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        if self.overdue:
+            return f"超期 {self.over} 个工作日" if self.over else "已超期"
+        return "今日到期" if self.left == 0 else f"剩余 {self.left} 个工作日"
+
+    @property
+    def signed(self) -> int:
+        """Working days left, negative when overdue (for sorting and data attributes)."""
+        return -self.over if self.overdue else self.left
+
+    @property
+    def tone(self) -> str:
+        """danger: overdue; warning: due within 5 working days; secondary: later."""
+        if self.overdue:
+            return "danger"
+        return "warning" if self.left <= DUE_SOON_WORKDAYS else "secondary"
+
+
+def due_soon_cutoff(today: date) -> date:
+    """The last day that counts as due soon: the 5th working day after today."""
+    return add_workdays(today, DUE_SOON_WORKDAYS).day
+
+
+def days_left(due: date | None, today: date | None = None, provisional: bool = False) -> DaysLeft | None:
+    """Working days from ``today`` to ``due`` (None when there is no deadline)."""
+    if due is None:
+        return None
+    today = today or china_today()
+    if due >= today:
+        answer = workdays_between(today, due)
+        return DaysLeft(due, answer.count, 0, False, provisional or answer.provisional)
+    answer = workdays_between(due, today)
+    return DaysLeft(due, 0, answer.count, True, provisional or answer.provisional)
 
 
 def _forget_request_calendar() -> None:
@@ -179,7 +234,7 @@ def record_notice(year: int, holidays: list[HolidayRange], makeup_days: list[dat
 
 def record_local_day(day: date, is_workday: bool, name: str, note: str = "") -> int:
     """Record a local closure (or an extra working day) decided by the city; wins over everything."""
-    check_in_range(day)
+    check_in_range(day, "日期", "day")
     name = (name or "").strip()
     if not name:
         raise ServiceError("请填写名称（如：防汛停工）。", "name")

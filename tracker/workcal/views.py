@@ -6,11 +6,12 @@ from ..access import ALL_STAFF, allow
 from ..errors import ServiceError
 from ..forms import max_length, optional, required
 from ..timeutil import china_today, parse_date
-from ..web import form_errors
+from ..web import form_errors, refuse
 from . import services
 from .engine import parse_notice_text
 
 bp = Blueprint("workcal", __name__, url_prefix="/calendar")
+bp.add_app_template_global(services.days_left, "days_left")
 
 KIND_LABELS = {
     "workday": "工作日", "weekend": "休息日", "holiday": "节假日", "makeup": "调休上班",
@@ -21,11 +22,11 @@ KIND_LABELS = {
 class NoticeForm(FlaskForm):
     year = StringField("年份", validators=[required(), max_length(4)])
     title = StringField("通知标题", validators=[optional(), max_length(200)])
-    text = TextAreaField("通知正文或逐行录入", validators=[required(), max_length(20000)])
+    text = TextAreaField("通知正文或逐行录入", validators=[required(), max_length(20000)], render_kw={"rows": 14})
 
 
 class LocalDayForm(FlaskForm):
-    day = StringField("日期", validators=[required(), max_length(10)])
+    day = StringField("日期", validators=[required(), max_length(10)], render_kw={"type": "date"})
     is_workday = BooleanField("记为工作日（不勾选则记为休息日）")
     name = StringField("名称", validators=[required(), max_length(60)])
     note = StringField("依据 / 说明", validators=[optional(), max_length(200)])
@@ -58,19 +59,21 @@ def tool():
     args = request.args
     try:
         if args.get("start"):
-            start = services.check_in_range(parse_date(args["start"], "起算日期"), "起算日期")
+            start = services.check_in_range(parse_date(args["start"], "起算日期", "start"), "起算日期", "start")
             n = args.get("n", "20").strip()
             if not n.isdigit() or int(n) > 2000:
-                raise ServiceError("工作日数必须是0到2000之间的整数。")
+                raise ServiceError("工作日数必须是0到2000之间的整数。", "n")
             answer = (start, int(n), services.add_workdays(start, int(n)))
         if args.get("d1") and args.get("d2"):
-            d1 = services.check_in_range(parse_date(args["d1"], "开始日期"), "开始日期")
-            d2 = services.check_in_range(parse_date(args["d2"], "结束日期"), "结束日期")
+            d1 = services.check_in_range(parse_date(args["d1"], "开始日期", "d1"), "开始日期", "d1")
+            d2 = services.check_in_range(parse_date(args["d2"], "结束日期", "d2"), "结束日期", "d2")
             between = (d1, d2, services.workdays_between(d1, d2))
     except ServiceError as exc:
-        flash(exc.message, "danger")
-        return render_template("workcal/tool.html", answer=None, between=None, args=args), 422
-    return render_template("workcal/tool.html", answer=answer, between=between, args=args)
+        if not exc.field:
+            flash(exc.message, "danger")
+        return render_template("workcal/tool.html", answer=None, between=None, args=args,
+                               errors={exc.field: exc.message}), 422
+    return render_template("workcal/tool.html", answer=answer, between=between, args=args, errors={})
 
 
 @bp.route("/notice", methods=["GET", "POST"])
@@ -91,7 +94,7 @@ def notice():
         form_errors(form)
         return render_template("workcal/notice.html", form=form, parsed=None), 422
     if not form.year.data.isdigit() or not 2004 <= int(form.year.data) <= china_today().year + 10:
-        flash("年份不正确。", "danger")
+        refuse(ServiceError(f"年份应在2004年至{china_today().year + 10}年之间。", "year"), form)
         return render_template("workcal/notice.html", form=form, parsed=None), 422
     year_ = int(form.year.data)
     parsed = parse_notice_text(form.text.data, year_)
@@ -107,7 +110,7 @@ def notice():
         moved = services.record_notice(year_, parsed.holidays, parsed.makeup_days, form.title.data or "",
                                        form.text.data)
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, form)
         return render_template("workcal/notice.html", form=form, parsed=parsed), 422
     flash(f"已录入{year_}年节假日安排：{len(parsed.holidays)}个放假区间，{len(parsed.makeup_days)}个调休上班日。"
           f"已重新计算未办结事项的期限，{moved}个期限发生变化。", "success")
@@ -122,10 +125,10 @@ def local_day():
         form_errors(form)
         return _year_page(_year_arg(), form, 422)
     try:
-        day = parse_date(form.day.data)
+        day = parse_date(form.day.data, "日期", "day")
         moved = services.record_local_day(day, form.is_workday.data, form.name.data, form.note.data or "")
     except ServiceError as exc:
-        flash(exc.message, "danger")
+        refuse(exc, form)
         return _year_page(_year_arg(), form, 422)
     flash(f"已将 {day:%Y-%m-%d} 记为{'工作日' if form.is_workday.data else '休息日'}；{moved}个期限发生变化。", "success")
     return redirect(url_for("workcal.year", year=day.year))

@@ -1,0 +1,118 @@
+"""The 操作日志 speaks Chinese: states, channels, units and records by name, never the stored codes."""
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+
+from tracker.extensions import db
+
+D = date
+
+RAW = ("pending_ack", "acknowledged", "in_review", "['website']", "website", "<CalendarNotice", "unit_id",
+       "from_unit_id", "receipt_date", "in_person", "True", "False", "None")
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc), tick=True):
+        yield
+
+
+def _log(client, **args):
+    import re
+    page = client.get("/audit/", query_string=args).get_data(as_text=True)
+    table = page[page.index('id="audit-log"'):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+
+
+def test_task_states_channels_and_titles_read_in_chinese(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    contact = make.user("contact", unit=unit)
+    task = make.task(make.duty(unit, review_required=False), title="城乡低保对象名单（2026年3月）")
+    client = login(contact)
+    client.post(f"/disclosure/tasks/{task.id}/acknowledge")
+    client.post(f"/disclosure/tasks/{task.id}/publish", {"published_on": "2026-03-20", "channels": ["website", "wechat"],
+                                                        "url": "https://www.example.gov.cn/a.html"})
+    log = _log(login(office))
+    assert "签收公开任务" in log and "状态： 待签收 → 已签收" in log
+    assert "状态： 已签收 → 已发布待核验" in log and "公开渠道： 政府网站、政务微信" in log
+    assert "城乡低保对象名单（2026年3月）" in log and "公开任务" in log
+    for raw in RAW:
+        assert raw not in log, raw
+
+
+def test_application_units_and_channels_read_by_name(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    first, second = make.unit(name="民政局"), make.unit(name="财政局")
+    application = make.application(first, D(2026, 11, 2), title="低保资金明细")
+    client = login(office)
+    form = client.get(f"/applications/{application.id}")
+    assert form.status_code == 200
+    client.post(f"/applications/{application.id}/act/route", {"route-unit_id": str(second.id), "route-note": "职责调整"})
+    log = _log(client)
+    assert "承办单位： 民政局 → 财政局" in log or ("原承办单位： 民政局" in log and "承办单位： 财政局" in log)
+    assert "收到申请的渠道： 当面" in log and application.tracking_code in log
+    for raw in RAW:
+        assert raw not in log, raw
+
+
+def test_a_recorded_holiday_notice_is_named_by_its_year(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    client = login(office)
+    text = "2027-01-01~2027-01-03 元旦\n2027-02-06~2027-02-12 春节\n2027-02-13 上班"
+    assert client.post("/calendar/notice", {"year": "2027", "title": "", "text": text, "confirm": "1"}).status_code == 302
+    log = _log(client)
+    assert "2027年节假日安排" in log and "元旦 2027-01-01 至 2027-01-03" in log and "调休上班日： 2027-02-13" in log
+    assert "<CalendarNotice" not in log and "holidays" not in log
+
+
+def test_an_old_row_with_an_unreadable_label_is_named_from_its_record(app, make, login):
+    """Rows written before records had names (``<CalendarNotice 1>``) still read as the notice's year."""
+    from tracker.audit.services import record
+    office = make.user("office", unit=make.unit(kind="office"))
+    with app.app_context():
+        record("calendar.notice", object_type="calendar_notice", object_id="1", object_label="<CalendarNotice 1>",
+               after={"year": 2028, "holidays": [], "makeup_days": []})
+        db.session.commit()
+    log = _log(login(office))
+    assert "2028年节假日安排" in log and "<CalendarNotice" not in log
+
+
+def test_unit_and_account_changes_read_in_chinese(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    contact = make.user("contact", unit=unit)
+    client = login(office)
+    client.post(f"/admin/users/{contact.id}/active", {"active": "0", "reason": "调离岗位"})
+    log = _log(client)
+    assert "账号状态： 启用 → 停用" in log and "调离岗位" in log
+    assert "角色： 联络员" in log and "所属单位： 民政局" in log  # the creation row
+    for raw in RAW:
+        assert raw not in log, raw
+
+
+def test_records_are_linked_only_for_those_who_may_open_them(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    leader = make.user("leader")
+    unit = make.unit()
+    contact = make.user("contact", unit=unit)
+    task = make.task(make.duty(unit))
+    login(contact).post(f"/disclosure/tasks/{task.id}/acknowledge")
+    as_leader = login(leader).get("/audit/").get_data(as_text=True)
+    assert f'href="/disclosure/tasks/{task.id}"' in as_leader  # leaders may read tasks
+    assert f'href="/admin/users/{contact.id}"' not in as_leader  # but not open the account pages
+    assert f'href="/admin/users/{contact.id}"' in login(office).get("/audit/").get_data(as_text=True)
+
+
+def test_patterned_keys_such_as_report_cells_read_by_their_labels(app, make, login):
+    """Keys that follow a pattern (an annual report's cells) are named by a registered resolver."""
+    from tracker.audit.services import record
+    office = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    with app.app_context():
+        record("report.figures", object_type="unit", object_id=unit.id, object_label="民政局2026年度表二数据",
+               before={"two/licence/decisions": None}, after={"two/licence/decisions": 12})
+        db.session.commit()
+    log = _log(login(office))
+    assert "表二 行政许可·本年处理决定数量： — → 12" in log and "two/" not in log

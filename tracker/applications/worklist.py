@@ -1,0 +1,51 @@
+"""Applications as work owed, for the dashboards and 待办 (see worklist.services)."""
+from flask import url_for
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..worklist.services import WorkItem, WorkQuery, WorkSlice, register_work_source
+from .models import PAUSED_STATES, RUNNING_STATES, Application
+from .reminders import PAUSE_LABELS
+
+
+def _badge(app: Application) -> str:
+    if app.is_paused:
+        return "text-bg-warning"
+    return "text-bg-info" if app.state == "pending" else "text-bg-primary"
+
+
+def _owed_states(user, everything: bool) -> tuple:
+    """A unit owes the reply while its clock runs; a mis-routed application sent back (returned) is
+    the office's to route again, as are online applications waiting to be confirmed. Paused
+    applications wait on someone else: listed in 待办 (undated, last), not among the urgent."""
+    if user.sees_all_units:
+        states = RUNNING_STATES + (("pending",) if user.role == "office" else ())
+    else:
+        states = ("open",)
+    return states + (PAUSED_STATES if everything else ())
+
+
+@register_work_source
+def open_applications(user, query: WorkQuery) -> WorkSlice:
+    """Applications whose reply is owed (Art. 33 deadline), those ``user`` may see, by deadline."""
+    states = _owed_states(user, query.due_by is None)
+    stmt = select(Application).where(Application.state.in_(states))
+    if not user.sees_all_units:
+        stmt = stmt.where(Application.unit_id == user.unit_id)
+    if query.due_by is not None:
+        stmt = stmt.where(Application.due_date <= query.due_by)
+    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None))
+    undated_last = Application.due_date.is_(None)
+    order = Application.due_date.desc() if query.descending else Application.due_date
+    apps = db.session.scalars(stmt.order_by(undated_last, order, Application.id).limit(query.limit)).all()
+    items = []
+    for a in apps:
+        note = None
+        if a.is_paused:
+            note = "暂停计时" + (f"，{PAUSE_LABELS.get(a.state, '暂停期限')}至 {a.pause_due:%Y-%m-%d}" if a.pause_due else "")
+        elif a.state == "pending":
+            note = "网上申请，确认收到后开始计时"
+        items.append(WorkItem("依申请公开", a.title, url_for("applications.detail", app_id=a.id),
+                              None if a.is_paused else a.due_date, a.state_label, _badge(a), unit=a.unit,
+                              reference=a.tracking_code, provisional=a.due_provisional, note=note))
+    return WorkSlice("政府信息公开申请", items, total, url_for("applications.index", sort="due"))
