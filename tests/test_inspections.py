@@ -470,3 +470,12 @@ def test_a_rectification_urged_shows_the_urging_on_its_timeline(app, town, make,
         assert office.post(f"/urge/rectification/{item.id}", {"message": "请本周内报送"}).status_code == 302
         timeline = office.get(f"/rectifications/{item.id}").get_data(as_text=True).split('id="timeline"')[1]
     assert "督办（逾期）" in timeline and "请本周内报送" in timeline
+
+
+def test_unit_names_across_the_pages_link_to_the_unit_page(app, town, make, login):
+    make.task(make.duty(town["unit"], title="农村低保对象名单"), formed=date(2026, 11, 2))
+    office = login(town["office"])
+    for url in ("/disclosure/supervision", "/disclosure/tasks", "/admin/units/"):
+        assert f'href="/units/{town["unit"].id}"' in office.get(url).get_data(as_text=True), url
+    own = login(town["contact"]).get("/dashboard").get_data(as_text=True)
+    assert f'href="/units/{town["unit"].id}"' in own
