@@ -479,3 +479,16 @@ def test_unit_names_across_the_pages_link_to_the_unit_page(app, town, make, logi
         assert f'href="/units/{town["unit"].id}"' in office.get(url).get_data(as_text=True), url
     own = login(town["contact"]).get("/dashboard").get_data(as_text=True)
     assert f'href="/units/{town["unit"].id}"' in own
+
+
+def test_rectifications_owed_appear_in_the_contacts_todo_and_the_offices_waiting_answers(app, town, make, login):
+    overdue = make.rectification(town["unit"], issued_on=date(2026, 11, 2), requirement="补充公开预算")  # due 11-16
+    answered = make.rectification(town["unit"], issued_on=date(2026, 11, 2), requirement="更新栏目")
+    make.rectification_answer(answered, town["contact"], date(2026, 11, 10))
+    with at(date(2026, 11, 18)):
+        todo = login(town["contact"]).get("/todo").get_data(as_text=True)
+        assert f"/rectifications/{overdue.id}" in todo and f"/rectifications/{answered.id}" not in todo
+        office_todo = login(town["office"]).get("/todo").get_data(as_text=True)
+        assert f"/rectifications/{answered.id}" in office_todo and "待公开办验收" in office_todo
+        dashboard = login(town["contact"]).get("/dashboard").get_data(as_text=True)
+        assert f"/rectifications/{overdue.id}" in dashboard   # overdue: among the urgent work
