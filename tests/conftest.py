@@ -225,6 +225,45 @@ class Factory:
             bulletin, _ = bs.draft(Quarter.parse(quarter), today or date(2026, 10, 9))
             return self._keep(bulletin)
 
+    def scores(self, period, today, publish_by=None):
+        """Scores of ``period`` ("2026-Q3" or "2026") computed as of ``today`` (a date), through the
+        real service; published on ``today`` by ``publish_by`` (an office user) when given."""
+        from tracker.accounts.models import User
+        from tracker.scores import services
+        from tracker.scores.periods import parse_period
+        with self.app.app_context():
+            outcome = services.compute(parse_period(period), today)
+            if publish_by is not None:
+                services.publish(outcome.period, db.session.get(User, publish_by.id), today)
+            return self._keep(outcome.period)
+
+    def manual_item(self, unit, period, category, type_key, points, reason="检查发现的问题", by=None, today=None):
+        """A manual deduction (or, with ``category="bonus"``, a bonus) entered by the office."""
+        from tracker.accounts.models import User
+        from tracker.scores.items import add_manual
+        from tracker.scores.periods import parse_period
+        from tracker.timeutil import china_today
+        from tracker.units.models import Unit
+        with self.app.app_context():
+            office = db.session.get(User, by.id) if by else db.session.scalar(
+                db.select(User).where(User.role == "office"))
+            return self._keep(add_manual(db.session.get(Unit, unit.id), parse_period(period), category, type_key,
+                                         points, reason, office, today or china_today()))
+
+    def objection(self, unit, period, by, reason="该项信息已按时发布，系统记录有误", today=None):
+        """An objection (申辩) by ``by`` to the first deduction of ``unit``'s published score of
+        ``period``, with a PDF of evidence."""
+        from tracker.accounts.models import User
+        from tracker.scores.items import file_objection
+        from tracker.scores.models import Score, ScoreItem, ScorePeriod
+        from tracker.timeutil import china_today
+        with self.app.app_context():
+            item = db.session.scalar(db.select(ScoreItem).join(Score).join(ScorePeriod).where(
+                Score.unit_id == unit.id, ScorePeriod.key == period, ScoreItem.category != "bonus")
+                .order_by(ScoreItem.id).limit(1))
+            return self._keep(file_objection(item, db.session.get(User, by.id), reason, today or china_today(),
+                                             ("网站截图.pdf", b"%PDF-1.4 evidence")))
+
     def published(self, unit, published_on, normative=False, doc_number=None, channels=("website",), area=None,
                   due=None, title=None):
         """An item in the register (a task of an ad hoc duty, published on ``published_on``): the

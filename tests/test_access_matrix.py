@@ -108,6 +108,27 @@ EXPECTED = {
     "bulletins.publish": OFFICE,
     "bulletins.export": STAFF,
     "bulletins.settings": OFFICE,
+    "scores.index": STAFF,
+    "scores.export": STAFF,
+    "scores.mine": STAFF,
+    "scores.unit": STAFF,
+    "scores.add_manual": OFFICE,
+    "scores.void": OFFICE,
+    "scores.object_to": {"contact", "reviewer"},
+    "scores.objections": STAFF,
+    "scores.objection": STAFF,
+    "scores.decide": OFFICE,
+    "scores.evidence": STAFF,
+    "scores.periods": {"office", "leader"},
+    "scores.period": {"office", "leader"},
+    "scores.compute": OFFICE,
+    "scores.publish": OFFICE,
+    "scores.accept_rerun": OFFICE,
+    "scores.discard_rerun": OFFICE,
+    "scores.rubric_list": STAFF,
+    "scores.rubric": STAFF,
+    "scores.edit_rubric": OFFICE,
+    "scores.new_rubric": OFFICE,
     "worklist.todo": STAFF,
     "portal.settings": OFFICE,
     "applications.stats_export": STAFF,
@@ -135,7 +156,7 @@ EXPECTED = {
 }
 
 # GET responses that are redirects by design: always, or once signed in.
-REDIRECTS: set = set()
+REDIRECTS = {"scores.mine", "scores.rubric_list"}
 REDIRECTS_WHEN_SIGNED_IN = {"accounts.login", "dashboard.home"}
 # Allowed visitors asking with a made-up argument get this answer instead of 200.
 # /a/<token> with a token that was never issued; a reply letter without a lookup of its application first
@@ -202,11 +223,34 @@ def world(make):
         evidence_id = db.session.scalar(db.select(RectificationEvidence.id))
         item_id = b.items[0].id
     args.update(inspection_id=inspection.id, rectification_id=item.id, evidence_id=evidence_id,
-                record_type="task", record_id=task.id, bulletin_id=bulletin.id, item_id=item_id, file_type="docx")
+                record_type="task", record_id=task.id, bulletin_id=bulletin.id, bulletin_item_id=item_id, file_type="docx")
+    args.update(_scores(make, unit, users))
     report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
     args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",
                 section="overview", ref="doc-999999", doc_action="kind")
     return users, args
+
+
+def _scores(make, unit, users) -> dict:
+    """scores: the last quarter published with a manual deduction, an objection with evidence and
+    a pending re-run."""
+    from tracker.extensions import db
+    from tracker.scores.models import ScoreItem, ScoreRerun
+    from tracker.scores.periods import quarter_of
+    today = china_today()
+    key = quarter_of(today).previous().key
+    make.scores(key, today)
+    make.manual_item(unit, key, "interpretation", "finding", "1", by=users["office"], today=today)
+    make.scores(key, today, publish_by=users["office"])
+    objection = make.objection(unit, key, users["contact"], today=today)
+    make.scores(key, today)  # a re-run of the published quarter
+    with make.app.app_context():
+        from tracker.scores.models import Score
+        rerun_id = db.session.scalar(db.select(ScoreRerun.id))
+        item = db.session.scalar(db.select(ScoreItem).where(ScoreItem.key == objection.key))
+        item_id, rubric_id = item.id, db.session.get(Score, item.score_id).rubric_id
+    return {"key": key, "item_id": item_id, "objection_id": objection.id, "file_id": objection.evidence_id,
+            "rubric_id": rubric_id, "rerun_id": rerun_id}
 
 
 def _url(app, rule, args):

@@ -202,16 +202,17 @@ def test_a_smtp_outage_longer_than_every_retry_interval_fails_no_mail_and_each_g
     assert "邮件暂时无法发出" in page and "6 封邮件在发件箱中等待" in page and "连接被拒绝" in page
     during = app.test_cli_runner().invoke(args=["sweep"])
     assert during.exit_code == 1 and "send-mail" in during.output.splitlines()[-1]
+    others = len(mails(app)) - len(users)  # queued meanwhile by the sweep's other jobs (scores tell the office)
 
     smtp.start()
     refuse(smtp, "nobody@")  # and one address the server does not know
     with app.app_context():
-        assert send_due_mails(now=now + timedelta(minutes=15)) == {"sent": 5, "retry": 0, "failed": 1}
+        assert send_due_mails(now=now + timedelta(minutes=15)) == {"sent": 5 + others, "retry": 0, "failed": 1}
     assert all(m.attempts == 0 for m in mails(app, OutboxMail.status == "sent"))
     [refused] = mails(app, OutboxMail.status == "failed")
     assert refused.attempts == 1 and refused.to_addr == "nobody@example.gov.cn"  # a 550 fails at once
     ids = [m["X-Tracker-Outbox-Id"] for m in smtp.messages]
-    assert len(ids) == len(set(ids)) == 5
+    assert len(ids) == len(set(ids)) == 5 + others
     page = office.get("/dashboard").get_data(as_text=True)
     assert 'id="mail-banner"' not in page
 

@@ -78,13 +78,14 @@ def _register_blueprints(app: Flask) -> None:
     from .notify.views import bp as notify
     from .portal.views import bp as portal
     from .reports.views import bp as reports
+    from .scores.views import bp as scores
     from .sweeps.views import bp as sweeps
     from .units.views import bp as units
     from .workcal.views import bp as workcal
     from .worklist.views import bp as worklist
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
-               worklist, portal, reports, sweeps):
+               worklist, portal, reports, scores, sweeps):
         app.register_blueprint(bp)
     for bp in (inspections, bulletins):
         app.register_blueprint(bp)

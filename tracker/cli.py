@@ -201,6 +201,9 @@ def register(app):
         if logins.get("lookup"):
             click.echo("申请人查询办理进度（首页 › 申请查询）：查询码 %s，查询密码 %s" % logins["lookup"])
 
+    from .scores.cli import register as register_scores
+    register_scores(app)
+
     @app.cli.command("close-lapsed")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="legal date to sweep as (default: today)")
     def close_lapsed_command(today):

@@ -35,6 +35,17 @@ from .reports.models import (  # noqa: F401
     ReportSubmission,
     ReportYear,
 )
+from .scores.models import (  # noqa: F401
+    ManualEntry,
+    Objection,
+    Rubric,
+    Score,
+    ScoreFile,
+    ScoreItem,
+    ScorePeriod,
+    ScoreRerun,
+    ScoreVoid,
+)
 from .sweeps.models import JobFailure, JobRun  # noqa: F401
 from .units.models import Unit  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

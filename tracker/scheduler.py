@@ -43,6 +43,7 @@ def jobs(manual: bool = False) -> list[Job]:
     from .disclosure.tasks import open_periodic_tasks
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
+    from .scores.tasks import finalise, nightly
 
     return [
         Job("open-tasks", lambda now: open_periodic_tasks(_today(now)), 60, "生成定期公开任务"),
@@ -51,6 +52,8 @@ def jobs(manual: bool = False) -> list[Job]:
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15, "到期提醒与逾期督办"),
         Job("digests", lambda now: send_digests(_today(now)), 60, "每周工作提示"),
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60, "公开办每日监督摘要"),
+        Job("scores-final", finalise, 60, "考核得分期末计算"),
+        Job("scores-provisional", nightly, 60, "考核得分每晚暂定计算"),
         Job("send-mail", lambda now: send_due_mails(now, force=manual), 1, "邮件发送", full_sweep=False),
     ]
 

@@ -48,6 +48,13 @@ NAV = [
         ("年度报告", "reports.index", STAFF),
         ("规范性文件", "reports.normative_list", STAFF),
     ]),
+    ("考核评分", [
+        ("考核排名", "scores.index", STAFF),
+        ("本单位得分", "scores.mine", ("contact", "reviewer")),
+        ("考核期管理", "scores.periods", ("office", "leader")),
+        ("考核申辩", "scores.objections", STAFF),
+        ("评分细则", "scores.rubric_list", STAFF),
+    ]),
     ("工作日历", "workcal.year", STAFF),
     ("系统管理", [
         ("单位管理", "units.index", ("office",)),

@@ -83,6 +83,21 @@ ACTION_LABELS = {
     "report.normative_repeal": "登记规范性文件废止",
     "report.normative_unrepeal": "撤销规范性文件废止登记",
     "report.normative_add": "补录规范性文件",
+    "scores.rubric_create": "建立年度评分细则",
+    "scores.rubric_update": "修改评分细则",
+    "scores.rubric_version": "修改评分细则（生成新版本）",
+    "scores.compute": "计算考核得分",
+    "scores.final": "生成期末考核得分",
+    "scores.published": "发布考核得分",
+    "scores.rerun": "重新计算已发布得分",
+    "scores.rerun_accept": "采用重新计算的得分",
+    "scores.rerun_discard": "放弃重新计算的得分",
+    "scores.manual_deduction": "录入人工扣分",
+    "scores.manual_bonus": "录入加分",
+    "scores.void": "撤销扣分或加分",
+    "scores.objection": "提出考核申辩",
+    "scores.objection_accepted": "申辩成立",
+    "scores.objection_rejected": "申辩不成立",
 }
 
 

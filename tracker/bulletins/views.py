@@ -133,11 +133,11 @@ def add_item(bulletin_id):
                         "已添加整改要求（印发时下达）。", "item_form", ItemForm)
 
 
-@bp.route("/bulletins/<int:bulletin_id>/items/<int:item_id>/delete", methods=["POST"])
+@bp.route("/bulletins/<int:bulletin_id>/items/<int:bulletin_item_id>/delete", methods=["POST"])
 @allow("office")
-def remove_item(bulletin_id, item_id):
-    return _office_step(bulletin_id, lambda b, f: services.remove_item(b, current_user, item_id), "已删除整改要求。",
-                        None, FlaskForm)
+def remove_item(bulletin_id, bulletin_item_id):
+    return _office_step(bulletin_id, lambda b, f: services.remove_item(b, current_user, bulletin_item_id),
+                        "已删除整改要求。", None, FlaskForm)
 
 
 @bp.route("/bulletins/<int:bulletin_id>/publish", methods=["POST"])

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ..accounts.services import create_user
 from ..extensions import db
+from ..scores.demo import load_scores_demo
 from ..units.models import Unit
 from ..units.services import create_unit
 from .applications import load_demo_applications
@@ -54,6 +55,7 @@ def load_demo() -> dict:
     load_supervision_demo()  # after the records it inspects, urges and bulletins
     lookup = load_public_demo()
     load_reports_demo()
+    load_scores_demo()  # after the records it scores
     load_health_demo()  # last: the jobs run over everything loaded above
     return {"password": DEMO_PASSWORD, "accounts": accounts, "lookup": lookup}
 
