@@ -446,3 +446,36 @@ def test_settings_refuse_a_prefix_with_brackets_and_keep_the_old_one(app, city, 
     with app.app_context():
         from tracker.bulletins import services as bs
         assert bs.settings()["number_prefix"] == "东政公开办"
+
+
+# --- with the quarter's published scores -------------------------------------------------------------
+
+def test_published_scores_give_the_bulletin_score_and_rank_columns_and_the_unit_page_its_scores(app, city, make,
+                                                                                              login):
+    from tracker.bulletins import exports
+    from tracker.bulletins.models import Bulletin
+
+    with at(date(2026, 10, 8)):
+        make.scores("2026-Q3", date(2026, 10, 8))               # computed, not published: no columns yet
+    unpublished = _draft_with_item(app, city)
+    with app.app_context():
+        assert db.session.get(Bulletin, unpublished).figures["scores"] is False
+    with at(date(2026, 10, 8)):
+        make.scores("2026-Q3", date(2026, 10, 8), publish_by=city["office"])
+    with at(date(2026, 10, 9)):
+        office = login(city["office"])
+        assert office.post(f"/bulletins/{unpublished}/refresh").status_code == 302
+        with app.app_context():
+            bulletin = db.session.get(Bulletin, unpublished)
+            rows = {r["name"]: r for r in bulletin.figures["rows"]}
+            doc = Document(io.BytesIO(exports.docx_bytes(bulletin)))
+        # both units: one task overdue at the quarter's end (−2), one not acknowledged in time (−0.5)
+        assert (rows["民政局"]["score"], rows["民政局"]["rank"]) == (97.5, 1)
+        assert (rows["绥阳镇"]["score"], rows["绥阳镇"]["rank"]) == (97.5, 1)
+        head = [tc.xpath("string(.)") for tc in doc.tables[0].rows[0]._tr.tc_lst]
+        assert head[-1] == "考核" and [c.text for c in doc.tables[0].rows[1].cells[-2:]] == ["得分", "排名"]
+        assert doc.tables[0].rows[2].cells[-2].text == "97.5"
+        assert any(p.text.startswith("季度考核方面，得分居前的单位") for p in doc.paragraphs)
+        page = office.get(f"/units/{city['town'].id}").get_data(as_text=True)
+        scores = page.split('id="unit-scores"')[1].split("</table>")[0]
+        assert "2026年第3季度" in scores and "97.5" in scores and "1/2" in scores

@@ -189,7 +189,7 @@ def _value(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return f"{value:g}"  # 96.5, 100
     return str(value)
 
 

@@ -30,7 +30,8 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 * **Rectifications** (督查整改): items still open on ``as_of``, and items due in the quarter not
   done by their deadline (``inspections.services.missed_clause``).
 * **督办**: urgings made within the quarter.
-* **Score and rank**: the unit's published score of the quarter, when the scores feature has one.
+* **Score and rank**: the unit's published assessment score of the quarter and its rank among all
+  units, once the office has published the quarter's scores.
 """
 from __future__ import annotations
 
@@ -147,13 +148,19 @@ def application_figures(q: Quarter, as_of: date) -> dict[int, dict]:
 
 
 def score_figures(q: Quarter) -> dict[int, tuple]:
-    """{unit_id: (score, rank)} from the published scores of the quarter, when the scores feature
-    exists and has published them; otherwise empty and the bulletin carries no score columns."""
-    try:
-        from ..scores.services import published_ranking  # type: ignore[import-not-found]
-    except ImportError:
+    """{unit_id: (total, rank)} from the quarter's published assessment scores (scores feature:
+    rank among all units, equal totals sharing a rank); empty while they are not published, and
+    the bulletin then carries no score columns. Two queries."""
+    from ..scores.models import Score, ScorePeriod
+    from ..scores.ranking import competition_ranks
+
+    period_id = db.session.scalar(select(ScorePeriod.id).where(ScorePeriod.key == q.key,
+                                                               ScorePeriod.state == "published"))
+    if period_id is None:
         return {}
-    return published_ranking(q.key)
+    rows = db.session.execute(select(Score.unit_id, Score.total).where(Score.period_id == period_id)).all()
+    ranks = competition_ranks([total for _, total in rows])
+    return {unit_id: (float(total), rank) for (unit_id, total), rank in zip(rows, ranks)}
 
 
 def compute(q: Quarter, as_of: date) -> dict:

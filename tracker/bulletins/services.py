@@ -284,11 +284,18 @@ def announce_publication(bulletin: Bulletin) -> int:
     return sent
 
 
+def _points(value) -> str:
+    return f"{value:g}"
+
+
 def unit_line(row: dict) -> str:
     """One unit's figures in a sentence (mails, the unit's dashboard)."""
-    return (f"主动公开应公开{row['tasks_due']}条，按时公开{row['tasks_on_time']}条，逾期公开{row['tasks_late']}条，"
+    line = (f"主动公开应公开{row['tasks_due']}条，按时公开{row['tasks_on_time']}条，逾期公开{row['tasks_late']}条，"
             f"逾期未公开{row['tasks_overdue']}条；依申请公开应答复{row['apps_due']}件，按时答复{row['apps_on_time']}件，"
-            f"逾期答复{row['apps_late']}件，超期未答复{row['apps_overdue']}件；督办{row['urgings']}次。")
+            f"逾期答复{row['apps_late']}件，超期未答复{row['apps_overdue']}件；督办{row['urgings']}次")
+    if row.get("score") is not None:
+        line += f"；考核得分{_points(row['score'])}分，排名第{row['rank']}"
+    return line + "。"
 
 
 # --- what the document says -----------------------------------------------------------------------
@@ -311,6 +318,12 @@ def overview(figs: dict, q: Quarter) -> list[str]:
         f"督查整改方面，尚未整改销号的事项{t['rect_open']}项，本季度到期未按期整改{t['rect_missed']}项；"
         f"公开办本季度共督办{t['urgings']}次。",
     ]
+    scored = sorted((r for r in figs["rows"] if r.get("score") is not None), key=lambda r: (r["rank"], r["code"]))
+    if len(scored) >= 2:
+        n = min(3, len(scored) // 2)
+        top = "、".join(f"{r['name']}（{_points(r['score'])}分）" for r in scored[:n])
+        bottom = "、".join(f"{r['name']}（{_points(r['score'])}分）" for r in scored[-n:])
+        paragraphs.append(f"季度考核方面，得分居前的单位：{top}；得分靠后的单位：{bottom}。各单位得分和排名见附件。")
     return paragraphs
 
 

@@ -1,7 +1,9 @@
 """Demo supervision: the office's bulletin settings, two inspection rounds with rectification items
 in every state (待整改 not yet due and overdue, 待验收, 退回重改, 销号 on time and late, 撤销), a few
-督办 on overdue work, and the bulletin of every quarter of this year that has ended — published
-about a week into the next quarter, numbered in the office's sequence — through the real services.
+督办 on overdue work (``load_supervision_demo``, before the scores read them), and the bulletin of
+every quarter of this year that has ended — published about a week into the next quarter, after
+that quarter's scores, numbered in the office's sequence (``load_bulletins_demo``) — through the
+real services.
 
 Everything is dated in the past as it would have happened; the function does nothing when an
 inspection exists, so ``flask demo`` can run again. Historical publications are not mailed
@@ -205,9 +207,23 @@ def load_supervision_demo(today: date | None = None) -> int:
                "财政预决算、社会救助、重点领域信息公开栏目", "网站抽查所列栏目，逐条核对公开目录", WEBSITE_ROUND, units, users, office,
                today)
     _urge_some(office, today)
-    _bulletins(office, today)
     db.session.flush()
     return db.session.scalar(select(db.func.count(Inspection.id)))
 
 
-__all__ = ["load_supervision_demo", "Urging"]
+def load_bulletins_demo(today: date | None = None) -> int:
+    """Load the demo bulletins unless one exists (after the scores, so that a quarter whose scores
+    were published carries them); returns the bulletins made."""
+    from ..bulletins.models import Bulletin
+
+    if db.session.scalar(select(Bulletin.id).limit(1)):
+        return 0
+    office = db.session.scalar(select(User).where(User.username == "office"))
+    if office is None:
+        return 0
+    made = _bulletins(office, today or china_today())
+    db.session.flush()
+    return made
+
+
+__all__ = ["load_bulletins_demo", "load_supervision_demo", "Urging"]

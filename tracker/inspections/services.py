@@ -374,30 +374,32 @@ def overdue_clause(today: date):
 
 
 def missed_clause(as_of: date):
-    """督查整改 (scoring.md): not done by its deadline, judged on ``as_of`` — still owed after the
-    deadline, answered after it (awaiting acceptance), or accepted on an answer given after it.
-    An answer given in time and still awaiting the office's acceptance is not counted against
-    the unit; a returned answer does not count as done."""
-    late = Rectification.due_date.is_not(None)
-    return or_(overdue_clause(as_of),
-               and_(late, Rectification.state == "submitted", Rectification.answered_on > Rectification.due_date),
-               and_(late, Rectification.state.in_(RECTIFICATION_DONE_STATES),
-                    Rectification.completed_on > Rectification.due_date))
+    """督查整改 (scoring.md: each item not done by its deadline −2), judged at the end of ``as_of``.
+
+    An item is done on the day of the answer the office accepted (``completed_on``) or, while it
+    waits for acceptance, of the answer given (``answered_on``): an answer in time is not held
+    against the unit because the office has not checked it yet; a returned answer does not count.
+    Missed: done by ``as_of`` but after the deadline, or not done by ``as_of`` and the deadline
+    before ``as_of``. Cancelled items never count. ``not_done_by_deadline`` is the same rule
+    over one item's values."""
+    done_on = case((Rectification.state.in_(RECTIFICATION_DONE_STATES), Rectification.completed_on),
+                   (Rectification.state == "submitted", Rectification.answered_on), else_=None)
+    due = Rectification.due_date
+    return and_(Rectification.state.in_(RECTIFICATION_OPEN_STATES + RECTIFICATION_DONE_STATES), due.is_not(None),
+                or_(and_(done_on <= as_of, done_on > due),
+                    and_(or_(done_on.is_(None), done_on > as_of), due < as_of)))
 
 
 def not_done_by_deadline(due: date | None, state: str, answered_on: date | None, completed_on: date | None,
                          as_of: date) -> bool:
-    """``missed_clause`` for one item's values, as a pure function (for rules computed over rows
+    """``missed_clause`` over one item's values, as a pure function (for rules computed over rows
     handed in, e.g. the scores' 督查整改 rule): the same answer as the SQL clause."""
-    if due is None or state == "cancelled":
+    if due is None or state not in RECTIFICATION_OPEN_STATES + RECTIFICATION_DONE_STATES:
         return False
-    if state in AWAITING_UNIT_STATES:
-        return due < as_of
-    if state == "submitted":
-        return answered_on is not None and answered_on > due
-    if state in RECTIFICATION_DONE_STATES:
-        return completed_on is not None and completed_on > due
-    return False
+    done_on = completed_on if state in RECTIFICATION_DONE_STATES else answered_on if state == "submitted" else None
+    if done_on is not None and done_on <= as_of:
+        return done_on > due
+    return due < as_of
 
 
 def missed_by_unit(start: date, end: date, as_of: date, unit_ids=None) -> dict[int, list[Rectification]]:

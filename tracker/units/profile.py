@@ -131,9 +131,24 @@ def quarters(unit: Unit) -> list[dict]:
 
 
 def scores(unit: Unit) -> list[dict]:
-    """Published scores of the unit per period, when the scores feature exists (else empty)."""
-    try:
-        from ..scores.services import unit_score_history  # type: ignore[import-not-found]
-    except ImportError:
+    """The unit's published assessment scores, newest first: period, total and rank among all
+    units (equal totals share a rank), with the page of the score. Two queries."""
+    from ..scores.models import Score, ScorePeriod
+    from ..scores.ranking import competition_ranks
+
+    periods = {p.id: p for p in db.session.scalars(select(ScorePeriod).where(ScorePeriod.state == "published"))}
+    if not periods:
         return []
-    return unit_score_history(unit.id)
+    by_period: dict[int, list] = {}
+    for period_id, unit_id, total in db.session.execute(
+            select(Score.period_id, Score.unit_id, Score.total).where(Score.period_id.in_(list(periods)))):
+        by_period.setdefault(period_id, []).append((unit_id, total))
+    found = []
+    for period_id, rows in by_period.items():
+        ranks = dict(zip([u for u, _ in rows], competition_ranks([t for _, t in rows])))
+        mine = next((t for u, t in rows if u == unit.id), None)
+        if mine is not None:
+            p = periods[period_id]
+            found.append({"key": p.key, "label": p.label, "total": mine, "rank": ranks[unit.id], "of": len(rows),
+                          "quarterly": p.quarter is not None, "order": (p.year, p.quarter or 5)})
+    return sorted(found, key=lambda s: s["order"], reverse=True)
