@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from tracker import create_app
-from tracker.extensions import db
+from tracker.extensions import db, delete_all_rows
 
 PASSWORD = "testpass2026"
 _seq = itertools.count(1)
@@ -46,13 +46,7 @@ def clean_db(app):
     yield
     with app.app_context():
         db.session.rollback()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                db.session.execute(text(f'DELETE FROM "{t}"'))
-        db.session.commit()
+        delete_all_rows()
 
 
 class Factory:

@@ -201,6 +201,25 @@ def register(app):
         if logins.get("lookup"):
             click.echo("申请人查询办理进度（首页 › 申请查询）：查询码 %s，查询密码 %s" % logins["lookup"])
 
+    @schema_not_required
+    @app.cli.command("bench-data")
+    @click.option("--scale", "scale", required=True, type=click.Choice(["small", "large"]),
+                  help="small: a county-sized city; large: 200 units, 148,000 tasks, 20,000 applications")
+    @click.option("--seed", default=2026, show_default=True, help="random seed (same seed and day, same data)")
+    @click.option("--today", "today", help="the day the history ends (YYYY-MM-DD); default today in China")
+    @click.option("--force", is_flag=True, help="also when the database holds other data: ERASES every row")
+    def bench_data_command(scale, seed, today, force):
+        """Empty the database and generate a benchmark city (see README › Benchmarks)."""
+        from .bench_data import NotBenchDatabase, load
+
+        upgrade()
+        day = _date_arg(today, "日期") if today else None
+        try:
+            load(scale, seed=seed, today=day, force=force, echo=click.echo)
+        except NotBenchDatabase as exc:
+            db.session.rollback()
+            raise click.UsageError(str(exc)) from None
+
     from .scores.cli import register as register_scores
     register_scores(app)
 
