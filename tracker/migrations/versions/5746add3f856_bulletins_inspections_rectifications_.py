@@ -1,7 +1,7 @@
 """bulletins, inspections, rectifications and urging
 
 Revision ID: 5746add3f856
-Revises: e50557001bff
+Revises: 10651c60ea8a
 Create Date: 2026-11-27 07:29:32.434183
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5746add3f856'
-down_revision = 'e50557001bff'
+down_revision = '10651c60ea8a'
 branch_labels = None
 depends_on = None
 
