@@ -19,11 +19,14 @@ def open_rectifications(user, query: WorkQuery) -> WorkSlice:
         owed = and_(owed, Rectification.due_date <= query.due_by)
     stmt = scope(select(Rectification), Rectification, user).where(
         or_(owed, Rectification.state == "submitted") if user.role == "office" else owed)
-    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None))
     waiting = Rectification.state == "submitted"
     order = Rectification.due_date.desc() if query.descending else Rectification.due_date
+    found = db.session.scalars(stmt.order_by(waiting, order, Rectification.id).limit(query.limit)).all()
+    # counted only when the slice is full (rectification items are few; most pages skip the count)
+    total = len(found) if len(found) < query.limit else db.session.scalar(
+        stmt.with_only_columns(func.count()).order_by(None))
     items = []
-    for r in db.session.scalars(stmt.order_by(waiting, order, Rectification.id).limit(query.limit)):
+    for r in found:
         awaiting = r.state in AWAITING_UNIT_STATES
         items.append(WorkItem("督查整改", r.title, url_for("inspections.rectification", rectification_id=r.id),
                               r.due_date if awaiting else None, r.state_label, BADGES.get(r.state, "text-bg-secondary"),
