@@ -156,6 +156,69 @@ class Factory:
             return self._keep(add_document(db.session.get(Application, application.id), kind, name, data,
                                            actor=office))
 
+    # --- supervision: inspections, rectification items, 督办, bulletins ---------------------------
+
+    def _office(self):
+        """An office account to act as (the first one, or a new one in a new office unit)."""
+        from tracker.accounts.models import User
+        from tracker.accounts.services import create_user
+        from tracker.units.services import create_unit
+        office = db.session.scalar(db.select(User).where(User.role == "office", User.active.is_(True))
+                                   .order_by(User.id))
+        if office is None:
+            n = next(_seq)
+            office = create_user(username=f"office{n}", display_name=f"公开办{n}", role="office",
+                                 unit=create_unit(f"gkb{n}", f"政务公开办{n}", "office"),
+                                 email=f"office{n}@example.gov.cn", password=PASSWORD, must_change_password=False)
+            db.session.flush()
+        return office
+
+    def inspection(self, units, kind="special", title=None, inspected_on=None, today=None):
+        """A check (督查检查) of ``units`` recorded by the office."""
+        from datetime import date
+
+        from tracker.inspections import services as ins
+        with self.app.app_context():
+            today = today or date(2026, 11, 27)
+            data = ins.InspectionData(kind, title or "政府网站信息公开专项检查", inspected_on or today,
+                                      "财政预决算、重点领域信息公开栏目", "网站抽查", "", [u.id for u in units])
+            return self._keep(ins.create_inspection(data, self._office(), today))
+
+    def rectification(self, unit, requirement=None, period_days=10, issued_on=None, inspection=None):
+        """A rectification item (整改事项) ordered for ``unit`` on ``issued_on`` (default 2026-11-02)."""
+        from datetime import date
+
+        from tracker.inspections import services as ins
+        from tracker.inspections.models import Inspection
+        from tracker.units.models import Unit
+        with self.app.app_context():
+            issued_on = issued_on or date(2026, 11, 2)
+            item = ins.issue_rectification(
+                db.session.get(Unit, unit.id), requirement or "财政预决算栏目内容不全，请补充公开", period_days,
+                self._office(), max(issued_on, date(2026, 11, 27)), source="inspection" if inspection else "manual",
+                inspection=db.session.get(Inspection, inspection.id) if inspection else None, issued_on=issued_on)
+            return self._keep(item)
+
+    def rectification_answer(self, item, contact, on, text="已补充公开2026年部门预算", files=None):
+        """The unit's answer to ``item`` on ``on``, with evidence."""
+        from tracker.accounts.models import User
+        from tracker.inspections import services as ins
+        from tracker.inspections.models import Rectification
+        with self.app.app_context():
+            response = ins.respond(db.session.get(Rectification, item.id), db.session.get(User, contact.id), text,
+                                   files or [("整改截图.png", b"\x89PNG\r\n\x1a\n screenshot")], on)
+            return self._keep(response)
+
+    def bulletin(self, quarter="2026-Q3", today=None):
+        """The draft bulletin of ``quarter`` with figures taken on ``today`` (default 2026-10-09)."""
+        from datetime import date
+
+        from tracker.bulletins import services as bs
+        from tracker.bulletins.quarters import Quarter
+        with self.app.app_context():
+            bulletin, _ = bs.draft(Quarter.parse(quarter), today or date(2026, 10, 9))
+            return self._keep(bulletin)
+
     def scores(self, period, today, publish_by=None):
         """Scores of ``period`` ("2026-Q3" or "2026") computed as of ``today`` (a date), through the
         real service; published on ``today`` by ``publish_by`` (an office user) when given."""

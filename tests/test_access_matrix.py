@@ -84,6 +84,30 @@ EXPECTED = {
     "notify.resend_failed": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "units.profile": STAFF,
+    "inspections.index": STAFF,
+    "inspections.new": OFFICE,
+    "inspections.detail": STAFF,
+    "inspections.add_finding": OFFICE,
+    "inspections.rectifications": STAFF,
+    "inspections.rectification": STAFF,
+    "inspections.respond": {"contact"},
+    "inspections.accept": OFFICE,
+    "inspections.return_item": OFFICE,
+    "inspections.cancel": OFFICE,
+    "inspections.evidence": STAFF,
+    "inspections.urge": OFFICE,
+    "inspections.urgings": {"office", "leader"},
+    "bulletins.index": STAFF,
+    "bulletins.draft": OFFICE,
+    "bulletins.detail": STAFF,
+    "bulletins.narrative": OFFICE,
+    "bulletins.refresh": OFFICE,
+    "bulletins.add_item": OFFICE,
+    "bulletins.remove_item": OFFICE,
+    "bulletins.publish": OFFICE,
+    "bulletins.export": STAFF,
+    "bulletins.settings": OFFICE,
     "scores.index": STAFF,
     "scores.export": STAFF,
     "scores.mine": STAFF,
@@ -177,6 +201,29 @@ def world(make):
     args.update(app_id=application.id, action="reply", letter="answer",
                 case_id=make.application_case(application).id,
                 document_id=make.application_document(application).id)
+    # supervision: an inspection of the contact's unit, a rectification answered with evidence, and a
+    # published bulletin carrying a requirement for the unit
+    inspection = make.inspection([unit])
+    item = make.rectification(unit, inspection=inspection)
+    make.rectification_answer(item, users["contact"], china_today())
+    bulletin = make.bulletin("2026-Q3")
+    with make.app.app_context():
+        from datetime import date
+
+        from tracker.accounts.models import User
+        from tracker.bulletins import services as bs
+        from tracker.bulletins.models import Bulletin
+        from tracker.extensions import db
+        from tracker.inspections.models import RectificationEvidence
+        b = db.session.get(Bulletin, bulletin.id)
+        office = db.session.get(User, users["office"].id)
+        bs.add_item(b, office, unit.id, "补充公开本单位2026年部门预算", 10)
+        bs.publish(b, office, 1, date(2026, 10, 9), china_today())
+        db.session.commit()
+        evidence_id = db.session.scalar(db.select(RectificationEvidence.id))
+        item_id = b.items[0].id
+    args.update(inspection_id=inspection.id, rectification_id=item.id, evidence_id=evidence_id,
+                record_type="task", record_id=task.id, bulletin_id=bulletin.id, bulletin_item_id=item_id, file_type="docx")
     args.update(_scores(make, unit, users))
     report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
     args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",

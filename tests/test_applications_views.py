@@ -58,7 +58,7 @@ def test_unit_staff_see_only_their_units_applications(app, login, two_units):
     exported = xlsx_text(contact.get("/applications/export"))
     assert w["a"].tracking_code in exported and w["b"].tracking_code not in exported
     stats = contact.get(f"/applications/statistics?year=2026&unit_id={w['theirs'].id}").get_data(as_text=True)
-    assert "民政局 2026 年" in stats  # the unit_id of another unit is ignored for unit staff
+    assert "民政局</a> 2026 年" in stats  # the unit_id of another unit is ignored for unit staff (name links to its page)
     office = login(w["office"]).get("/applications/").get_data(as_text=True)
     assert "低保名单" in office and "预算明细" in office
 

@@ -73,8 +73,10 @@ def _register_blueprints(app: Flask) -> None:
     from .applications.views import bp as applications
     from .audit.views import bp as audit
     from .bulk_import.views import bp as bulk_import
+    from .bulletins.views import bp as bulletins
     from .dashboard.views import bp as dashboard
     from .disclosure.views import bp as disclosure
+    from .inspections.views import bp as inspections
     from .notify.views import bp as notify
     from .portal.views import bp as portal
     from .reports.views import bp as reports
@@ -86,4 +88,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
                worklist, portal, reports, scores, sweeps):
+        app.register_blueprint(bp)
+    for bp in (inspections, bulletins):
         app.register_blueprint(bp)

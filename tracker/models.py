@@ -9,6 +9,7 @@ from .applications.models import (  # noqa: F401
     StatusLookupAttempt,
 )
 from .audit.models import AuditEvent  # noqa: F401
+from .bulletins.models import Bulletin, BulletinItem  # noqa: F401
 from .disclosure.models import (  # noqa: F401
     Duty,
     KeyArea,
@@ -16,6 +17,16 @@ from .disclosure.models import (  # noqa: F401
     TaskAttachment,
     TaskChannel,
     TaskEvent,
+)
+from .inspections.models import (  # noqa: F401
+    Finding,
+    Inspection,
+    InspectionUnit,
+    Rectification,
+    RectificationEvent,
+    RectificationEvidence,
+    RectificationResponse,
+    Urging,
 )
 from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
 from .reports.models import (  # noqa: F401

@@ -39,6 +39,7 @@ def jobs(manual: bool = False) -> list[Job]:
     """Every scheduled job, in the order a one-shot sweep runs them. ``manual``: run by hand
     (``sweep``), so the mail sender tries the server now rather than after its back-off."""
     from .applications.services import close_lapsed_applications
+    from .bulletins.services import draft_due_bulletin
     from .disclosure.tasks import open_periodic_tasks
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
@@ -47,6 +48,7 @@ def jobs(manual: bool = False) -> list[Job]:
     return [
         Job("open-tasks", lambda now: open_periodic_tasks(_today(now)), 60, "生成定期公开任务"),
         Job("close-lapsed", lambda now: close_lapsed_applications(_today(now)), 60, "依申请公开暂停期限届满处理"),
+        Job("bulletin-draft", lambda now: draft_due_bulletin(_today(now)), 60, "起草上一季度通报"),
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15, "到期提醒与逾期督办"),
         Job("digests", lambda now: send_digests(_today(now)), 60, "每周工作提示"),
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60, "公开办每日监督摘要"),

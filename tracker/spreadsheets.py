@@ -315,6 +315,7 @@ class LayoutSheet:
     widths: list[int]
     cells: list[LayoutCell] = field(default_factory=list)
     text_rows: list[str] = field(default_factory=list)   # paragraphs instead of a table (a text sheet)
+    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view
 
 
 def _put(cell, value):
@@ -361,6 +362,8 @@ def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
                 cell.number_format = c.number_format
             if bottom > top or right > left:
                 ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+        if sheet.freeze:
+            ws.freeze_panes = sheet.freeze
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -40,6 +40,12 @@ NAV = [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
     ]),
+    ("督查通报", [
+        ("季度通报", "bulletins.index", STAFF),
+        ("督查检查", "inspections.index", STAFF),
+        ("整改事项", "inspections.rectifications", STAFF),
+        ("督办记录", "inspections.urgings", ("office", "leader")),
+    ]),
     ("年度报告", [
         ("年度报告", "reports.index", STAFF),
         ("规范性文件", "reports.normative_list", STAFF),
@@ -56,6 +62,7 @@ NAV = [
         ("单位管理", "units.index", ("office",)),
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
+        ("通报设置", "bulletins.settings", ("office",)),
         ("公开门户首页", "portal.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
         ("系统运行状况", "sweeps.health", ("office",)),

@@ -12,6 +12,7 @@ from .disclosure import load_disclosure_demo
 from .health import load_health_demo
 from .public import load_public_demo
 from .reports import load_reports_demo
+from .supervision import load_bulletins_demo, load_supervision_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -51,9 +52,11 @@ def load_demo() -> dict:
         _load_city()
     load_disclosure_demo()  # each is a no-op when its records exist
     load_demo_applications()
+    load_supervision_demo()  # inspections, rectification items and 督办 over the records above
     lookup = load_public_demo()
     load_reports_demo()
     load_scores_demo()  # after the records it scores
+    load_bulletins_demo()  # after the scores a published quarter's bulletin carries
     load_health_demo()  # last: the jobs run over everything loaded above
     return {"password": DEMO_PASSWORD, "accounts": accounts, "lookup": lookup}
 

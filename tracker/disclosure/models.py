@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..extensions import db
 from ..files import StoredFileColumns
+from ..timeline import TransitionColumns
 from ..timeutil import UTCDateTime, utcnow
 from ..units.models import Unit
 
@@ -262,28 +263,14 @@ class TaskChannel(db.Model):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
 
 
-class TaskEvent(db.Model):
+class TaskEvent(TransitionColumns, db.Model):
     """One transition of a task: from, to, who, when, why (the task page's timeline)."""
 
     __tablename__ = "disclosure_task_event"
+    STATE_LABELS = STATES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("disclosure_task.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    actor_label: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def from_label(self) -> str:
-        return STATES.get(self.from_state or "", "")
-
-    @property
-    def to_label(self) -> str:
-        return STATES.get(self.to_state, self.to_state)
 
 
 class TaskAttachment(StoredFileColumns, db.Model):

@@ -41,10 +41,8 @@ ROLE_NAMES = {"contact": "本单位联络员", "reviewer": "本单位审核人",
 
 
 def _event(task_id: int, action: str, from_state: str | None, to_state: str, actor, reason=None) -> TaskEvent:
-    event = TaskEvent(task_id=task_id, action=action, from_state=from_state, to_state=to_state,
-                      actor_id=actor.id if actor is not None else None,
-                      actor_label=actor.display_name if actor is not None else "系统", at=utcnow(),
-                      reason=reason)
+    event = TaskEvent.step(actor, task_id=task_id, action=action, from_state=from_state, to_state=to_state,
+                           reason=reason)
     db.session.add(event)
     return event
 

@@ -72,6 +72,11 @@ def _report_years(ids, user):
     return {year: url_for("reports.index", year=year) for year in ids}
 
 
+@register_link("rectification", "整改事项")
+def _rectifications(ids, user):
+    return {i: url_for("inspections.rectification", rectification_id=i) for i in ids}
+
+
 @register_link("unit", "单位")
 def _units(ids, user):
     if user.role != "office":

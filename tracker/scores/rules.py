@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from ..applications import clock
 from ..applications.models import CASE_RESULTS
+from ..inspections.scoring import describe as rectification_detail
+from ..inspections.scoring import missed as rectification_missed
 from ..reports.scoring import failed_consistency, handed_in_late
 from .numbers import points_text
 from .periods import Period
@@ -287,8 +289,17 @@ def annual_report_inconsistent(reports, period: Period, as_of: date, params: dic
             yield Finding(r.unit_id, kind, record_id, r.label, f"{_d(r.first_refused_on)} 报送时勾稽校验未通过：{broken}")
 
 
-# --- slots for rules whose records arrive with other modules ----------------------------------------
+# --- 督查整改 (inspection follow-up) ----------------------------------------------------------------
 
-slot("rectification_overdue", "整改逾期未完成", category="inspection", points="2",
-     source="《政府信息公开条例》第四十六条、第四十七条：政府信息公开工作主管部门应当加强对政府信息公开工作的日常指导和监督检查，对发现的问题督促整改。",
-     awaiting="督查整改模块")
+@rule("rectification_overdue", "整改逾期未完成", category="inspection", points="2", rows="rectifications")
+def rectification_overdue(items, period: Period, as_of: date, params: dict, calendar):
+    """《政府信息公开条例》第四十六条、第四十七条：政府信息公开工作主管部门应当加强对政府信息公开工作的日常指导和监督检查，对发现的问题督促整改。
+
+    A rectification item (整改事项, from an inspection or a bulletin) whose deadline fell in the
+    period and that was not done by it, judged at the end of ``as_of``
+    (``inspections.scoring.missed``: answered after the deadline, or not answered and the deadline
+    passed; an answer the office returned does not count as done).
+    """
+    for r in items:
+        if period.contains(r.due_date) and rectification_missed(r, as_of):
+            yield Finding(r.unit_id, "rectification", r.id, r.title, rectification_detail(r, as_of))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..audit.services import record
 from ..errors import ServiceError
@@ -68,11 +69,15 @@ def find_period(period: Period) -> ScorePeriod | None:
 
 
 def _period_row(period: Period) -> ScorePeriod:
+    """The period's row, created once even when two sweeps start it at the same moment
+    (INSERT .. ON CONFLICT DO NOTHING on the unique key, then read)."""
     row = find_period(period)
     if row is None:
-        row = ScorePeriod(key=period.key, year=period.year, quarter=period.quarter, state="provisional")
-        db.session.add(row)
-        db.session.flush()
+        module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(module.insert(ScorePeriod).values(
+            key=period.key, year=period.year, quarter=period.quarter, state="provisional")
+            .on_conflict_do_nothing(index_elements=["key"]))
+        row = find_period(period)
     return row
 
 

@@ -207,3 +207,11 @@ def annual_report_rows(period: Period, as_of: date, unit_ids: list[int]) -> list
         if db.session.scalar(in_use):
             rows += report_facts(year, unit_ids)
     return rows
+
+
+@source("rectifications")
+def rectification_rows(period: Period, as_of: date, unit_ids: list[int]) -> list:
+    """Rectification items due in the period (``inspections.scoring.rectification_rows``)."""
+    from ..inspections.scoring import rectification_rows as rows
+
+    return rows(period.start, period.end, unit_ids)

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from ..access import allow
+from ..access import ALL_STAFF, allow, can_see_unit
 from ..accounts.forms import ReasonForm
 from ..accounts.models import User
 from ..errors import ServiceError
@@ -11,10 +11,11 @@ from . import services
 from .forms import UnitForm
 from .models import UNIT_KINDS, Unit
 
-bp = Blueprint("units", __name__, url_prefix="/admin/units")
+bp = Blueprint("units", __name__)
+ADMIN = "/admin/units"  # the office's unit administration; the unit page itself is /units/<id>
 
 
-@bp.route("/")
+@bp.route(f"{ADMIN}/")
 @allow("office")
 def index():
     q = request.args.get("q", "").strip()
@@ -33,7 +34,7 @@ def index():
                            counts=services.counts_by_kind(), without_contact=services.without_contact())
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route(f"{ADMIN}/new", methods=["GET", "POST"])
 @allow("office")
 def new():
     form = UnitForm()
@@ -51,7 +52,7 @@ def new():
     return render_template("units/form.html", form=form, unit=None)
 
 
-@bp.route("/<int:unit_id>", methods=["GET", "POST"])
+@bp.route(f"{ADMIN}/<int:unit_id>", methods=["GET", "POST"])
 @allow("office")
 def edit(unit_id):
     unit = db.session.get(Unit, unit_id) or abort(404)
@@ -71,7 +72,7 @@ def edit(unit_id):
     return render_template("units/form.html", form=form, unit=unit, members=members, reason_form=ReasonForm())
 
 
-@bp.route("/<int:unit_id>/active", methods=["POST"])
+@bp.route(f"{ADMIN}/<int:unit_id>/active", methods=["POST"])
 @allow("office")
 def set_active(unit_id):
     unit = db.session.get(Unit, unit_id) or abort(404)
@@ -83,3 +84,30 @@ def set_active(unit_id):
     services.set_unit_active(unit, active, form.reason.data)
     flash("单位已启用。" if active else "单位已停用（历史记录保留）。", "success")
     return redirect(url_for("units.edit", unit_id=unit.id))
+
+
+@bp.route("/units/<int:unit_id>")
+@allow(*ALL_STAFF)
+def profile(unit_id):
+    """单位档案: people and phones, open work by urgency, rectifications, 督办, quarters, scores.
+    The office and leaders see every unit; unit staff their own."""
+    from ..timeutil import china_today
+    from . import profile as unit_profile
+
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not can_see_unit(unit.id):
+        abort(404)
+    today = china_today()
+    return render_template("units/profile.html", unit=unit, today=today, people=unit_profile.people(unit),
+                           work=unit_profile.open_work(unit, today), rectifications=unit_profile.rectifications(unit),
+                           urgings=unit_profile.urgings(unit), inspections=unit_profile.inspections(unit),
+                           quarters=unit_profile.quarters(unit), scores=unit_profile.scores(unit))
+
+
+@bp.app_template_global("unit_page")
+def unit_page(unit) -> str | None:
+    """The unit page's address for a unit name on any page, when the reader may open it (the
+    office and leaders: every supervised unit; unit staff: their own)."""
+    if unit is None or getattr(unit, "kind", None) == "office" or not can_see_unit(unit.id):
+        return None
+    return url_for("units.profile", unit_id=unit.id)

@@ -4,3 +4,4 @@
 def load() -> None:
     from ..applications import worklist as _applications  # noqa: F401
     from ..disclosure import worklist as _disclosure  # noqa: F401
+    from ..inspections import worklist as _inspections  # noqa: F401

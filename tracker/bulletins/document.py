@@ -1,0 +1,349 @@
+"""The bulletin as an official document (公文), DOCX laid out after GB/T 9704-2012
+(official-documents.md): A4 with 37 mm top and 28 mm left margins (text block 156 × 225 mm),
+22 lines of 3号仿宋 a page, the red issuer mark and red separator, the document number with
+hexagonal brackets, the title in 2号小标宋, the addressee line ending with a full-width colon,
+headings 一、（黑体） （一）（楷体） 1.（仿宋 bold）, the attachment note, signature and date written
+2026年10月9日 four characters from the right edge, page numbers "— 1 —" on the outside edge, and
+the unit table as the attachment on landscape pages with merged header cells, numbers
+right-aligned and the header repeated on every page.
+
+Fonts are named as offices have them (仿宋_GB2312, 方正小标宋简体, 楷体_GB2312, 黑体); the
+document's font table names the fallback for each (仿宋, 宋体, 楷体), which Word uses where the
+first font is not installed.
+"""
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from .figures import column_groups
+
+FANGSONG = "仿宋_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+SONG = "宋体"
+FALLBACKS = {FANGSONG: "仿宋", XIAOBIAOSONG: SONG, KAITI: "楷体", HEITI: "SimHei", SONG: "SimSun"}
+
+BODY = Pt(16)          # 3号
+TITLE = Pt(22)         # 2号
+PAGE_NUMBER = Pt(14)   # 4号
+TABLE = Pt(10.5)       # 五号, so that the unit table fits a landscape page
+LINE = Pt(28.95)       # 225 mm / 22 lines
+INDENT = Pt(32)        # two characters
+RED = RGBColor(0xFF, 0x00, 0x00)
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def _font(run, name: str, size=BODY, bold: bool = False, color: RGBColor | None = None) -> None:
+    run.font.name = name
+    run.font.size = size
+    run.font.bold = bold
+    rfonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        rfonts.set(qn(attr), name)
+    if color is not None:
+        run.font.color.rgb = color
+
+
+def _paragraph(doc_or_cell, text: str = "", font: str = FANGSONG, size=BODY, bold=False, color=None,
+               align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, exact=True):
+    p = doc_or_cell.add_paragraph()
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    if exact:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = LINE
+    if indent:
+        fmt.first_line_indent = INDENT
+    if text:
+        _font(p.add_run(text), font, size, bold, color)
+    return p
+
+
+def _register_fallbacks(doc) -> None:
+    """Name a fallback for each Chinese font in the document's font table (w:altName)."""
+    for rel in doc.part.rels.values():
+        if rel.reltype.endswith("/fontTable"):
+            part = rel.target_part
+            entries = "".join(
+                f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+                f'<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>' for name, alt in FALLBACKS.items())
+            part._blob = part.blob.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")
+            return
+
+
+def _page(section, landscape: bool = False) -> None:
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        section.top_margin, section.bottom_margin = Mm(28), Mm(26)
+        section.left_margin, section.right_margin = Mm(37), Mm(35)
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)   # 天头 37 mm; 297 − 37 − 225
+        section.left_margin, section.right_margin = Mm(28), Mm(26)   # 订口 28 mm; 210 − 28 − 156
+    section.footer_distance = Mm(28)   # the page number sits 7 mm below the text block
+    sect = section._sectPr
+    grid = sect.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(int(LINE.pt * 20)))
+
+
+def _page_number(paragraph) -> None:
+    """— PAGE — in 4号 half-width numerals."""
+    _font(paragraph.add_run("— "), SONG, PAGE_NUMBER)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        _font(run, SONG, PAGE_NUMBER)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._element.append(fld)
+        elif text.strip() == "PAGE":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._element.append(instr)
+        else:
+            run.text = text
+    _font(paragraph.add_run(" —"), SONG, PAGE_NUMBER)
+
+
+def _footers(doc, section) -> None:
+    """Page numbers on the outside edge: right on odd pages, left on even pages, one character in."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
+                                                                        WD_ALIGN_PARAGRAPH.LEFT)):
+        p = footer.paragraphs[0]
+        p.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = Pt(14)
+        else:
+            p.paragraph_format.left_indent = Pt(14)
+        _page_number(p)
+
+
+def _red_rule(paragraph) -> None:
+    """The red separator line below the document number (版头中的分隔线)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "8"), ("w:color", "FF0000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    ppr.append(borders)
+
+
+def _heading(doc, level: int, number: int, text: str):
+    """Level 1 一、黑体; level 2 （一）楷体; level 3 1. 仿宋 bold."""
+    if level == 1:
+        return _paragraph(doc, f"{CN_NUMBERS[number - 1]}、{text}", HEITI)
+    if level == 2:
+        return _paragraph(doc, f"（{CN_NUMBERS[number - 1]}）{text}", KAITI)
+    return _paragraph(doc, f"{number}. {text}", FANGSONG, bold=True)
+
+
+def _text_block(doc, text: str) -> None:
+    for line in (text or "").splitlines():
+        if line.strip():
+            _paragraph(doc, line.strip())
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    trpr.append(header)
+    cant = OxmlElement("w:cantSplit")
+    trpr.append(cant)
+
+
+def _cell(cell, text: str, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    p = cell.paragraphs[0]
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)
+    snap = OxmlElement("w:snapToGrid")  # table lines do not snap to the body's 22-line grid
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().insert(0, snap)
+    _font(p.add_run(text), HEITI if bold else FANGSONG, TABLE)
+
+
+def _value(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"  # 96.5, 100
+    return str(value)
+
+
+def unit_table(doc, content: dict):
+    """The unit table: 序号 and 单位 merged over two header rows, each group merged over its
+    columns, both header rows repeated on every page, numbers right-aligned, a 合计 row."""
+    figs = content["figures"]
+    groups = column_groups(figs.get("scores", False))
+    keys = [key for _, cols in groups for key, _ in cols]
+    ncols = 2 + len(keys)
+    table = doc.add_table(rows=2, cols=ncols)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head, sub = table.rows
+    for row in (head, sub):
+        _repeat_header(row)
+    for i, label in enumerate(("序号", "单位")):
+        merged = head.cells[i].merge(sub.cells[i])
+        _cell(merged, label, bold=True)
+    col = 2
+    for group, cols in groups:
+        merged = head.cells[col].merge(head.cells[col + len(cols) - 1]) if len(cols) > 1 else head.cells[col]
+        _cell(merged, group, bold=True)
+        for j, (_, label) in enumerate(cols):
+            _cell(sub.cells[col + j], label, bold=True)
+        col += len(cols)
+    for n, r in enumerate(figs["rows"], start=1):
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a unit's line stays on one page
+        cells = row.cells
+        _cell(cells[0], str(n))
+        _cell(cells[1], r["name"], align=WD_ALIGN_PARAGRAPH.LEFT)
+        for j, key in enumerate(keys):
+            _cell(cells[2 + j], _value(r.get(key)), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    cells = table.add_row().cells
+    total = cells[0].merge(cells[1])
+    _cell(total, "合计", bold=True)
+    for j, key in enumerate(keys):
+        _cell(cells[2 + j], _value(figs["totals"].get(key, "")) if key in figs["totals"] else "",
+              align=WD_ALIGN_PARAGRAPH.RIGHT)
+    widths = [Mm(9), Mm(38)] + [Mm((225 - 47) / len(keys))] * len(keys)  # the landscape text block is 225 mm
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
+        col.w = width
+    for row in table.rows:
+        col = 0
+        for tc in row._tr.tc_lst:  # a merged cell is as wide as the columns it spans
+            tc.width = sum(widths[col:col + tc.grid_span], Mm(0))
+            col += tc.grid_span
+    return table
+
+
+def build(content: dict, draft: bool = False) -> bytes:
+    """The DOCX bytes of a bulletin's content (``services.content``)."""
+    doc = Document()
+    _register_fallbacks(doc)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FANGSONG, BODY
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
+    section = doc.sections[0]
+    _page(section)
+    _footers(doc, section)
+
+    # 版头: issuer mark in red, the document number, the red separator.
+    _paragraph(doc, content["issuer"], XIAOBIAOSONG, Pt(30), color=RED, align=WD_ALIGN_PARAGRAPH.CENTER,
+               indent=False, exact=False)
+    _paragraph(doc, indent=False)
+    number = _paragraph(doc, content["doc_number"], align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _red_rule(number)
+    if draft:
+        _paragraph(doc, "（草稿，未印发）", HEITI, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, indent=False)
+
+    # 主体: title, addressees, body with headings.
+    title = _paragraph(doc, content["title"], XIAOBIAOSONG, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
+                       exact=False)
+    title.paragraph_format.line_spacing = Pt(35)
+    _paragraph(doc, indent=False)
+    _paragraph(doc, content["addressees"], indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph(doc, f"为全面掌握各单位政务公开工作落实情况，根据《中华人民共和国政府信息公开条例》和政务公开工作考核"
+                    f"有关规定，{content['issuer']}对{content['quarter_label']}各单位政务公开工作情况进行了统计和督查。"
+                    "现将有关情况通报如下：")
+    for number_, (heading, write) in enumerate(_sections(content), start=1):
+        _heading(doc, 1, number_, heading)
+        write(doc)
+
+    _paragraph(doc)
+    _paragraph(doc, f"附件：{content['table_title']}")
+    for _ in range(3):
+        _paragraph(doc)
+    for text in (content["issuer"], content["date_text"]):
+        p = _paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        p.paragraph_format.right_indent = INDENT * 2  # about four characters from the right edge
+
+    # 附件: the unit table on landscape pages.
+    annex = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(annex, landscape=True)
+    _paragraph(doc, "附件", HEITI, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    caption = _paragraph(doc, content["table_title"], XIAOBIAOSONG, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER,
+                         indent=False, exact=False)
+    caption.paragraph_format.space_after = Pt(8)
+    unit_table(doc, content)
+    as_of = date.fromisoformat(content["figures"]["as_of"])
+    note = _paragraph(doc, f"说明：数据统计截至{as_of.year}年{as_of.month}月{as_of.day}日。主动公开任务按公开期限所在季度"
+                           "统计，依申请公开按答复期限所在季度统计（暂停计时期间不计入），整改事项按整改期限所在季度统计；"
+                           "督办次数为本季度内公开办督办的次数。", size=Pt(10.5), indent=False, exact=False)
+    note.paragraph_format.space_before = Pt(6)
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _sections(content: dict):
+    """The first-level sections of the body, numbered in order; empty ones are left out."""
+    def overview(doc):
+        for text in content["overview"]:
+            _paragraph(doc, text)
+
+    def good(doc):
+        _text_block(doc, content["good_practice"])
+
+    def problems(doc):
+        n = 0
+        if content["no_output"]:
+            n += 1
+            _heading(doc, 2, n, "本季度未公开信息的单位")
+            _paragraph(doc, f"{'、'.join(content['no_output'])}，本季度未在任何渠道公开政府信息。")
+        if content["units_with_overdue"]:
+            n += 1
+            _heading(doc, 2, n, "逾期未办结的单位")
+            _paragraph(doc, f"截至统计之日，{'、'.join(content['units_with_overdue'])}仍有逾期未公开的信息或超期未答复的"
+                            "政府信息公开申请。")
+        if content["urging_summary"]:
+            n += 1
+            _heading(doc, 2, n, "督办情况")
+            _paragraph(doc, content["urging_summary"])
+        if content["problems"]:
+            n += 1
+            _heading(doc, 2, n, "其他问题")
+            _text_block(doc, content["problems"])
+
+    def requirements(doc):
+        _text_block(doc, content["requirements"])
+        for n, item in enumerate(content["items"], start=1):
+            _heading(doc, 3, n, f"{item['unit']}：{item['requirement']}")
+            _paragraph(doc, f"请于{item['due_text']}前整改到位，并在政务公开监督平台报送整改情况和佐证材料。")
+
+    has_problems = content["no_output"] or content["units_with_overdue"] or content["urging_summary"] \
+        or content["problems"]
+    found = [("总体情况", overview)]
+    if content["good_practice"]:
+        found.append(("工作亮点", good))
+    if has_problems:
+        found.append(("存在的问题", problems))
+    if content["requirements"] or content["items"]:
+        found.append(("整改要求", requirements))
+    return found
