@@ -304,3 +304,22 @@ def test_normative_documents_count_by_kind_and_repeal(app, city):
         assert in_2025["two/normative/issued"] == 1     # t2
         assert in_2025["two/normative/repealed"] == 1   # the 2019 document, repealed 2025-12-01
         assert in_2025["two/normative/in_force"] == 2   # the 2018 document and t2 (repealed only in 2026)
+
+
+def test_normative_documents_list_newest_first_a_page_at_a_time(app, city, login):
+    """年度报告 › 规范性文件: register items and entered documents together, newest issue first, in
+    pages; a unit's staff see only their own unit's documents."""
+    with app.app_context():
+        office = db.session.get(User, city["people"]["office"].id)
+        pages = [normative.document_page(office, city["a"].id, page=n, per_page=2) for n in (1, 2, 3)]
+        assert [p.total for p in pages] == [6, 6, 6] and pages[0].pages == 3
+        assert [[r.doc_number for r in p.items] for p in pages] == [
+            ["东民规〔2026〕5号", "东民规〔2026〕2号"], ["东民规〔2026〕1号", "东民规〔2025〕3号"],
+            ["东民规〔2019〕1号", "东民规〔2018〕2号"]]
+        assert [r.kind_label for r in pages[0].items] == ["行政规范性文件", "规章"]
+        assert pages[2].items[0].repealed_on == D(2025, 12, 1) and pages[2].items[0].task is None
+    page = login(city["people"]["b"][0]).get("/reports/normative").get_data(as_text=True)
+    assert "东财规〔2026〕1号" in page and "东民规" not in page
+    page = login(city["people"]["office"]).get(f"/reports/normative?unit_id={city['a'].id}").get_data(as_text=True)
+    assert page.index("东民规〔2026〕5号") < page.index("东民规〔2026〕1号") < page.index("东民规〔2018〕2号")
+    assert "东财规" not in page

@@ -20,6 +20,9 @@ INDEXES = [
     # The register: newest publication first, for the office and for one unit.
     Index("ix_disclosure_task_published_id", Task.published_on, Task.id),
     Index("ix_disclosure_task_unit_published_id", Task.unit_id, Task.published_on, Task.id),
+    # The normative documents (年度报告 › 规范性文件, table 二): the few published items marked
+    # normative among all tasks, counted and sorted from the index alone.
+    Index("ix_disclosure_task_normative_state_pub", Task.normative, Task.state, Task.unit_id, Task.published_on),
     # The applications list: newest first, for the office and for one unit.
     Index("ix_application_created_id", Application.created_at, Application.id),
     Index("ix_application_unit_created_id", Application.unit_id, Application.created_at, Application.id),

@@ -12,6 +12,7 @@ Every figure of a report is a **cell** with a stable key ``table/row/column`` (`
 ``grid`` lays a table out as the published reports do (merged header cells), for the HTML page,
 the DOCX and the XLSX alike. Nothing here touches the database.
 """
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -118,6 +119,7 @@ SIGNED_COLUMNS = {"change"}
 MONEY_PLACES = Decimal("0.0001")
 
 
+@functools.lru_cache(maxsize=4096)  # called for every cell of every report summed; the keys are few
 def is_money(cell_key: str) -> bool:
     table, row, column = split(cell_key)
     return table == "two" and (row, column) in MONEY_COLUMNS

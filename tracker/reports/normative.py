@@ -8,7 +8,9 @@ documents are 行政规范性文件 unless marked otherwise.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import joinedload
 
 from ..access import scope
 from ..audit.services import record, snapshot
@@ -43,24 +45,61 @@ class DocumentRow:
         return f"task-{self.task.id}" if self.task else f"doc-{self.document.id}"
 
 
-def documents(user, unit_id: int | None = None, in_force_on: date | None = None) -> list[DocumentRow]:
-    """Every normative document ``user`` may see (optionally of one unit), newest first."""
-    tasks = scope(select(Task, NormativeDocument).outerjoin(NormativeDocument, NormativeDocument.task_id == Task.id)
+class DocumentPage(Pagination):
+    """One page of normative documents: Flask-SQLAlchemy's pager over the (source, id) rows of
+    ``listing``, whose items are the page's ``DocumentRow``s."""
+
+    def _query_items(self) -> list:
+        refs = db.session.execute(self._query_args["select"].limit(self.per_page).offset(self._query_offset)).all()
+        return _rows(refs)
+
+    def _query_count(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(self._query_args["select"].order_by(None).subquery()))
+
+
+def listing(user, unit_id: int | None = None):
+    """(source, id) of every normative document ``user`` may see (optionally of one unit), newest
+    first: the register's published items marked normative and the documents entered by hand."""
+    tasks = scope(select(literal("task").label("source"), Task.id.label("id"), Task.published_on.label("issued_on"),
+                         func.coalesce(Task.doc_number, "").label("doc_number"))
                   .where(Task.normative.is_(True), Task.state.in_(DONE_STATES)), Task, user)
-    entered = scope(select(NormativeDocument).where(NormativeDocument.task_id.is_(None)), NormativeDocument, user)
+    entered = scope(select(literal("doc").label("source"), NormativeDocument.id.label("id"),
+                           NormativeDocument.issued_on.label("issued_on"),
+                           func.coalesce(NormativeDocument.doc_number, "").label("doc_number"))
+                    .where(NormativeDocument.task_id.is_(None)), NormativeDocument, user)
     if unit_id:
         tasks, entered = tasks.where(Task.unit_id == unit_id), entered.where(NormativeDocument.unit_id == unit_id)
+    both = union_all(tasks, entered).subquery()
+    return select(both.c.source, both.c.id).order_by(
+        both.c.issued_on.desc().nulls_last(), both.c.doc_number.desc(), both.c.source, both.c.id.desc())
+
+
+def document_page(user, unit_id: int | None = None, page: int | None = None, per_page: int = 50) -> DocumentPage:
+    """A page of ``listing``: three reads whatever the number of documents (count, the page's
+    references, their rows with units)."""
+    return DocumentPage(select=listing(user, unit_id), page=page, per_page=per_page, error_out=False)
+
+
+def _rows(refs) -> list[DocumentRow]:
+    task_ids = [i for source, i in refs if source == "task"]
+    doc_ids = [i for source, i in refs if source == "doc"]
+    tasks = {t.id: (t, d) for t, d in db.session.execute(
+        select(Task, NormativeDocument).outerjoin(NormativeDocument, NormativeDocument.task_id == Task.id)
+        .options(joinedload(Task.unit)).where(Task.id.in_(task_ids)))}
+    docs = {d.id: d for d in db.session.scalars(
+        select(NormativeDocument).where(NormativeDocument.id.in_(doc_ids)))}
     rows = []
-    for task, doc in db.session.execute(tasks):
-        rows.append(DocumentRow(task.unit, task.title, task.doc_number or "", task.published_on,
-                                doc.kind if doc else "normative", doc.repealed_on if doc else None,
-                                doc.repeal_reason if doc else None, task, doc))
-    for doc in db.session.scalars(entered):
-        rows.append(DocumentRow(doc.unit, doc.title or "", doc.doc_number or "", doc.issued_on, doc.kind,
-                                doc.repealed_on, doc.repeal_reason, None, doc))
-    if in_force_on:
-        rows = [r for r in rows if r.repealed_on is None or r.repealed_on > in_force_on]
-    return sorted(rows, key=lambda r: (r.issued_on or date.min, r.doc_number), reverse=True)
+    for source, i in refs:
+        if source == "task":
+            task, doc = tasks[i]
+            rows.append(DocumentRow(task.unit, task.title, task.doc_number or "", task.published_on,
+                                    doc.kind if doc else "normative", doc.repealed_on if doc else None,
+                                    doc.repeal_reason if doc else None, task, doc))
+        else:
+            doc = docs[i]
+            rows.append(DocumentRow(doc.unit, doc.title or "", doc.doc_number or "", doc.issued_on, doc.kind,
+                                    doc.repealed_on, doc.repeal_reason, None, doc))
+    return rows
 
 
 def status_for_task(task: Task) -> NormativeDocument:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from ..audit.services import record
 from ..errors import ServiceError, ValidationErrors
@@ -137,6 +138,7 @@ class Content:
     drift: list = field(default_factory=list)   # (cell key, label, frozen, live)
     problems: list = field(default_factory=list)
     included: list = field(default_factory=list)  # city: the unit reports summed
+    office: Unit | None = None                    # city: the office unit, whose own figures count
 
     @property
     def title(self) -> str:
@@ -153,9 +155,13 @@ class Content:
         return out
 
 
-def find_report(year: int, unit_id: int | None) -> AnnualReport | None:
+def find_report(year: int, unit_id: int | None, with_submissions: bool = True) -> AnnualReport | None:
+    """The report of ``year`` for a unit (None: the city's), in one query: its submissions joined in
+    (or left unloaded when only the report itself is read, e.g. last year's text)."""
     slot = f"unit:{unit_id}" if unit_id else "city"
-    return db.session.scalar(select(AnnualReport).where(AnnualReport.year == year, AnnualReport.slot == slot))
+    load = joinedload(AnnualReport.submissions) if with_submissions else lazyload(AnnualReport.submissions)
+    return db.session.scalars(select(AnnualReport).options(load)
+                              .where(AnnualReport.year == year, AnnualReport.slot == slot)).unique().first()
 
 
 def apply_overrides(computed: dict, overrides: dict) -> dict:
@@ -206,12 +212,27 @@ def snapshot_of(content: Content) -> dict:
 
 # --- the city ------------------------------------------------------------------------------------------
 
+def _accepted(year: int):
+    return (AnnualReport.year == year, AnnualReport.scope == "unit", AnnualReport.state == "accepted",
+            ReportSubmission.decision == "accepted")
+
+
 def accepted_submissions(year: int) -> list[ReportSubmission]:
     """The accepted unit reports of ``year`` (their frozen snapshots), one query."""
     return db.session.scalars(
         select(ReportSubmission).join(AnnualReport, AnnualReport.id == ReportSubmission.report_id)
-        .where(AnnualReport.year == year, AnnualReport.scope == "unit", AnnualReport.state == "accepted",
-               ReportSubmission.decision == "accepted").order_by(ReportSubmission.unit_id)).all()
+        .where(*_accepted(year)).order_by(ReportSubmission.unit_id)).all()
+
+
+def accepted_parts(year: int) -> list[tuple[int, dict]]:
+    """(unit id, {"cells", "facts"}) of each accepted unit report of ``year``, one query that reads
+    only those two parts of the snapshots (not the narrative): what the city report sums."""
+    snapshot = ReportSubmission.snapshot
+    rows = db.session.execute(
+        select(ReportSubmission.unit_id, snapshot["cells"], snapshot["facts"])
+        .join(AnnualReport, AnnualReport.id == ReportSubmission.report_id)
+        .where(*_accepted(year)).order_by(ReportSubmission.unit_id))
+    return [(unit_id, {"cells": cells or {}, "facts": facts or {}}) for unit_id, cells, facts in rows]
 
 
 def city_content(year: int, report: AnnualReport | None = None) -> Content:
@@ -227,7 +248,7 @@ def city_content(year: int, report: AnnualReport | None = None) -> Content:
     facts = {"units": 0, "published": 0, "late": 0, "late_replies": 0, "fees": {"amount": 0, "count": 0},
              "by_channel": {}, "by_area": {}}
     included = []
-    parts = [(s.unit_id, s.snapshot) for s in accepted_submissions(year)]
+    parts = accepted_parts(year)
     if own is not None:
         parts.append((office.id, {"cells": dump_cells(own.cells), "facts": own.facts}))
     for unit_id, snap in parts:
@@ -245,6 +266,7 @@ def city_content(year: int, report: AnnualReport | None = None) -> Content:
         content = Content(year, fmt, organ, report, total, total, {}, facts, _narrative_of(report),
                           included=included)
     content.problems = consistency.check(fmt, content.cells)
+    content.office = office
     return content
 
 
@@ -286,9 +308,15 @@ class UnitStatus:
 def unit_statuses(year: int, with_drift: bool = True) -> list[UnitStatus]:
     """Every reporting unit's report for ``year``: state, last submission and whether its live
     figures have drifted from what it handed in (bounded queries: all units' figures at once)."""
-    units = reporting_units()
-    reports = {r.unit_id: r for r in db.session.scalars(
-        select(AnnualReport).where(AnnualReport.year == year, AnnualReport.scope == "unit"))}
+    # One query for the units and their reports; without the drift only the submissions' facts are
+    # read, not their snapshots.
+    submissions = selectinload(AnnualReport.submissions)
+    rows = db.session.execute(
+        select(Unit, AnnualReport).outerjoin(AnnualReport, (AnnualReport.unit_id == Unit.id) & (
+            AnnualReport.year == year) & (AnnualReport.scope == "unit"))
+        .options(submissions if with_drift else submissions.defer(ReportSubmission.snapshot))
+        .where(Unit.active.is_(True), Unit.kind != "office").order_by(Unit.kind.desc(), Unit.code)).all()
+    units, reports = [unit for unit, _ in rows], {unit.id: report for unit, report in rows if report is not None}
     live = figures.unit_figures(year, [u.id for u in units]) if with_drift and reports else {}
     out = []
     for unit in units:

@@ -5,6 +5,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.models import AuditEvent
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..inputs import parse_id, query_id, query_int
 from ..timeutil import china_today, parse_date
 from ..units.models import Unit
+from ..web import filter_names
 from . import exports, formats, narrative, normative, services, workflow
 from .forms import DocumentForm, DueDateForm, ImportForm, KindForm, NarrativeForm, OverrideForm, ReasonForm, RepealForm
 from .models import AnnualReport, NormativeDocument
@@ -94,14 +96,16 @@ def set_due(year):
 
 # --- a unit's report ------------------------------------------------------------------------------------
 
-def _similar(content: services.Content) -> list:
-    """雷同: this report's sections against the unit's last year and the other units' this year."""
+def _similar(content: services.Content, last_year: AnnualReport | None) -> list:
+    """雷同: this report's sections against the unit's last year and the other units' this year
+    (only their texts are read: their submissions are not loaded)."""
     report = content.report
     if report is None:
         return [], {}
-    others = db.session.scalars(select(AnnualReport).where(
-        ((AnnualReport.year == report.year) & (AnnualReport.id != report.id) & (AnnualReport.scope == report.scope))
-        | ((AnnualReport.year == report.year - 1) & (AnnualReport.slot == report.slot)))).all()
+    others = [last_year] if last_year is not None else []
+    if not report.is_city:  # one city report a year: no other this year
+        others += db.session.scalars(select(AnnualReport).options(lazyload(AnnualReport.submissions)).where(
+            AnnualReport.year == report.year, AnnualReport.id != report.id, AnnualReport.scope == report.scope)).all()
     texts = {k: getattr(report, k) or "" for k in narrative.NARRATIVE}
     found = narrative.similar_sections(content.fmt.key, texts, [
         (o.id, str(o), {k: getattr(o, k) or "" for k in narrative.NARRATIVE}) for o in others])
@@ -123,7 +127,7 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
                   "computed": formats.format_value(cell, content.computed[cell]),
                   "value": formats.format_value(cell, content.cells[cell]),
                   "reason": (content.overrides.get(cell) or {}).get("reason", "")}
-    last_year = services.find_report(content.year - 1, unit.id if unit else None)
+    last_year = services.find_report(content.year - 1, unit.id if unit else None, with_submissions=False)
     history = []
     if report is not None:
         history = db.session.scalars(select(AuditEvent).where(
@@ -133,7 +137,7 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
         (unit is not None and current_user.role in workflow.UNIT_EDITORS and current_user.unit_id == unit.id)
         or (unit is None and current_user.role == "office"))
     narrative_form = NarrativeForm(data=content.narrative)
-    similar, more_similar = _similar(content)
+    similar, more_similar = _similar(content, last_year)
     drafty = narrative.template_sections(content.fmt.key, content.narrative) if report and report.editable else []
     return render_template(
         "reports/report.html", content=content, unit=unit, report=report, actions=actions,
@@ -146,7 +150,7 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
         entered=services.entered_fields(content.fmt), cell_text=lambda c: formats.format_value(
             c.key, content.cells.get(c.key, 0)) if c.key else c.text,
         statuses=services.unit_statuses(content.year, with_drift=False) if unit is None else [],
-        office_unit=services.office_unit() if unit is None else None,
+        office_unit=content.office if unit is None else None,
         channels=_channel_labels(), section_labels=dict(content.fmt.sections), audit_labels=ACTION_LABELS,
         cell_label=lambda k: formats.cell_label(content.fmt, k),
         cell_link=(lambda k: url_for("reports.unit_report", year=content.year, unit_id=unit.id, cell=k) + "#adjust")
@@ -367,12 +371,13 @@ def import_template(year):
 
 @bp.route("/normative")
 @allow(*ALL_STAFF)
+@filter_names("unit_id")
 def normative_list():
     unit_id = query_id("unit_id") if current_user.sees_all_units else current_user.unit_id
-    rows = normative.documents(current_user, unit_id)
+    page = normative.document_page(current_user, unit_id)
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind.desc(), Unit.code)).all() \
         if current_user.sees_all_units else [current_user.unit]
-    return render_template("reports/normative.html", rows=rows, units=units, unit_id=unit_id,
+    return render_template("reports/normative.html", page=page, rows=page.items, units=units, unit_id=unit_id,
                            repeal_form=RepealForm(), kind_form=KindForm(), reason_form=ReasonForm(),
                            doc_form=DocumentForm(), editable=current_user.role in EDITORS, today=china_today())
 
