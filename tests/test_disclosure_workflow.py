@@ -463,6 +463,30 @@ def test_contact_opens_an_ad_hoc_task_when_information_forms(app, make, login, t
 
 
 @time_machine.travel(TODAY, tick=False)
+def test_office_chooses_the_unit_first_then_one_of_its_items(app, make, login, team):
+    """A city's catalogue runs to thousands of items: the office's form offers one unit's at a time."""
+    mine = make.duty(team["unit"], title="政府采购项目信息")
+    elsewhere = make.duty(make.unit("czj", "财政局"), title="财政预决算")
+    office = login(team["office"])
+    page = office.get("/disclosure/tasks/new").get_data(as_text=True)
+    assert 'name="unit"' in page and "请先选择单位" in page
+    assert "政府采购项目信息" not in page and "财政预决算" not in page
+    page = office.get(f"/disclosure/tasks/new?unit={team['unit'].id}").get_data(as_text=True)
+    assert "政府采购项目信息" in page and "财政预决算" not in page
+    page = office.get(f"/disclosure/tasks/new?duty={elsewhere.id}").get_data(as_text=True)
+    assert "财政预决算" in page and "政府采购项目信息" not in page  # a preset item brings its unit
+    r = office.post("/disclosure/tasks/new", {"unit": team["unit"].id, "duty_id": mine.id, "formed_date": "2026-05-40"})
+    assert r.status_code == 422 and "政府采购项目信息" in r.get_data(as_text=True)  # the unit's items again
+    r = office.post("/disclosure/tasks/new", {"unit": team["unit"].id, "duty_id": mine.id, "formed_date": "2026-05-11",
+                                              "title": "公开办代为登记的采购结果"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Task.unit_id).where(Task.title == "公开办代为登记的采购结果")) == team["unit"].id
+    page = login(team["contact"]).get("/disclosure/tasks/new").get_data(as_text=True)
+    assert 'name="unit"' not in page and "政府采购项目信息" in page and "财政预决算" not in page
+
+
+@time_machine.travel(TODAY, tick=False)
 def test_too_long_reason_or_note_is_refused_not_silently_dropped(app, make, login, team):
     """A verify note over 1000 characters used to be dropped and the task verified anyway."""
     task = make.task(make.duty(team["unit"], review_required=False), formed=date(2026, 4, 20))

@@ -18,11 +18,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import files, spreadsheets
-from ..access import ALL_STAFF, allow, get_visible
+from ..access import ALL_STAFF, allow, can_see_unit, get_visible
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import max_length, required
-from ..inputs import query_id, query_int
+from ..inputs import parse_id, query_id, query_int
 from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
@@ -93,15 +93,22 @@ def tasks_export():
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @allow("contact", "office")
 def new_task():
-    """A contact or the office records that information formed (临时性工作随时公开)."""
+    """A contact or the office records that information formed (临时性工作随时公开). The office first
+    chooses the unit (the page reloads with that unit's items: a city's catalogue runs to thousands),
+    then the item; a contact chooses among their own unit's items."""
     form = AdhocTaskForm()
-    duties = db.session.scalars(services.catalogue_query(current_user).where(Duty.active.is_(True))).all()
-    if current_user.sees_all_units:  # grouped by unit: each option is just the item's title
-        form.duty_id.choices = {}
-        for d in duties:
-            form.duty_id.choices.setdefault(d.unit.name, []).append((d.id, d.title))
-    else:
-        form.duty_id.choices = [(d.id, d.title) for d in duties]
+    preset = db.session.get(Duty, query_id("duty")) if query_id("duty") else None
+    if preset is not None and not can_see_unit(preset.unit_id):
+        preset = None
+    units, unit = [], current_user.unit
+    if current_user.sees_all_units:
+        units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind.desc(), Unit.code)).all()
+        chosen = query_id("unit") or parse_id(request.form.get("unit") or "") or (preset.unit_id if preset else None)
+        unit = next((u for u in units if u.id == chosen), None)
+    duties = db.session.scalars(services.catalogue_query(current_user, unit.id).where(Duty.active.is_(True))).all() \
+        if unit is not None else []
+    form.duty_id.choices = [(d.id, d.title) for d in duties]
+    page = {"form": form, "units": units, "unit": unit}
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -113,14 +120,14 @@ def new_task():
                                                 form.note.data)
             except ServiceError as exc:
                 refuse(exc, form)
-                return render_template("disclosure/new_task.html", form=form), 422
+                return render_template("disclosure/new_task.html", **page), 422
             flash(f"已登记公开任务，公开期限：{task.due_date:%Y-%m-%d}。", "success")
             return redirect(url_for("disclosure.task", task_id=task.id))
         form_errors(form)
-        return render_template("disclosure/new_task.html", form=form), 422
-    if request.args.get("duty"):
-        form.duty_id.data = to_int(request.args.get("duty"))
-    return render_template("disclosure/new_task.html", form=form)
+        return render_template("disclosure/new_task.html", **page), 422
+    if preset is not None:
+        form.duty_id.data = preset.id
+    return render_template("disclosure/new_task.html", **page)
 
 
 def _task_page(task: Task, status: int = 200, pub_form: PublicationForm | None = None,
