@@ -106,3 +106,29 @@ def test_every_account_signs_in_with_the_bench_password(app, browser):
         b = type(browser)(app)
         b.login(username, PASSWORD)
         assert b.get("/dashboard").status_code == 200
+
+
+def test_the_city_has_inspections_bulletins_scores_and_annual_reports_for_its_past(app):
+    """Once those features exist: every finished quarter has published scores and a published
+    bulletin carrying them, rectification items are in every state, the office pressed (督办) some
+    overdue work, and every finished year's unit reports are accepted."""
+    from tracker.bulletins.models import Bulletin
+    from tracker.inspections.models import RECTIFICATION_STATES, Inspection, Rectification, Urging
+    from tracker.reports.models import AnnualReport
+    from tracker.scores.models import ScorePeriod
+
+    with app.app_context():
+        load(CITY, today=DAY, echo=_quiet)
+        finished_quarters = 4 * (DAY.year - 2022) + 1  # 2022 Q1 … 2026 Q1
+        bulletins = db.session.scalars(select(Bulletin).order_by(Bulletin.year, Bulletin.quarter)).all()
+        assert [b.state for b in bulletins] == ["published"] * finished_quarters
+        assert all(r.get("score") is not None for r in bulletins[-1].figures["rows"])
+        published = db.session.scalar(select(func.count()).select_from(ScorePeriod).where(
+            ScorePeriod.state == "published", ScorePeriod.quarter.is_not(None)))
+        assert published == finished_quarters
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) >= 2 * (DAY.year - 2022)
+        assert set(db.session.scalars(select(Rectification.state).distinct())) == set(RECTIFICATION_STATES)
+        assert {u.record_type for u in db.session.scalars(select(Urging))} >= {"task", "rectification"}
+        accepted = set(db.session.execute(select(AnnualReport.year, AnnualReport.state).where(
+            AnnualReport.scope == "unit").distinct()))
+        assert accepted == {(year, "accepted") for year in range(2022, DAY.year)}

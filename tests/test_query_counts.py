@@ -6,7 +6,23 @@ from tests.query_counts import LARGE, ROLES, SMALL, statement_counts
 
 # Pages and exports whose statement count still grows with the data, with what grows. Phase 2 of
 # issue 15 fixes them; the test fails when one stops growing, so that this list stays true.
-STILL_GROWING: dict[tuple[str, str], str] = {}
+STILL_GROWING = {
+    # Measured once bench-data made inspections, rectification items and 督办 (small → large):
+    ("office", "dashboard.index"): "25 → 26",
+    ("leader", "dashboard.index"): "25 → 26",
+    ("office", "inspections.index"): "9 → 18",
+    ("leader", "inspections.index"): "9 → 18",
+    ("contact", "inspections.index"): "9 → 12",
+    ("reviewer", "inspections.index"): "9 → 12",
+    ("office", "inspections.detail"): "8 → 9",
+    ("leader", "inspections.detail"): "8 → 9",
+    ("contact", "inspections.detail"): "7 → 8",
+    ("reviewer", "inspections.detail"): "7 → 8",
+    ("office", "inspections.rectification"): "10 → 14",
+    ("leader", "inspections.rectification"): "10 → 14",
+    ("contact", "inspections.rectification"): "10 → 14",
+    ("reviewer", "inspections.rectification"): "10 → 14",
+}
 PAGE_LIMIT = 20  # statements per page (issue 15, item 4)
 # Pages still over the limit at the large test city (phase 2 of issue 15); fails once one is under.
 OVER_LIMIT = {("office", "dashboard.index"), ("leader", "dashboard.index")}

@@ -44,11 +44,11 @@ LOADERS = [
     Loader("city", "tracker.units", "city:load_city"),
     Loader("disclosure", "tracker.disclosure", "disclosure:load_disclosure"),
     Loader("applications", "tracker.applications", "applications:load_applications"),
-    # Features landing in parallel: write load_<name>(ctx) and name it here.
-    Loader("bulletins", "tracker.bulletins", None),
-    Loader("inspections", "tracker.inspections", None),
+    Loader("inspections", "tracker.inspections", "supervision:load_inspections"),  # before scores (督查整改)
     Loader("reports", "tracker.reports", "reports:load_reports"),
     Loader("scores", "tracker.scores", "scores:load_scores"),  # after reports: some rules read them
+    Loader("bulletins", "tracker.bulletins", "supervision:load_bulletins"),  # after scores: they carry them
+    # Features landing later: write load_<name>(ctx) in a module here and name it in this list.
 ]
 
 

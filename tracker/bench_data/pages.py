@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from ..extensions import db
 from ..timeutil import china_today
@@ -78,7 +78,35 @@ def sample_ids(contact_username: str) -> dict:
     last_year = (bench_marker_day() or china_today()).year - 1  # the last finished year (annual reports)
     return {"task_id": task, "app_id": application, "application_id": application, "unit_id": unit_id,
             "user_id": contact.id, "duty_id": duty, "area_id": area, "kind": "users", "year": last_year,
-            "fmt": "xlsx"}
+            "fmt": "xlsx", **_supervision_samples(unit_id)}
+
+
+def _supervision_samples(unit_id: int) -> dict:
+    """Bulletins, inspections and scores, once bench-data makes them: the latest published bulletin
+    and quarter's scores, the rubric in force, the latest inspection of the contact's unit and its
+    latest rectification item (else the city's latest)."""
+    import importlib.util
+    out = {}
+    if importlib.util.find_spec("tracker.bulletins"):
+        from ..bulletins.models import Bulletin
+        out["bulletin_id"] = db.session.scalar(select(Bulletin.id).where(Bulletin.state == "published")
+                                               .order_by(Bulletin.year.desc(), Bulletin.quarter.desc()).limit(1))
+        out["file_type"] = "docx"
+    if importlib.util.find_spec("tracker.inspections"):
+        from ..inspections.models import InspectionUnit, Rectification
+        own = db.session.scalar(select(InspectionUnit.inspection_id).where(InspectionUnit.unit_id == unit_id)
+                                .order_by(InspectionUnit.inspection_id.desc()).limit(1))
+        out["inspection_id"] = own or db.session.scalar(select(func.max(InspectionUnit.inspection_id)))
+        item = select(Rectification.id).order_by(Rectification.issued_on.desc(), Rectification.id.desc()).limit(1)
+        out["rectification_id"] = db.session.scalar(item.where(Rectification.unit_id == unit_id)) or \
+            db.session.scalar(item)
+    if importlib.util.find_spec("tracker.scores"):
+        from ..scores.models import Rubric, ScorePeriod
+        out["key"] = db.session.scalar(select(ScorePeriod.key).where(
+            ScorePeriod.state == "published", ScorePeriod.quarter.is_not(None))
+            .order_by(ScorePeriod.year.desc(), ScorePeriod.quarter.desc()).limit(1))
+        out["rubric_id"] = db.session.scalar(select(func.max(Rubric.id)))
+    return out
 
 
 def bench_marker_day():
