@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import files
 from ..access import scope
@@ -158,7 +159,8 @@ def add_finding(inspection: Inspection, unit_id, description: str, actor, today:
 def inspection_query(user):
     """Inspections ``user`` may see: every one for the office and leaders, those of their own
     unit for unit staff; newest first."""
-    stmt = select(Inspection).order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+    stmt = select(Inspection).options(selectinload(Inspection.units), selectinload(Inspection.findings)) \
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())  # the list shows both
     if not user.sees_all_units:
         stmt = stmt.where(Inspection.id.in_(select(InspectionUnit.inspection_id)
                                             .where(InspectionUnit.unit_id == user.unit_id)))
