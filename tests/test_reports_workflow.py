@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.accounts.models import User
 from tracker.errors import ServiceError
@@ -273,3 +273,20 @@ def test_facts_for_the_scores_annual_report_rule(app, make, unit_people):
     assert theirs.report_id is None and theirs.first_handed_on is None
     assert not scoring.handed_in_late(theirs, D(2027, 1, 10)) and scoring.handed_in_late(theirs, D(2027, 1, 11))
     assert not scoring.failed_consistency(theirs)
+
+
+def test_history_loaded_unannounced_tells_nobody_and_the_next_step_tells_again(app, make, unit_people):
+    """bench-data loads past years' reports inside ``workflow.unannounced()``: the same transitions,
+    audited, but no bell and no mail; outside it the office is told as usual."""
+    p = unit_people
+    make.application(p["unit"], D(2026, 5, 6))
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    with app.app_context():
+        unit = db.session.get(Unit, p["unit"].id)
+        with workflow.unannounced():
+            report = workflow.start_report(2026, unit, _u(p["contact"]))
+            workflow.submit_for_review(report, _u(p["contact"]))
+            workflow.approve(report, _u(p["reviewer"]))
+        assert report.state == "approved" and (count(Notification), count(OutboxMail)) == (0, 0)
+        workflow.submit(report, _u(p["contact"]))
+        assert count(Notification) == 1 and count(OutboxMail) == 1  # the office user

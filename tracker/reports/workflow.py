@@ -9,6 +9,9 @@ handed in: the attempt is recorded (the scores' 年度报告 rule counts it) and
 
 City report: 编制中 —office 定稿→ 已定稿 (its figures frozen), reopened by the office if needed.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -66,7 +69,24 @@ def can_edit(report: AnnualReport, actor) -> bool:
     return report.editable and _may_edit_unit(actor, report.unit_id)
 
 
+_ANNOUNCE = ContextVar("annual_report_announce", default=True)
+
+
+@contextmanager
+def unannounced():
+    """Transitions made inside tell nobody (no bell, no mail): for reports loaded as history
+    (bench-data), as ``bulletins.publish(announce=False)`` does for past bulletins."""
+    token = _ANNOUNCE.set(False)
+    try:
+        yield
+    finally:
+        _ANNOUNCE.reset(token)
+
+
 def _people(unit_id: int | None, roles) -> list[User]:
+    """Who a transition tells: the active users of ``roles`` (of the unit, unless None)."""
+    if not _ANNOUNCE.get():
+        return []
     stmt = select(User).where(User.active.is_(True), User.role.in_(roles))
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
@@ -84,8 +104,9 @@ def link_for(report: AnnualReport) -> str:
 
 # --- starting and editing ----------------------------------------------------------------------------
 
-def start_report(year: int, unit: Unit | None, actor) -> AnnualReport:
-    """开始编制: create the report with drafts of sections 一、五、六 written from the figures."""
+def start_report(year: int, unit: Unit | None, actor, live=None) -> AnnualReport:
+    """开始编制: create the report with drafts of sections 一、五、六 written from the figures
+    (``live``: the unit's figures when the caller computed them already, e.g. for every unit at once)."""
     services.check_year(year)
     if unit is None:
         if actor.role != "office":
@@ -99,7 +120,7 @@ def start_report(year: int, unit: Unit | None, actor) -> AnnualReport:
                           unit_id=unit.id if unit else None, state="draft", overrides={}, updated_by_id=actor.id)
     db.session.add(report)
     db.session.flush()
-    content = services.unit_content(year, unit, report) if unit else services.city_content(year, report)
+    content = services.unit_content(year, unit, report, live) if unit else services.city_content(year, report)
     fill_drafts(report, content, actor)
     record("report.start", report, after={"state": "draft"}, actor=actor)
     return report
@@ -240,12 +261,13 @@ def reopen(report: AnnualReport, actor) -> None:
     _move(report, "reopen", actor)
 
 
-def submit(report: AnnualReport, actor) -> ReportSubmission:
+def submit(report: AnnualReport, actor, live=None) -> ReportSubmission:
     """报送: hand the report in to the office, frozen. Refused (and the attempt recorded, with the
-    broken rules) when a consistency rule is broken; late when after the internal due date."""
+    broken rules) when a consistency rule is broken; late when after the internal due date.
+    (``live`` as for ``start_report``.)"""
     _check(report, "submit", actor)
     _require_text(report)
-    content = services.unit_content(report.year, report.unit, report)
+    content = services.unit_content(report.year, report.unit, report, live)
     today = china_today()
     due = services.due_date(report.year)
     submission = ReportSubmission(
