@@ -49,6 +49,12 @@ class ReportYear(db.Model):
     due_date: Mapped[date | None] = mapped_column(Date)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The sum of the year's accepted unit reports (their frozen cells and facts, and which units),
+    # added to as each is accepted (accepted is final): what the city report starts from, instead
+    # of reading every snapshot on every view (services.count_accepted).
+    accepted_cells: Mapped[dict | None] = mapped_column(JSON)
+    accepted_facts: Mapped[dict | None] = mapped_column(JSON)
+    accepted_units: Mapped[list | None] = mapped_column(JSON)
 
 
 class AnnualReport(db.Model):

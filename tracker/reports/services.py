@@ -224,15 +224,31 @@ def accepted_submissions(year: int) -> list[ReportSubmission]:
         .where(*_accepted(year)).order_by(ReportSubmission.unit_id)).all()
 
 
-def accepted_parts(year: int) -> list[tuple[int, dict]]:
-    """(unit id, {"cells", "facts"}) of each accepted unit report of ``year``, one query that reads
-    only those two parts of the snapshots (not the narrative): what the city report sums."""
-    snapshot = ReportSubmission.snapshot
-    rows = db.session.execute(
-        select(ReportSubmission.unit_id, snapshot["cells"], snapshot["facts"])
-        .join(AnnualReport, AnnualReport.id == ReportSubmission.report_id)
-        .where(*_accepted(year)).order_by(ReportSubmission.unit_id))
-    return [(unit_id, {"cells": cells or {}, "facts": facts or {}}) for unit_id, cells, facts in rows]
+def _no_facts() -> dict:
+    return {"units": 0, "published": 0, "late": 0, "late_replies": 0, "fees": {"amount": 0, "count": 0},
+            "by_channel": {}, "by_area": {}}
+
+
+def count_accepted(submission: ReportSubmission) -> None:
+    """Add an accepted unit report to its year's sums (``ReportYear.accepted_*``), in the same
+    transaction as the acceptance. Accepted is final, so the sums only grow; the year's row is
+    locked (created first if need be) so that two acceptances at once both count."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(ReportYear).values(year=submission.year, updated_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=["year"]))
+    row = db.session.scalars(select(ReportYear).where(ReportYear.year == submission.year).with_for_update()
+                             .execution_options(populate_existing=True)).one()
+    snap = submission.snapshot or {}
+    cells = formats.add(load_cells(row.accepted_cells), load_cells(snap.get("cells")))
+    facts = _no_facts()
+    _add_facts(facts, row.accepted_facts or {})
+    _add_facts(facts, snap.get("facts") or {})
+    row.accepted_cells, row.accepted_facts = dump_cells(cells), facts
+    row.accepted_units = sorted(set(row.accepted_units or []) | {submission.unit_id})
 
 
 def city_content(year: int, report: AnnualReport | None = None) -> Content:
@@ -244,18 +260,17 @@ def city_content(year: int, report: AnnualReport | None = None) -> Content:
     office = office_unit()
     organ = office_organ(office)
     own = figures.unit_figures(year, [office.id], own_unrouted=office.id)[office.id] if office else None
-    total = formats.zero(fmt)
-    facts = {"units": 0, "published": 0, "late": 0, "late_replies": 0, "fees": {"amount": 0, "count": 0},
-             "by_channel": {}, "by_area": {}}
-    included = []
-    parts = accepted_parts(year)
+    total, facts = formats.zero(fmt), _no_facts()
+    accepted = db.session.get(ReportYear, year)  # the accepted unit reports, summed as each came in
+    included = list(accepted.accepted_units or []) if accepted is not None else []
+    if included:
+        formats.add(total, load_cells(accepted.accepted_cells))
+        _add_facts(facts, accepted.accepted_facts or {})
+    facts["units"] = len(included)
     if own is not None:
-        parts.append((office.id, {"cells": dump_cells(own.cells), "facts": own.facts}))
-    for unit_id, snap in parts:
-        formats.add(total, load_cells(snap["cells"]))
-        _add_facts(facts, snap.get("facts", {}))
-        included.append(unit_id)
-    facts["units"] = len(included) - (1 if own is not None else 0)
+        formats.add(total, load_cells(dump_cells(own.cells)))
+        _add_facts(facts, own.facts)
+        included.append(office.id)
     if report is not None and report.state == "final" and report.snapshot:
         frozen = load_cells(report.snapshot["cells"])
         content = Content(year, fmt, organ, report, frozen, frozen, {}, report.snapshot.get("facts", {}),

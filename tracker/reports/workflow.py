@@ -295,6 +295,7 @@ def accept(report: AnnualReport, actor) -> None:
     _move(report, "accept", actor)
     submission = report.last_submission
     submission.decision, submission.decided_at, submission.decided_by_id = "accepted", utcnow(), actor.id
+    services.count_accepted(submission)
     _tell(_people(report.unit_id, UNIT_EDITORS), f"【已接收】{report}", (
         "公开办已接收本单位的年度报告。请在1月31日前向社会公开。",), link_for(report))
 
