@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, load_only, selectinload
 
 from ..audit.services import record
 from ..errors import ServiceError, ValidationErrors
@@ -323,13 +323,16 @@ class UnitStatus:
 def unit_statuses(year: int, with_drift: bool = True) -> list[UnitStatus]:
     """Every reporting unit's report for ``year``: state, last submission and whether its live
     figures have drifted from what it handed in (bounded queries: all units' figures at once)."""
-    # One query for the units and their reports; without the drift only the submissions' facts are
-    # read, not their snapshots.
-    submissions = selectinload(AnnualReport.submissions)
+    # One query for the units and their reports' states (not their texts); the submissions' facts,
+    # and their snapshots only for the drift.
+    submissions = selectinload(AnnualReport.submissions).options(
+        lazyload(ReportSubmission.submitted_by), lazyload(ReportSubmission.decided_by))
     rows = db.session.execute(
         select(Unit, AnnualReport).outerjoin(AnnualReport, (AnnualReport.unit_id == Unit.id) & (
             AnnualReport.year == year) & (AnnualReport.scope == "unit"))
-        .options(submissions if with_drift else submissions.defer(ReportSubmission.snapshot))
+        .options(load_only(AnnualReport.id, AnnualReport.year, AnnualReport.scope, AnnualReport.unit_id,
+                           AnnualReport.state), lazyload(AnnualReport.unit),
+                 submissions if with_drift else submissions.options(defer(ReportSubmission.snapshot)))
         .where(Unit.active.is_(True), Unit.kind != "office").order_by(Unit.kind.desc(), Unit.code)).all()
     units, reports = [unit for unit, _ in rows], {unit.id: report for unit, report in rows if report is not None}
     live = figures.unit_figures(year, [u.id for u in units]) if with_drift and reports else {}
