@@ -4,7 +4,7 @@ The normative documents page counts and sorts the published tasks marked normati
 tasks (tracker/indexes.py). Only an index is added: no row changes.
 
 Revision ID: b3c1e7a9d2f4
-Revises: 5746add3f856
+Revises: b3f1c2d4e5a6
 Create Date: 2026-11-27 11:05:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3c1e7a9d2f4'
-down_revision = '5746add3f856'
+down_revision = 'b3f1c2d4e5a6'
 branch_labels = None
 depends_on = None
 
