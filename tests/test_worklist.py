@@ -262,8 +262,8 @@ def test_the_office_lists_what_waits_for_it_without_a_deadline_after_the_deadlin
 
 
 def test_the_office_todo_and_dashboard_show_its_turns_and_they_leave_once_done(app, make, login, waiting_for_office):
-    from tracker.disclosure import services as ds
     from tracker.accounts.models import User
+    from tracker.disclosure import services as ds
     from tracker.disclosure.models import Task
     city = waiting_for_office
     leader = make.user("leader")

@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -24,6 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from ..docx_text import Document  # cleans control characters out of every run
 from .figures import RANK_NOTE, column_groups
 
 FANGSONG = "仿宋_GB2312"
