@@ -285,7 +285,7 @@ def test_the_office_todo_and_dashboard_show_its_turns_and_they_leave_once_done(a
         assert "已发布的任务" not in login(city["office"]).get("/todo").get_data(as_text=True)
 
 
-def test_the_office_turns_cost_two_statements_however_many_wait(app, make, login, waiting_for_office):
+def test_the_office_turns_cost_the_same_statements_however_many_wait(app, make, login, waiting_for_office):
     from .test_disclosure_lists import _statements
     city = waiting_for_office
     with at(TODAY):

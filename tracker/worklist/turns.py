@@ -5,8 +5,8 @@ and waiting to be accepted or returned, a drafted bulletin to publish, a publish
 Each feature registers a ``Turn``: a SELECT of the rows waiting for the office (columns ``id``,
 ``text``, ``number``, ``unit_id``) and how one row reads in the list. One work source asks every
 turn at once, in a single UNION ALL statement that also counts each turn's rows (a window count)
-and keeps at most ``query.limit`` rows of each, and one more statement loads the units named, so
-a new kind of office work costs the dashboards no extra statement. The rows are undated: they
+and keeps at most ``query.limit`` rows of each, with the name of the unit concerned; a new kind of
+office work costs the dashboards no extra statement. The rows are undated: they
 come after the work with a deadline, oldest first within their kind.
 """
 from __future__ import annotations
@@ -22,11 +22,19 @@ from .services import WorkItem, WorkQuery, WorkSlice, register_work_source
 
 
 @dataclass(frozen=True)
+class UnitRef:
+    """The unit a row concerns, as much as a list shows of it (its name, linked to its page)."""
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class TurnRow:
     id: int
     text: str | None
     number: int | None
-    unit: Unit | None
+    unit: UnitRef | None
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,8 @@ def _rows(limit: int) -> list:
     union = union_all(*parts).subquery()
     counted = select(union, func.count().over(partition_by=union.c.turn).label("total"),
                      func.row_number().over(partition_by=union.c.turn, order_by=union.c.id).label("n")).subquery()
-    return db.session.execute(select(counted).where(counted.c.n <= limit)
+    return db.session.execute(select(counted, Unit.name.label("unit_name"), Unit.kind.label("unit_kind"))
+                              .outerjoin(Unit, Unit.id == counted.c.unit_id).where(counted.c.n <= limit)
                               .order_by(counted.c.turn, counted.c.id)).all()
 
 
@@ -69,13 +78,13 @@ def office_turns(user, query: WorkQuery) -> list[WorkSlice]:
     if user.role != "office" or not _turns:
         return []
     rows = _rows(query.limit)
-    unit_ids = {r.unit_id for r in rows if r.unit_id is not None}
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
     slices = []
     for i, turn in enumerate(_turns):
         mine = [r for r in rows if r.turn == i]
         if not mine:
             continue  # nothing waiting: the totals do not name it
-        items = [turn.item(TurnRow(r.id, r.text, r.number, units.get(r.unit_id))) for r in mine]
+        items = [turn.item(TurnRow(r.id, r.text, r.number,
+                                   UnitRef(r.unit_id, r.unit_name, r.unit_kind) if r.unit_id is not None else None))
+                 for r in mine]
         slices.append(WorkSlice(turn.label, items, mine[0].total, turn.more()))
     return slices
