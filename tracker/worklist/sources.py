@@ -8,4 +8,5 @@ def load() -> None:
     from ..inspections import worklist as _inspections  # noqa: F401
     from ..reports import worklist as _reports  # noqa: F401
     from ..scores import worklist as _scores  # noqa: F401
-    from . import turns as _turns  # noqa: F401  (the office's turns: one source for them all)
+    from . import services, turns
+    services.register_work_source(turns.office_turns)  # the office's turns, one source for all, listed last

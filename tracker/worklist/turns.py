@@ -18,7 +18,7 @@ from sqlalchemy import Integer, String, cast, func, literal, null, select, union
 
 from ..extensions import db
 from ..units.models import Unit
-from .services import WorkItem, WorkQuery, WorkSlice, register_work_source
+from .services import WorkItem, WorkQuery, WorkSlice
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ def _rows(limit: int) -> list:
                               .order_by(counted.c.turn, counted.c.id)).all()
 
 
-@register_work_source
 def office_turns(user, query: WorkQuery) -> list[WorkSlice]:
     """For the office only (leaders read, they do not act): every turn's rows and total."""
     if user.role != "office" or not _turns:
