@@ -127,6 +127,8 @@ def load_demo_applications() -> int:
         unit = db.session.scalar(select(Unit).where(Unit.code == code))
         contact, reviewer = _people(code)
         received = today - timedelta(days=days_ago)
+        while received.weekday() >= 5:  # handed in or signed for on a working day, not at a weekend
+            received -= timedelta(days=1)
         title, description = TOPICS[n % len(TOPICS)]
         org = dict(ORGS).get(kind) if kind else None
         person = NAMES[n % len(NAMES)]

@@ -75,6 +75,13 @@ def _weekday_on_or_before(day: date, floor: date) -> date:
     return day
 
 
+def _workday_after(day: date, today: date) -> date:
+    """``day``, or the Monday after when it falls at a weekend; never after ``today``."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return min(day, today)
+
+
 def load_disclosure_demo(today: date | None = None) -> int:
     """Create the demo catalogue and the year's tasks unless a catalogue exists; returns tasks made."""
     if db.session.scalar(select(func.count(Duty.id))):
@@ -189,7 +196,7 @@ def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, off
         published = _weekday_on_or_before(formed + timedelta(days=rng.randint(1, max(1, (due - formed).days))),
                                           ack_day)
     elif plan in ("late", "rework"):
-        published = min(due + timedelta(days=rng.randint(1, 20)), today) if plan == "late" else \
+        published = _workday_after(due + timedelta(days=rng.randint(1, 20)), today) if plan == "late" else \
             _weekday_on_or_before(min(due - timedelta(days=2), today), ack_day)
     else:  # in review, returned, approved, cancelled, published early: worked on in the last days
         published = _weekday_on_or_before(min(today, ack_day + timedelta(days=rng.randint(1, 10))), ack_day)
