@@ -74,9 +74,10 @@ def scope(stmt, model, user=None):
     return stmt.where(model.unit_id == user.unit_id)
 
 
-def get_visible(model, object_id):
-    """The record, or 404 when it does not exist or belongs to a unit the user may not see."""
-    obj = db.session.get(model, object_id)
+def get_visible(model, object_id, options=()):
+    """The record, or 404 when it does not exist or belongs to a unit the user may not see.
+    ``options``: loader options for what the page shows of it (e.g. a joined parent)."""
+    obj = db.session.get(model, object_id, options=options)
     if obj is None or not can_see_unit(obj.unit_id):
         abort(404)
     return obj

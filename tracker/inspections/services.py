@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import files
 from ..access import scope
@@ -360,8 +360,10 @@ def timeline(item: Rectification) -> list[RectificationEvent]:
 
 
 def responses(item: Rectification) -> list[RectificationResponse]:
+    # Evidence joined in the same statement: one read whether or not there are answers.
     return db.session.scalars(select(RectificationResponse).where(RectificationResponse.rectification_id == item.id)
-                              .order_by(RectificationResponse.id)).all()
+                              .options(joinedload(RectificationResponse.evidence))
+                              .order_by(RectificationResponse.id)).unique().all()
 
 
 # --- lists and figures ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ answers and the office's decision, and 督办. Thin: parse, check access, call a
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import files
 from ..access import ALL_STAFF, allow, can_see_unit, get_visible, is_local_path
@@ -20,6 +21,7 @@ from .models import (
     INSPECTION_KINDS,
     RECTIFICATION_STATES,
     URGE_KINDS,
+    Finding,
     Inspection,
     Rectification,
     RectificationEvidence,
@@ -78,7 +80,10 @@ def _visible_inspection(inspection_id: int) -> Inspection:
 
 
 def _inspection_page(inspection: Inspection, form: FindingForm | None = None, status: int = 200):
-    findings = [f for f in inspection.findings if can_see_unit(f.unit_id)]
+    # Each finding's rectification item in one more statement, not one per finding.
+    findings = db.session.scalars(select(Finding).where(Finding.inspection_id == inspection.id)
+                                  .options(selectinload(Finding.rectification)).order_by(Finding.id)).all()
+    findings = [f for f in findings if can_see_unit(f.unit_id)]
     units = [iu.unit for iu in inspection.units if can_see_unit(iu.unit_id)]
     if form is None:
         form = FindingForm(formdata=None)
@@ -151,7 +156,11 @@ def _rectification_page(item: Rectification, status: int = 200, respond_form=Non
 @bp.route("/rectifications/<int:rectification_id>")
 @allow(*ALL_STAFF)
 def rectification(rectification_id):
-    return _rectification_page(get_visible(Rectification, rectification_id))
+    # The source inspection and finding come with the item, so the page's statements do not depend
+    # on where the item came from (the inspection's unit list is not shown here).
+    return _rectification_page(get_visible(Rectification, rectification_id, options=(
+        joinedload(Rectification.inspection).options(lazyload(Inspection.units)),
+        joinedload(Rectification.finding))))
 
 
 @bp.route("/rectifications/<int:rectification_id>/respond", methods=["POST"])
