@@ -265,6 +265,20 @@ def test_a_frozen_report_keeps_its_figures_after_a_record_changes(app, city):
         assert statuses["mzj"].drifted and not statuses["czj"].drifted
 
 
+
+def test_the_overview_checks_drift_when_the_office_asks(app, city, login):
+    _hand_in(app, city, "a")
+    with app.app_context():
+        _reply(city["still_open"], "grant", D(2026, 12, 30))
+        db.session.commit()
+    office = login(city["people"]["office"])
+    page = office.get("/reports/?year=2026").get_data(as_text=True)
+    assert "有变动" not in page and "drift=1" in page          # not computed on every view
+    checked = office.get("/reports/?year=2026&drift=1").get_data(as_text=True)
+    row = checked.split('data-unit="mzj"')[1].split("</tr>")[0]
+    assert "有变动" in row and 'id="check-drift"' not in checked
+
+
 def test_the_2019_format_for_2020(app, make):
     unit = make.unit("mzj", "民政局")
     make.user("contact", unit=unit)

@@ -68,8 +68,12 @@ def index():
     year = _year(query_int("year", 1, 9999) or services.report_season_year())
     if not current_user.sees_all_units:  # unit staff: their own unit's report
         return _report_page(services.unit_content(year, current_user.unit), current_user.unit)
-    statuses = services.unit_statuses(year)
+    # The drift column recomputes every unit's live figures for the year (about half a second for a
+    # city of 200 units), so the overview computes it when the office asks for it, not on each view.
+    check_drift = request.args.get("drift") == "1"
+    statuses = services.unit_statuses(year, with_drift=check_drift)
     return render_template("reports/index.html", year=year, statuses=statuses, due=services.due_date(year),
+                           check_drift=check_drift,
                            due_form=DueDateForm(due_date=services.due_date(year).isoformat()),
                            city=services.find_report(year, None), years=_years())
 
