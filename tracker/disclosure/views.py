@@ -514,7 +514,8 @@ def supervision():
     sort = request.args.get("sort") if request.args.get("sort") in services.SUPERVISION_COLUMNS else "overdue"
     desc = request.args.get("dir") != "asc"
     kind = request.args.get("kind") if request.args.get("kind") in ("town", "department") else None
-    rows = services.unit_supervision(current_user, today, cutoff, year, sort, desc, kind)
+    by_unit = services.figures_by_unit(current_user, today, cutoff, year)
+    rows = services.unit_supervision(current_user, today, cutoff, year, sort, desc, kind, by_unit)
     months = services.monthly_on_time(current_user, today, year)
     chart_units = json.dumps({"labels": [r["unit"].name for r in rows if r["rate"] is not None],
                               "rates": [r["rate"] for r in rows if r["rate"] is not None]}, ensure_ascii=False)
@@ -522,7 +523,7 @@ def supervision():
                               ensure_ascii=False)
     return render_template("disclosure/supervision.html", rows=rows, months=months, year=year, sort=sort, desc=desc,
                            kind=kind, kinds=UNIT_KINDS, columns=services.SUPERVISION_COLUMNS, today=today,
-                           cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year),
+                           cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year, by_unit),
                            chart_units=chart_units, chart_months=chart_months)
 
 
