@@ -2,13 +2,13 @@
 
 Two kinds of figure, and each is counted only over the tasks that can change it:
 
-* **now** — overdue, due within 5 working days, not acknowledged, open, awaiting verification:
-  over the open tasks and those published but not yet verified (``CURRENT_STATES``), whatever
-  their year; a finished task can never be any of these.
+* **now** — overdue, due within 5 working days, not acknowledged, open: summed over the open
+  tasks, whatever their year (a finished task can never be any of these); awaiting verification:
+  the published tasks not yet verified, counted per unit from the (state, unit) index.
 * **the year** — published on time, late, failed verifications, and the overdue part of the
   on-time rate: over the tasks due in the selected year.
 
-So a city with years of history reads a few thousand open tasks and one year's tasks, never the
+So a city with years of history sums a few thousand open tasks and one year's tasks, never the
 whole table; the indexes in ``tracker/indexes.py`` answer both from the index alone. The clauses
 (``overdue_clause`` and the others in ``services``) are the one definition of each figure.
 """
@@ -27,9 +27,8 @@ SUPERVISION_COLUMNS = {
     "overdue": "已逾期", "due_soon": "5个工作日内到期", "unacknowledged": "未签收", "late": "逾期发布",
     "on_time": "按时发布", "failed": "核验未通过", "open": "未完成", "rate": "按时发布率",
 }
-# Tasks whose "now" figures can still change: open work and publications awaiting verification.
-CURRENT_STATES = OPEN_STATES + ("published",)
-NOW_FIGURES = ("overdue", "due_soon", "unacknowledged", "open", "to_verify", "overdue_in_year")
+OPEN_FIGURES = ("overdue", "due_soon", "unacknowledged", "open", "overdue_in_year")
+NOW_FIGURES = OPEN_FIGURES + ("to_verify",)
 YEAR_FIGURES = ("late", "on_time", "failed")
 FIGURES = NOW_FIGURES + YEAR_FIGURES
 
@@ -43,23 +42,30 @@ def _n(cond):
 
 
 def figures_by_unit(user, today: date, cutoff: date, year: int) -> dict[int, dict]:
-    """Every figure per unit id, for the units ``user`` may see (two GROUP BY queries, however
-    many years of tasks). Units without any counted task are absent (all their figures are 0);
-    a unit with current work carries its ``Unit`` under "unit" (for the dashboard's list)."""
+    """Every figure of every unit ``user`` may see, by unit id, with the ``Unit`` under "unit":
+    two queries, however many years of tasks. The open work is summed per unit; the publications
+    awaiting verification (which pile up over the years) are only counted, from the index."""
     from .services import due_soon_clause, late_clause, on_time_clause, overdue_clause
     year_clause = in_year(year)
-    now = (scope(select(Task.unit_id, Unit, _n(overdue_clause(today)), _n(due_soon_clause(today, cutoff)),
-                        _n(Task.state == "pending_ack"), _n(Task.state.in_(OPEN_STATES)),
-                        _n(Task.state == "published"), _n(and_(year_clause, overdue_clause(today)))),
-                 Task, user).join(Unit, Unit.id == Task.unit_id).where(Task.state.in_(CURRENT_STATES))
-           .group_by(Task.unit_id, Unit.id))
+    open_work = scope(select(
+        Task.unit_id.label("unit_id"), _n(overdue_clause(today)).label("overdue"),
+        _n(due_soon_clause(today, cutoff)).label("due_soon"), _n(Task.state == "pending_ack").label("unacknowledged"),
+        func.count().label("open"), _n(and_(year_clause, overdue_clause(today))).label("overdue_in_year")),
+        Task, user).where(Task.state.in_(OPEN_STATES)).group_by(Task.unit_id).subquery()
+    awaiting = scope(select(Task.unit_id.label("unit_id"), func.count().label("to_verify")), Task, user).where(
+        Task.state == "published").group_by(Task.unit_id).subquery()
+    now = (select(Unit, *(func.coalesce(open_work.c[k], 0) for k in OPEN_FIGURES),
+                  func.coalesce(awaiting.c.to_verify, 0))
+           .outerjoin(open_work, open_work.c.unit_id == Unit.id).outerjoin(awaiting, awaiting.c.unit_id == Unit.id))
+    if not user.sees_all_units:
+        now = now.where(Unit.id == user.unit_id)
     # failed: each failed verification of the tasks due in ``year`` counts
     of_year = scope(select(Task.unit_id, _n(late_clause()), _n(on_time_clause()),
                            func.coalesce(func.sum(Task.verify_failures), 0)),
                     Task, user).where(year_clause, Task.state != "cancelled").group_by(Task.unit_id)
     found: dict[int, dict] = {}
-    for unit_id, unit, *values in db.session.execute(now):
-        found[unit_id] = dict.fromkeys(FIGURES, 0) | dict(zip(NOW_FIGURES, (int(v) for v in values)), unit=unit)
+    for unit, *values in db.session.execute(now):
+        found[unit.id] = dict.fromkeys(FIGURES, 0) | dict(zip(NOW_FIGURES, (int(v) for v in values)), unit=unit)
     for unit_id, *values in db.session.execute(of_year):
         found.setdefault(unit_id, dict.fromkeys(FIGURES, 0)).update(zip(YEAR_FIGURES, (int(v) for v in values)))
     return found
@@ -90,23 +96,22 @@ def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "ov
     late, on time, failed verifications and the on-time rate (tasks due in ``year``)."""
     if by_unit is None:
         by_unit = figures_by_unit(user, today, cutoff, year)
-    stmt = select(Unit).where(Unit.active.is_(True), Unit.kind != "office")
-    if kind:
-        stmt = stmt.where(Unit.kind == kind)
-    if not user.sees_all_units:
-        stmt = stmt.where(Unit.id == user.unit_id)
-    rows = [_with_rate(dict.fromkeys(FIGURES, 0) | by_unit.get(unit.id, {}) | {"unit": unit})
-            for unit in db.session.scalars(stmt.order_by(Unit.id))]
+    rows = [_with_rate(dict(by_unit[i])) for i in sorted(by_unit) if _listed(by_unit[i].get("unit"), kind)]
     key = sort if sort in SUPERVISION_COLUMNS else "overdue"
     present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=desc)
     return present + [r for r in rows if r[key] is None]  # units with nothing due last
 
 
+def _listed(unit: Unit | None, kind: str | None = None) -> bool:
+    """Units supervised on the page: active, not the office, of ``kind`` when given."""
+    return unit is not None and unit.active and unit.kind != "office" and (kind is None or unit.kind == kind)
+
+
 def worst_units(by_unit: dict[int, dict], limit: int = 8) -> list[dict]:
     """The active units with the most overdue tasks that have any overdue or unacknowledged task
     (the dashboard's list; the supervision table sorted by 已逾期, without its rows of zeros)."""
-    rows = [by_unit[i] for i in sorted(by_unit) if "unit" in by_unit[i] and by_unit[i]["unit"].active
-            and by_unit[i]["unit"].kind != "office" and (by_unit[i]["overdue"] or by_unit[i]["unacknowledged"])]
+    rows = [by_unit[i] for i in sorted(by_unit)
+            if _listed(by_unit[i].get("unit")) and (by_unit[i]["overdue"] or by_unit[i]["unacknowledged"])]
     return sorted(rows, key=lambda r: r["overdue"], reverse=True)[:limit]
 
 

@@ -27,7 +27,7 @@ from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
-from . import evidence, exports, services
+from . import evidence, exports, paging, services
 from .forms import (
     AdhocTaskForm,
     ApplyTemplateForm,
@@ -74,7 +74,7 @@ def tasks():
     f = task_filters(request.args, current_user)
     if current_user.role == "reviewer" and "state" not in request.args and "flag" not in request.args:
         f.state = "in_review"  # a reviewer's list opens on what awaits approval
-    page = db.paginate(services.task_query(f, current_user, today, cutoff), per_page=30, error_out=False)
+    page = paging.task_page(f, current_user, today, cutoff)
     return render_template("disclosure/tasks.html", page=page, f=f, today=today, cutoff=cutoff,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
                            states=STATES, flag_labels=services.FLAGS)
@@ -489,8 +489,10 @@ def register():
     for p in problems:
         flash(p, "warning")
     stmt = services.register_query(f, current_user)
-    page = db.paginate(stmt, per_page=30, error_out=False)
-    return render_template("disclosure/register.html", page=page, f=f, counts=services.register_counts(stmt),
+    counts = services.register_counts(stmt, whole=current_user.sees_all_units and f == services.RegisterFilters())
+    page = db.paginate(stmt, per_page=30, error_out=False, count=False)
+    page.total = counts["total"]  # the pager's total, counted once
+    return render_template("disclosure/register.html", page=page, f=f, counts=counts,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
                            channels=CHANNELS)
 
