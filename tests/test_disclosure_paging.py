@@ -3,6 +3,7 @@ whole history (issue 15), list and count exactly what the plain queries over eve
 import random
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from tests.test_supervision_figures import TODAY, history  # noqa: F401  (fixture)
@@ -45,7 +46,6 @@ def test_every_page_in_urgency_order_is_the_page_of_the_plain_order(app, history
 
 
 def test_the_task_list_page_shows_open_work_first_then_finished_by_deadline(app, history, login):  # noqa: F811
-    import time_machine
     with time_machine.travel(TODAY, tick=False):
         browser = login(history["office"])
         with app.app_context():

@@ -23,7 +23,8 @@ def reference_figures(user, today, cutoff, year):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
     in_year = and_(Task.due_date >= date(year, 1, 1), Task.due_date <= date(year, 12, 31))
     overdue = services.overdue_clause(today)
-    stmt = select(Task.unit_id.label("unit"), n(overdue).label("overdue"), n(services.due_soon_clause(today, cutoff)).label("due_soon"),
+    stmt = select(Task.unit_id.label("unit"), n(overdue).label("overdue"),
+                  n(services.due_soon_clause(today, cutoff)).label("due_soon"),
                   n(Task.state == "pending_ack").label("unacknowledged"),
                   n(Task.state.in_(services.OPEN_STATES)).label("open"),
                   n(and_(in_year, services.late_clause())).label("late"),
