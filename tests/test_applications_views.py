@@ -278,3 +278,54 @@ def test_documents_are_filed_and_served_only_to_those_who_may_see_the_applicatio
     assert leader.post(f"/applications/{a.id}/documents", {"kind": "other"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "application.document_view")) is not None
+
+
+def _export_link(page: str) -> str:
+    import html
+    import re
+    return html.unescape(re.search(r'data-export href="([^"]+)"', page).group(1))
+
+
+def _exported_codes(response) -> list[str]:
+    import io
+
+    from openpyxl import load_workbook
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    return [r[rows[0].index("查询码")] for r in rows[1:]]
+
+
+def test_the_export_follows_the_lists_sort_order_and_carries_no_unknown_parameter(app, login, make):
+    unit = make.unit(name="民政局")
+    a = make.application(unit, D(2026, 11, 2))   # created first, due first
+    b = make.application(unit, D(2026, 11, 10))  # due last
+    c = make.application(unit, D(2026, 11, 5))   # created last
+    client = login(make.user("office", unit=make.unit(kind="office")))
+    for query, expected in (("", [c, b, a]),  # newest registered first
+                            ("?sort=due", [a, c, b]), ("?sort=due&dir=desc", [b, c, a])):
+        page = client.get("/applications/" + query + ("&" if query else "?") + "endpoint=x&evil=1&_external=1")
+        body = page.get_data(as_text=True)
+        codes = [x.tracking_code for x in expected]
+        assert [body.index(code) for code in codes] == sorted(body.index(code) for code in codes), query
+        link = _export_link(body)
+        assert "endpoint" not in link and "evil" not in link and "_external" not in link, link
+        assert ("sort=due" in link) == ("sort" in query) and ("dir=desc" in link) == ("desc" in query), link
+        assert _exported_codes(client.get(link)) == codes, query
+
+
+def test_the_export_marks_a_provisional_deadline_as_the_list_does(app, login, make):
+    unit = make.unit(name="民政局")
+    firm, provisional = make.application(unit, D(2026, 11, 2)), make.application(unit, D(2026, 11, 3))
+    with app.app_context():
+        db.session.get(Application, provisional.id).due_provisional = True
+        db.session.commit()
+    client = login(make.user("office", unit=make.unit(kind="office")))
+    page = client.get("/applications/").get_data(as_text=True)
+    assert "个工作日（暂定）" in page
+    import io
+
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(client.get("/applications/export").data)).active.iter_rows(values_only=True))
+    clock = {r[0]: r[rows[0].index("剩余/超期工作日")] for r in rows[1:]}
+    assert clock[provisional.tracking_code].startswith("剩余 ") and clock[provisional.tracking_code].endswith("（暂定）")
+    assert clock[firm.tracking_code].startswith("剩余 ") and "暂定" not in clock[firm.tracking_code]

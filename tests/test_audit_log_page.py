@@ -116,3 +116,63 @@ def test_patterned_keys_such_as_report_cells_read_by_their_labels(app, make, log
         db.session.commit()
     log = _log(login(office))
     assert "表二 行政许可·本年处理决定数量： — → 12" in log and "two/" not in log
+
+
+def _record_exports(app, at, numbers):
+    """``application.export`` events noted 导出第N批, all at the same instant ``at``, with a login
+    between each (another action, which the filter leaves out)."""
+    from tracker.audit.services import record
+    with time_machine.travel(at, tick=False), app.app_context():
+        for n in numbers:
+            record("application.export", object_type="application", note=f"导出第{n:03d}批")
+            record("user.login", object_type="user_account", note="登录")
+        db.session.commit()
+
+
+def _batches(page: str) -> list[int]:
+    import re
+    return [int(n) for n in re.findall(r"导出第(\d{3})批", page)]
+
+
+def _link(page: str, label: str) -> str | None:
+    import html
+    import re
+    found = re.search(r'href="([^"]+)">' + label + "<", page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_the_log_pages_by_older_and_newer_links_across_events_of_the_same_instant(app, make, login):
+    from sqlalchemy import event
+    office = make.user("office", unit=make.unit(kind="office"))
+    _record_exports(app, datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc), range(1, 31))   # 30 at one instant
+    _record_exports(app, datetime(2026, 11, 19, 3, 0, tzinfo=timezone.utc), range(31, 71))  # 40 at a later one
+    client = login(office)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, sql, *a: statements.append(sql.lower())  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        first = client.get("/audit/?action=application.export").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not [sql for sql in statements if "count(" in sql and "audit_event" in sql]  # no total is counted
+    assert _batches(first) == list(range(70, 20, -1))  # the newest 50: 40 later, 10 of the earlier instant
+    assert _link(first, "较新") is None
+    older_link = _link(first, "较早")
+    assert "action=application.export" in older_link  # the filter stays
+    older = client.get(older_link).get_data(as_text=True)
+    assert _batches(older) == list(range(20, 0, -1))  # the rest of the instant: none repeated, none skipped
+    assert _link(older, "较早") is None
+    back = client.get(_link(older, "较新")).get_data(as_text=True)
+    assert _batches(back) == _batches(first) and _link(back, "较新") is None
+
+
+def test_a_cursor_that_names_no_event_shows_the_newest_page(app, make, login):
+    office = make.user("office", unit=make.unit(kind="office"))
+    _record_exports(app, datetime(2026, 11, 19, 1, 0, tzinfo=timezone.utc), range(1, 4))
+    client = login(office)
+    for query in ("older=abc", "older=99999999999", "newer=-1", "newer=999999"):
+        response = client.get(f"/audit/?action=application.export&{query}")
+        assert response.status_code == 200, query
+        assert _batches(response.get_data(as_text=True)) == [3, 2, 1], query

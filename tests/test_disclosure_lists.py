@@ -211,3 +211,51 @@ def test_statement_count_does_not_grow_with_rows(app, make, login, url):
         before = _statements(app, contact_client, url)
         _add_tasks(app, make, units[0], contacts[0], 10)
         assert _statements(app, contact_client, url) == before
+
+
+def _by_title(rows, title_column=1):
+    return {r[title_column]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_task_export_counts_how_often_the_office_failed_verification(app, login, city):
+    people, tasks = city
+    office = login(people["office"])
+    failed = office.post(f"/disclosure/tasks/{tasks['b_on_time'].id}/fail", {"reason": "网址无法打开"})
+    assert failed.status_code == 302
+    rows = _by_title(_xlsx_rows(office.get("/disclosure/tasks/export")))
+    assert rows["部门预算公开"]["核验未通过次数"] == 1 and rows["部门预算公开"]["状态"] == "核验未通过"
+    assert rows["低保名单三月"]["核验未通过次数"] == 0
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_register_export_counts_working_days_late_as_the_register_page_does(app, login, city):
+    import re
+    people, _ = city
+    client = login(people["office"])
+    shown = re.findall(r"逾期 \d+ 个工作日", _text(client.get("/disclosure/register")))
+    assert len(shown) == 1  # 低保名单补报: due 03-30, published 04-10
+    rows = _by_title(_xlsx_rows(client.get("/disclosure/register/export")))
+    assert rows["低保名单补报"]["按时/逾期"] == shown[0]
+    assert rows["低保名单三月"]["按时/逾期"] == rows["部门预算公开"]["按时/逾期"] == "按时"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_reviewers_export_holds_what_the_list_shows_awaiting_approval_first(app, make, login, city):
+    people, tasks = city
+    from tracker.units.models import Unit
+    with app.app_context():
+        unit_a = db.session.get(Unit, tasks["a_on_time"].unit_id)
+    duty = make.duty(unit_a, title="审核事项", review_required=True)
+    waiting = make.task(duty, formed=date(2026, 11, 20), title="待审核的公告")
+    contact = login(people["a_contact"])
+    assert contact.post(f"/disclosure/tasks/{waiting.id}/acknowledge").status_code == 302
+    assert contact.post(f"/disclosure/tasks/{waiting.id}/draft", {
+        "draft_text": "2026年11月公告正文", "channels": ["website"], "attribute": "proactive", "no_state_secret": "y",
+        "privacy": "redacted", "redaction_note": "隐去个人信息"}).status_code == 302
+    reviewer = login(people["a_reviewer"])
+    page = _text(reviewer.get("/disclosure/tasks"))
+    assert "待审核的公告" in page and "低保名单三月" not in page  # opens on what awaits approval
+    assert [r[1] for r in _xlsx_rows(reviewer.get("/disclosure/tasks/export"))[1:]] == ["待审核的公告"]
+    everything = {r[1] for r in _xlsx_rows(reviewer.get("/disclosure/tasks/export?state="))[1:]}
+    assert {"待审核的公告", "低保名单三月", "低保名单补报", "临时救助十月"} <= everything

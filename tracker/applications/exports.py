@@ -14,22 +14,24 @@ COLUMNS = [("查询码", 16), ("承办单位", 16), ("渠道", 10), ("收到日�
 _FIELDS = (Application.tracking_code, Unit.name, Application.channel, Application.receipt_date,
            Application.applicant_kind, Application.applicant_name, Application.id_number, Application.title,
            Application.state, Application.due_date, Application.outcome, Application.closed_on,
-           Application.reply_late)
+           Application.reply_late, Application.due_provisional)
 
 
-def _clock(state: str, due, today) -> str:
-    """剩余/超期 N 个工作日 while the clock runs; 暂停计时 while paused (Art. 30–34)."""
+def _clock(state: str, due, provisional: bool, today) -> str:
+    """剩余/超期 N 个工作日 (（暂定） on a provisional deadline) while the clock runs, as the list
+    shows it; 暂停计时 while paused (Art. 30–34)."""
     if state in CLOSED_STATES:
         return ""
     if state in PAUSED_STATES:
         return "暂停计时"
-    return days_left_label(due, today)
+    return days_left_label(due, today, bool(provisional))
 
 
 def application_rows(user, filters: tuple, today):
+    """Rows for ``visible_stmt(user, *filters)``: the list's filters and its sort order."""
     stmt = visible_stmt(user, *filters, columns=_FIELDS).outerjoin(Unit, Unit.id == Application.unit_id)
     for (code, unit, channel, received, kind, name, id_number, title, state, due, outcome, closed,
-         late) in db.session.execute(stmt.execution_options(yield_per=2000)):
+         late, provisional) in db.session.execute(stmt.execution_options(yield_per=2000)):
         yield [code, unit or "", CHANNELS.get(channel, channel), received, APPLICANT_KINDS.get(kind, kind), name,
-               mask_id(id_number), title, STATES.get(state, state), due, _clock(state, due, today),
+               mask_id(id_number), title, STATES.get(state, state), due, _clock(state, due, provisional, today),
                OUTCOMES[outcome].short if outcome in OUTCOMES else "", closed, "是" if late else ""]

@@ -61,8 +61,10 @@ def _unit_choices(user=None):
 
 
 def _filters() -> tuple:
+    """The list's filters and sort order, as ``services.visible_stmt`` takes them after the user."""
     args = request.args
-    return (args.get("state", ""), query_id("unit_id"), query_int("year", 2000, 2100), args.get("q", "").strip()[:100])
+    return (args.get("state", ""), query_id("unit_id"), query_int("year", 2000, 2100), args.get("q", "").strip()[:100],
+            "due" if args.get("sort") == "due" else "", args.get("dir") == "desc")
 
 
 def _visible_application(app_id: int) -> Application:
@@ -80,8 +82,7 @@ def _visible_application(app_id: int) -> Application:
 @allow(*ALL_STAFF)
 @filter_names("state", "unit_id", "year", "q", "sort", "dir")
 def index():
-    state, unit_id, year, q = _filters()
-    sort, desc = ("due" if request.args.get("sort") == "due" else ""), request.args.get("dir") == "desc"
+    state, unit_id, year, q, sort, desc = _filters()
     stmt = services.visible_stmt(current_user, state, unit_id, year, q, sort, desc)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("applications/index.html", page=page, states=STATES, state=state, unit_id=unit_id,
@@ -92,7 +93,8 @@ def index():
 @bp.route("/export")
 @allow(*ALL_STAFF)
 def export():
-    """The filtered list as Excel (证件号码脱敏); who exported how many rows is audited."""
+    """The filtered list as Excel (证件号码脱敏), in the list's sort order; who exported how many rows
+    is audited."""
     def audit(count):
         record("application.export", None, object_type="application", note=f"导出{count}条申请记录（证件号码已脱敏）")
 

@@ -1,9 +1,8 @@
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from ..access import allow
-from ..extensions import db
-from .models import AuditEvent
+from ..web import filter_names
+from .log import log_page
 from .present import present
 from .services import ACTION_LABELS
 
@@ -12,17 +11,11 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 @bp.route("/")
 @allow("office", "leader")
+@filter_names("action", "object_type", "object_id")
 def index():
-    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    action = request.args.get("action", "")
-    object_type = request.args.get("object_type", "")
-    object_id = request.args.get("object_id", "")
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if object_type:
-        stmt = stmt.where(AuditEvent.object_type == object_type)
-    if object_id:
-        stmt = stmt.where(AuditEvent.object_id == object_id)
-    page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("audit/index.html", page=page, rows=present(page.items), labels=ACTION_LABELS,
-                           action=action)
+    """The log, newest first, a page at a time (较新/较早 links keep the filters)."""
+    args = request.args
+    filters = {name: args.get(name, "").strip()[:60] for name in ("action", "object_type", "object_id")}
+    page = log_page(filters, older=args.get("older"), newer=args.get("newer"))
+    return render_template("audit/index.html", page=page, rows=present(page.events), labels=ACTION_LABELS,
+                           action=filters["action"])

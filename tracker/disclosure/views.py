@@ -65,15 +65,21 @@ def _units():
 
 # --- tasks ----------------------------------------------------------------------------------------
 
+def _task_list_filters():
+    """The task list's filters (and sort); the export reads the same, so it holds what the list shows."""
+    f = task_filters(request.args, current_user)
+    if current_user.role == "reviewer" and "state" not in request.args and "flag" not in request.args:
+        f.state = "in_review"  # a reviewer's list opens on what awaits approval
+    return f
+
+
 @bp.route("/tasks")
 @allow(*ALL_STAFF)
 @filter_names("unit", "area", "state", "flag", "year", "q", "sort", "dir")
 def tasks():
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
-    f = task_filters(request.args, current_user)
-    if current_user.role == "reviewer" and "state" not in request.args and "flag" not in request.args:
-        f.state = "in_review"  # a reviewer's list opens on what awaits approval
+    f = _task_list_filters()
     page = paging.task_page(f, current_user, today, cutoff)
     return render_template("disclosure/tasks.html", page=page, f=f, today=today, cutoff=cutoff,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
@@ -85,7 +91,7 @@ def tasks():
 def tasks_export():
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
-    f = task_filters(request.args, current_user)
+    f = _task_list_filters()
     return spreadsheets.export("公开任务", "公开任务", exports.TASK_COLUMNS,
                                exports.task_rows(f, current_user, today, cutoff))
 

@@ -268,10 +268,14 @@ def recorded_days(year: int) -> list[CalendarDay]:
         .order_by(CalendarDay.day)).all()
 
 
-def days_left_label(due: date | None, today: date) -> str:
-    """``days_left(...).label`` for an export cell: "" without a deadline or outside the calendar."""
+def days_left_label(due: date | None, today: date, provisional: bool = False) -> str:
+    """``days_left(...).label`` for an export cell, with （暂定） as the lists show it when the
+    deadline or the calendar it is counted on is provisional; "" without a deadline or outside
+    the calendar."""
     try:
-        left = days_left(due, today)
+        left = days_left(due, today, provisional)
     except ValueError:  # a date before the calendar's first year
         return ""
-    return left.label if left else ""
+    if not left:
+        return ""
+    return left.label + "（暂定）" if left.provisional else left.label

@@ -5,7 +5,7 @@ deadline); a year's figures read the tasks due in it with unit and failed verifi
 ``ix_disclosure_task_due_state_pub`` grows two columns (tracker/indexes.py). Only indexes change.
 
 Revision ID: b7c2e41f9a15
-Revises: 5746add3f856
+Revises: b3f1c2d4e5a6
 Create Date: 2026-11-27 11:15:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7c2e41f9a15'
-down_revision = '5746add3f856'
+down_revision = 'b3f1c2d4e5a6'
 branch_labels = None
 depends_on = None
 
