@@ -36,21 +36,18 @@ PASSWORD = "benchpass2026"
 
 
 def build(app, n_tasks: int, n_applications: int, seed: int = 2026) -> None:
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from tracker.accounts.services import create_user
     from tracker.applications.models import Application
     from tracker.disclosure import services as ds
     from tracker.disclosure.models import OPEN_STATES, STATES, Duty, KeyArea, Task, TaskChannel
-    from tracker.extensions import db
+    from tracker.extensions import db, drop_public_schema
     from tracker.units.models import Unit
 
     rng = random.Random(seed)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+        drop_public_schema()
         from flask_migrate import upgrade
         upgrade()
         ds.ensure_key_areas()

@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 
 def measure(app, label, fn):
@@ -69,15 +69,13 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from tracker import create_app
-    from tracker.extensions import db
+    from tracker.extensions import db, drop_public_schema
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_FAST": True,
                       "UPLOAD_FOLDER": tmp, "MAIL_SERVER": None})
     with app.app_context():
-        if args.reset and db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+        if args.reset:
+            drop_public_schema()
         upgrade()
         from tracker.applications.models import Application
         from tracker.demo import _load_city

@@ -7,10 +7,9 @@ import re
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
 
 from tracker import create_app
-from tracker.extensions import db, delete_all_rows
+from tracker.extensions import db, delete_all_rows, drop_public_schema
 
 PASSWORD = "testpass2026"
 _seq = itertools.count(1)
@@ -33,10 +32,7 @@ def app(tmp_path_factory):
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
     })
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+        drop_public_schema()
         upgrade()
     return app
 

@@ -473,9 +473,52 @@ def test_published_scores_give_the_bulletin_score_and_rank_columns_and_the_unit_
         assert (rows["民政局"]["score"], rows["民政局"]["rank"]) == (97.5, 1)
         assert (rows["绥阳镇"]["score"], rows["绥阳镇"]["rank"]) == (97.5, 1)
         head = [tc.xpath("string(.)") for tc in doc.tables[0].rows[0]._tr.tc_lst]
-        assert head[-1] == "考核" and [c.text for c in doc.tables[0].rows[1].cells[-2:]] == ["得分", "排名"]
-        assert doc.tables[0].rows[2].cells[-2].text == "97.5"
-        assert any(p.text.startswith("季度考核方面，得分居前的单位") for p in doc.paragraphs)
+        assert head[-1] == "考核" and [c.text for c in doc.tables[0].rows[1].cells[-3:]] == ["得分", "类内排名", "总排名"]
+        assert doc.tables[0].rows[2].cells[-3].text == "97.5"
+        # one town and one department: neither has a unit to be compared with
+        assert not any(p.text.startswith("季度考核方面") for p in doc.paragraphs)
         page = office.get(f"/units/{city['town'].id}").get_data(as_text=True)
         scores = page.split('id="unit-scores"')[1].split("</table>")[0]
         assert "2026年第3季度" in scores and "97.5" in scores and "1/2" in scores
+
+
+def test_the_bulletin_ranks_towns_and_departments_separately_and_overall(app, city, make, login):
+    """A county ranks towns among towns and departments among departments (as the scores pages
+    do), and every unit overall: the page, the unit's line, the DOCX and the XLSX all say both."""
+    from tracker.bulletins import exports
+    from tracker.bulletins.models import Bulletin
+
+    czj = make.unit(code="czj", name="财政局")  # nothing owed in the quarter: a full score
+    make.user("contact", unit=czj, username="cz-lly")
+    with at(date(2026, 10, 8)):
+        make.scores("2026-Q3", date(2026, 10, 8), publish_by=city["office"])
+    bulletin_id = _draft_with_item(app, city)
+    _publish(app, city, bulletin_id)
+    with app.app_context():
+        bulletin = db.session.get(Bulletin, bulletin_id)
+        rows = {r["name"]: r for r in bulletin.snapshot["figures"]["rows"]}
+        docx = Document(io.BytesIO(exports.docx_bytes(bulletin)))
+        sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(bulletin))).active
+    ranks = {name: (r["score"], r["rank_in_kind"], r["rank"]) for name, r in rows.items()}
+    assert ranks == {"财政局": (100, 1, 1), "民政局": (97.5, 2, 2), "绥阳镇": (97.5, 1, 2)}
+
+    table = {r.cells[1].text: [c.text for c in r.cells[-3:]] for r in docx.tables[0].rows[2:-1]}
+    assert table == {"绥阳镇": ["97.5", "1", "2"], "民政局": ["97.5", "2", "2"], "财政局": ["100", "1", "1"]}
+    assert any("类内排名为镇（街道）、市直部门分别排名" in p.text for p in docx.paragraphs)
+    overview = next(p.text for p in docx.paragraphs if p.text.startswith("季度考核方面"))
+    assert "市直部门得分居前的：财政局（100分）；得分靠后的：民政局（97.5分）" in overview
+    assert "镇（街道）得分居前" not in overview  # one town: nothing to compare it with
+
+    header = [c.value for c in sheet[4]]
+    assert header[-3:] == ["得分", "类内排名", "总排名"]
+    xlsx = {row[1]: row[-3:] for row in sheet.iter_rows(min_row=5, values_only=True) if row[1] in rows}
+    assert xlsx == {"绥阳镇": (97.5, 1, 2), "民政局": (97.5, 2, 2), "财政局": (100, 1, 1)}
+
+    with at(date(2026, 10, 9)):
+        contact = login(city["sy-lly"])
+        page = contact.get(f"/bulletins/{bulletin_id}").get_data(as_text=True)
+        assert "在镇（街道）中排名第1，总排名第2" in page.split('id="own-line"')[1].split("</p>")[0]
+        assert "类内排名为镇（街道）、市直部门分别排名" in page
+        profile = contact.get(f"/units/{city['town'].id}").get_data(as_text=True)
+        scores = profile.split('id="unit-scores"')[1].split("</table>")[0]
+        assert "1/1" in scores and "2/3" in scores

@@ -208,3 +208,94 @@ def test_the_register_says_how_many_working_days_late_an_item_went_out(app, make
         db.session.commit()
     page = login(make.user("leader")).get("/disclosure/register").get_data(as_text=True)
     assert "逾期 2 个工作日" in page  # 10月8日 and 9日; the National Day holiday does not count
+
+
+# --- the office's turn: work with no deadline clock ------------------------------------------------
+
+@pytest.fixture
+def waiting_for_office(app, make, city):
+    """One of each thing that waits for the office: a published task to verify (the fixture's), an
+    objection to answer, scores computed and not published, a drafted bulletin, an annual report
+    handed in, a rectification answer to accept."""
+    from tracker.reports.models import AnnualReport
+    with at(D(2026, 10, 9)):
+        make.manual_item(city["mine"], "2026-Q3", "interpretation", "finding", "1", "政策文件未同步发布解读",
+                         by=city["office"], today=D(2026, 10, 9))
+        make.scores("2026-Q3", D(2026, 10, 9), publish_by=city["office"])
+        make.objection(city["mine"], "2026-Q3", by=city["contact"], reason="该信息已按时发布")
+        make.scores("2026-Q2", D(2026, 10, 9))  # the quarter is over: computed, waiting to be published
+        make.bulletin("2026-Q3", D(2026, 10, 9))
+    report = make.annual_report(city["mine"], year=2025, actor=city["contact"])
+    with app.app_context():  # handed in (the report workflow's own tests walk it there)
+        db.session.get(AnnualReport, report.id).state = "submitted"
+        db.session.commit()
+    item = make.rectification(city["mine"], requirement="补充公开救助标准", issued_on=D(2026, 11, 2))
+    make.rectification_answer(item, city["contact"], D(2026, 11, 10))
+    return city
+
+
+OFFICE_TURNS = {"核验": "已发布的任务", "考核申辩": "申辩：", "考核得分": "2026年第2季度考核得分",
+                "季度通报": "2026年第三季度通报", "年度报告": "民政局2025年政府信息公开工作年度报告",
+                "督查整改": "补充公开救助标准"}
+
+
+def test_the_office_lists_what_waits_for_it_without_a_deadline_after_the_deadlines(app, waiting_for_office):
+    from tracker.accounts.models import User
+    city = waiting_for_office
+    with at(TODAY), app.test_request_context():
+        office = db.session.get(User, city["office"].id)
+        work = worklist.urgent(office, TODAY, limit=50)
+        undated = [i for i in work.items if i.due is None]
+        assert {i.kind for i in undated} == set(OFFICE_TURNS)
+        for kind, title in OFFICE_TURNS.items():
+            assert any(i.kind == kind and title in i.title for i in undated), kind
+        assert all(i.due is not None for i in work.items[:len(work.items) - len(undated)])  # deadlines first
+        totals = {s.label: s.total for s in work.slices}
+        assert totals["待核验的公开任务"] == 1 and totals["待答复的申辩"] == 1 and totals["待发布的考核得分"] == 1
+        assert totals["待印发的通报"] == 1 and totals["待接收的年度报告"] == 1
+        for user in (db.session.get(User, city["contact"].id),
+                     db.session.scalar(db.select(User).where(User.role == "leader"))):
+            if user is None:
+                continue
+            kinds = {i.kind for i in worklist.owed(user, TODAY).items}
+            assert not kinds & {"核验", "考核申辩", "考核得分", "季度通报", "年度报告"}, user.role
+
+
+def test_the_office_todo_and_dashboard_show_its_turns_and_they_leave_once_done(app, make, login, waiting_for_office):
+    from tracker.accounts.models import User
+    from tracker.disclosure import services as ds
+    from tracker.disclosure.models import Task
+    city = waiting_for_office
+    leader = make.user("leader")
+    with at(TODAY):
+        office = login(city["office"])
+        todo = office.get("/todo").get_data(as_text=True)
+        dashboard = office.get("/dashboard").get_data(as_text=True)
+        for title in OFFICE_TURNS.values():
+            assert title in todo, title
+        assert todo.index("财政局逾期任务") < todo.index("2026年第三季度通报")
+        assert "待答复的申辩 <strong>1</strong>" in dashboard and "待印发的通报 <strong>1</strong>" in dashboard
+        assert "待公开办核验" in todo
+        assert "2026年第三季度通报" not in login(leader).get("/todo").get_data(as_text=True)
+        assert "已发布的任务" not in login(city["contact"]).get("/todo").get_data(as_text=True)
+        with app.app_context():
+            task = db.session.scalar(db.select(Task).where(Task.title == "已发布的任务"))
+            ds.verify(task, db.session.get(User, city["office"].id))
+            db.session.commit()
+        assert "已发布的任务" not in login(city["office"]).get("/todo").get_data(as_text=True)
+
+
+def test_the_office_turns_cost_the_same_statements_however_many_wait(app, make, login, waiting_for_office):
+    from .test_disclosure_lists import _statements
+    city = waiting_for_office
+    with at(TODAY):
+        client = login(city["office"])
+        client.get("/todo")
+        few = _statements(app, client, "/todo")
+        for unit in (make.unit(name="交通局"), make.unit(name="水利局")):
+            make.user("contact", unit=unit)
+            task = make.task(make.duty(unit, title="公示"), formed=D(2026, 10, 9), title="又一条待核验")
+            with app.app_context():
+                db.session.get(Task, task.id).state = "published"
+                db.session.commit()
+        assert _statements(app, client, "/todo") == few

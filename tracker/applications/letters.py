@@ -6,10 +6,10 @@ the dates in the letter are the legal dates recorded on the application.
 from datetime import date
 from io import BytesIO
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from ..docx_text import Document  # cleans control characters out of every run
 from . import clock
 from .models import APPLICANT_KINDS, FORMS_WANTED
 from .outcomes import OUTCOMES

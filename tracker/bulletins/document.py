@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -24,7 +23,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .figures import column_groups
+from ..docx_text import Document  # cleans control characters out of every run
+from .figures import RANK_NOTE, column_groups
 
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -295,7 +295,9 @@ def build(content: dict, draft: bool = False) -> bytes:
     as_of = date.fromisoformat(content["figures"]["as_of"])
     note = _paragraph(doc, f"说明：数据统计截至{as_of.year}年{as_of.month}月{as_of.day}日。主动公开任务按公开期限所在季度"
                            "统计，依申请公开按答复期限所在季度统计（暂停计时期间不计入），整改事项按整改期限所在季度统计；"
-                           "督办次数为本季度内公开办督办的次数。", size=Pt(10.5), indent=False, exact=False)
+                           "督办次数为本季度内公开办督办的次数。"
+                           + (RANK_NOTE if content["figures"].get("scores") else ""),
+                    size=Pt(10.5), indent=False, exact=False)
     note.paragraph_format.space_before = Pt(6)
     out = BytesIO()
     doc.save(out)

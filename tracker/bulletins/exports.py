@@ -6,7 +6,7 @@ from datetime import date
 from .. import spreadsheets
 from ..spreadsheets import LayoutCell, LayoutSheet
 from . import document
-from .figures import column_groups
+from .figures import RANK_NOTE, column_groups
 from .models import Bulletin
 from .services import content
 
@@ -46,6 +46,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
              f"{'发文字号：' + c['doc_number'] if bulletin.is_published else '草稿，未印发'}。",
              "主动公开任务按公开期限所在季度统计，依申请公开按答复期限所在季度统计（暂停计时期间不计入），"
              "整改事项按整改期限所在季度统计。"]
+    if figs.get("scores"):
+        notes.append(RANK_NOTE)
     cells += [LayoutCell(last + 2 + i, 0, note, colspan=2 + len(keys)) for i, note in enumerate(notes)]
     sheet = LayoutSheet(c["quarter_label"], c["table_title"], 2 + len(keys), [6, 26] + [10] * len(keys), cells,
                         freeze="C5")

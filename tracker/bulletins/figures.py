@@ -30,8 +30,9 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 * **Rectifications** (督查整改): items still open on ``as_of``, and items due in the quarter not
   done by their deadline (``inspections.services.missed_clause``).
 * **督办**: urgings made within the quarter.
-* **Score and rank**: the unit's published assessment score of the quarter and its rank among all
-  units, once the office has published the quarter's scores.
+* **Score and rank**: the unit's published assessment score of the quarter, its rank among the
+  units of its kind (towns and departments are ranked separately) and its rank among all units,
+  once the office has published the quarter's scores (``scores.ranking.rank_by_unit``).
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ COLUMN_GROUPS = [
     ("督查整改", [("rect_open", "未销号"), ("rect_missed", "逾期未整改")]),
     ("督办", [("urgings", "督办次数")]),
 ]
-SCORE_GROUP = ("考核", [("score", "得分"), ("rank", "排名")])
+SCORE_GROUP = ("考核", [("score", "得分"), ("rank_in_kind", "类内排名"), ("rank", "总排名")])
+RANK_NOTE = "类内排名为镇（街道）、市直部门分别排名，总排名为全部单位排名，得分相同的名次相同。"
 COUNT_KEYS = [key for _, cols in COLUMN_GROUPS for key, _ in cols]
 
 
@@ -148,19 +150,20 @@ def application_figures(q: Quarter, as_of: date) -> dict[int, dict]:
 
 
 def score_figures(q: Quarter) -> dict[int, tuple]:
-    """{unit_id: (total, rank)} from the quarter's published assessment scores (scores feature:
-    rank among all units, equal totals sharing a rank); empty while they are not published, and
-    the bulletin then carries no score columns. Two queries."""
+    """{unit_id: (total, rank among all, rank among its kind)} from the quarter's published
+    assessment scores, ranked as the scores pages rank them; empty while they are not published,
+    and the bulletin then carries no score columns. Two queries."""
     from ..scores.models import Score, ScorePeriod
-    from ..scores.ranking import competition_ranks
+    from ..scores.ranking import rank_by_unit
 
     period_id = db.session.scalar(select(ScorePeriod.id).where(ScorePeriod.key == q.key,
                                                                ScorePeriod.state == "published"))
     if period_id is None:
         return {}
-    rows = db.session.execute(select(Score.unit_id, Score.total).where(Score.period_id == period_id)).all()
-    ranks = competition_ranks([total for _, total in rows])
-    return {unit_id: (float(total), rank) for (unit_id, total), rank in zip(rows, ranks)}
+    rows = db.session.execute(select(Score.unit_id, Score.unit_kind, Score.total)
+                              .where(Score.period_id == period_id)).all()
+    ranks = rank_by_unit(rows)
+    return {r.unit_id: (float(r.total), *ranks[r.unit_id]) for r in rows}
 
 
 def compute(q: Quarter, as_of: date) -> dict:
@@ -188,7 +191,7 @@ def compute(q: Quarter, as_of: date) -> dict:
         row["urgings"] = urged.get(unit.id, 0)
         row["rate"] = on_time_rate(row["tasks_on_time"], row["tasks_late"], row["tasks_overdue"])
         if scores:
-            row["score"], row["rank"] = scores.get(unit.id, (None, None))
+            row["score"], row["rank"], row["rank_in_kind"] = scores.get(unit.id, (None, None, None))
         rows.append(row)
     totals = {key: sum(r[key] for r in rows) for key in COUNT_KEYS}
     totals["rate"] = on_time_rate(totals["tasks_on_time"], totals["tasks_late"], totals["tasks_overdue"])

@@ -20,7 +20,7 @@ from ..inspections.services import check_period_days, issue_rectification, super
 from ..notify.models import Setting
 from ..notify.services import Message, notify
 from ..timeutil import china_today, utcnow
-from ..units.models import Unit
+from ..units.models import UNIT_KINDS, Unit
 from . import figures as figures_module
 from .models import Bulletin, BulletinItem
 from .quarters import Quarter, cn_date, first_workday
@@ -294,8 +294,15 @@ def unit_line(row: dict) -> str:
             f"逾期未公开{row['tasks_overdue']}条；依申请公开应答复{row['apps_due']}件，按时答复{row['apps_on_time']}件，"
             f"逾期答复{row['apps_late']}件，超期未答复{row['apps_overdue']}件；督办{row['urgings']}次")
     if row.get("score") is not None:
-        line += f"；考核得分{_points(row['score'])}分，排名第{row['rank']}"
+        line += f"；考核得分{_points(row['score'])}分，{rank_text(row)}"
     return line + "。"
+
+
+def rank_text(row: dict) -> str:
+    """在市直部门中排名第2，总排名第5 (a bulletin published before kinds were ranked: 排名第5)."""
+    if row.get("rank_in_kind") is None:
+        return f"排名第{row['rank']}"
+    return f"在{UNIT_KINDS.get(row.get('kind'), '同类单位')}中排名第{row['rank_in_kind']}，总排名第{row['rank']}"
 
 
 # --- what the document says -----------------------------------------------------------------------
@@ -318,13 +325,26 @@ def overview(figs: dict, q: Quarter) -> list[str]:
         f"督查整改方面，尚未整改销号的事项{t['rect_open']}项，本季度到期未按期整改{t['rect_missed']}项；"
         f"公开办本季度共督办{t['urgings']}次。",
     ]
-    scored = sorted((r for r in figs["rows"] if r.get("score") is not None), key=lambda r: (r["rank"], r["code"]))
-    if len(scored) >= 2:
+    ranked = score_summary(figs)
+    if ranked:
+        paragraphs.append(f"季度考核方面，{ranked}各单位得分、类内排名和总排名见附件。")
+    return paragraphs
+
+
+def score_summary(figs: dict) -> str:
+    """The first and last units of each kind by score (towns and departments are ranked
+    separately): 镇（街道）得分居前的：甲镇（98分）；得分靠后的：乙镇（90分）。"""
+    parts = []
+    for kind, label in UNIT_KINDS.items():
+        scored = sorted((r for r in figs["rows"] if r.get("score") is not None and r.get("kind") == kind),
+                        key=lambda r: (r.get("rank_in_kind") or r["rank"], r["code"]))
+        if len(scored) < 2:
+            continue
         n = min(3, len(scored) // 2)
         top = "、".join(f"{r['name']}（{_points(r['score'])}分）" for r in scored[:n])
         bottom = "、".join(f"{r['name']}（{_points(r['score'])}分）" for r in scored[-n:])
-        paragraphs.append(f"季度考核方面，得分居前的单位：{top}；得分靠后的单位：{bottom}。各单位得分和排名见附件。")
-    return paragraphs
+        parts.append(f"{label}得分居前的：{top}；得分靠后的：{bottom}。")
+    return "".join(parts)
 
 
 def urging_summary(figs: dict) -> str | None:

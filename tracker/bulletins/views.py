@@ -15,7 +15,7 @@ from ..timeutil import china_today, parse_date
 from ..units.models import Unit
 from ..web import form_errors
 from . import commands, exports, services
-from .figures import column_groups
+from .figures import RANK_NOTE, column_groups
 from .forms import DraftForm, ItemForm, NarrativeForm, PublishForm, SettingsForm
 from .models import Bulletin
 from .quarters import Quarter
@@ -87,7 +87,8 @@ def _page(bulletin: Bulletin, status: int = 200, narrative=None, item_form=None,
     return render_template("bulletins/detail.html", bulletin=bulletin, c=content, own=own,
                            groups=column_groups(content["figures"].get("scores", False)),
                            narrative=narrative, item_form=item_form, publish_form=publish_form,
-                           prefix=services.settings()["number_prefix"], unit_line=services.unit_line), status
+                           prefix=services.settings()["number_prefix"], unit_line=services.unit_line,
+                           rank_note=RANK_NOTE), status
 
 
 @bp.route("/bulletins/<int:bulletin_id>")

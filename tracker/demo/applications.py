@@ -57,7 +57,7 @@ def _script(rng: random.Random) -> list[tuple]:
     plans += [
         ("mzj", 360, None, [("reply", 12, {"outcome": "grant"})]),            # carried over, closed this year
         ("czj", 352, "commercial", [("reply", 18, {"outcome": "partial"})]),
-        ("dongning", 345, None, []),                                            # carried over and still open
+        ("dongning", 345, None, [("reply", 24, {"outcome": "grant"})]),       # carried over, replied late
         ("suiyang", 200, None, [("correction", 9, {}), ("lapse", 0, {})]),      # 逾期不补正 (request late)
         ("zjj", 150, "commercial", [("fee", 5, {}), ("lapse", 0, {})]),         # 逾期未缴费
         ("hbj", 120, None, [("correction", 3, {}), ("correction_received", 5, {}),
@@ -127,6 +127,8 @@ def load_demo_applications() -> int:
         unit = db.session.scalar(select(Unit).where(Unit.code == code))
         contact, reviewer = _people(code)
         received = today - timedelta(days=days_ago)
+        while received.weekday() >= 5:  # handed in or signed for on a working day, not at a weekend
+            received -= timedelta(days=1)
         title, description = TOPICS[n % len(TOPICS)]
         org = dict(ORGS).get(kind) if kind else None
         person = NAMES[n % len(NAMES)]

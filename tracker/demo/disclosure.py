@@ -75,6 +75,13 @@ def _weekday_on_or_before(day: date, floor: date) -> date:
     return day
 
 
+def _workday_after(day: date, today: date) -> date:
+    """``day``, or the Monday after when it falls at a weekend; never after ``today``."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return min(day, today)
+
+
 def load_disclosure_demo(today: date | None = None) -> int:
     """Create the demo catalogue and the year's tasks unless a catalogue exists; returns tasks made."""
     if db.session.scalar(select(func.count(Duty.id))):
@@ -101,9 +108,10 @@ def load_disclosure_demo(today: date | None = None) -> int:
             duties.append(duty)
         db.session.flush()
         contact, reviewer = users.get(f"{unit.code}-lly"), users.get(f"{unit.code}-shr")
+        showcase = list(SHOWCASE.get(unit.code, []))
         for duty in duties:
             for key, formed, title in _occasions(duty, today, rng):
-                _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office)
+                _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office, showcase)
                 made += 1
     db.session.flush()
     return made
@@ -137,8 +145,19 @@ class _Timeline:
         return at
 
 
-def _plan(duty, due, today, rng) -> str:
+# Work still open past its deadline is recent: a unit that let a task slip is pressed (督办) and
+# publishes within weeks, so nothing in the demo sits overdue for months.
+OPEN_OVERDUE_DAYS = 45
+# Work in hand that the demo accounts named in the README show whatever the random draw: the first
+# tasks not yet due (of duties reviewed before publishing) of these units are at these stages.
+SHOWCASE = {"mzj": ["in_review", "approved"], "czj": ["in_review", "returned"], "dongning": ["in_review"],
+            "suiyang": ["returned", "approved"]}
+
+
+def _plan(duty, due, today, rng, showcase: list[str]) -> str:
     r = rng.random()
+    if due >= today and duty.review_required and showcase:
+        return showcase.pop(0)
     if due < today:
         if r < 0.02:
             return "cancel"
@@ -146,13 +165,16 @@ def _plan(duty, due, today, rng) -> str:
             return "on_time"
         if r < 0.85:
             return "late"
+        if due < today - timedelta(days=OPEN_OVERDUE_DAYS):  # slipped long ago: published since, mostly late
+            return "late" if r < 0.93 else "on_time"
         return rng.choice(["pending_ack", "acknowledged", "returned" if duty.review_required else "acknowledged",
                            "approved" if duty.review_required else "acknowledged", "rework"])
     return rng.choice(["pending_ack", "pending_ack", "acknowledged", "in_review" if duty.review_required
-                       else "acknowledged", "approved" if duty.review_required else "early", "early"])
+                       else "acknowledged", "approved" if duty.review_required else "early", "early",
+                       "returned" if duty.review_required else "early", "rework"])
 
 
-def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office):
+def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, office, showcase):
     answer = services.deadline_for(formed, duty.period_days)
     task = Task(duty_id=duty.id, unit_id=duty.unit_id, key_area_id=duty.key_area_id, title=title, period_key=key,
                 formed_date=formed, period_days=duty.period_days, review_required=duty.review_required,
@@ -163,7 +185,7 @@ def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, off
     line = _Timeline(task, now)
     line.add("open", None, "pending_ack", None, formed, 8)
     due = task.due_date
-    plan = _plan(duty, due, today, rng)
+    plan = _plan(duty, due, today, rng, showcase)
     if plan == "pending_ack":
         return _finish(task, line)
     ack_day = min(formed + timedelta(days=rng.randint(0, 3)), today)
@@ -174,7 +196,7 @@ def _make_task(duty, key, formed, title, today, now, rng, contact, reviewer, off
         published = _weekday_on_or_before(formed + timedelta(days=rng.randint(1, max(1, (due - formed).days))),
                                           ack_day)
     elif plan in ("late", "rework"):
-        published = min(due + timedelta(days=rng.randint(1, 20)), today) if plan == "late" else \
+        published = _workday_after(due + timedelta(days=rng.randint(1, 20)), today) if plan == "late" else \
             _weekday_on_or_before(min(due - timedelta(days=2), today), ack_day)
     else:  # in review, returned, approved, cancelled, published early: worked on in the last days
         published = _weekday_on_or_before(min(today, ack_day + timedelta(days=rng.randint(1, 10))), ack_day)
@@ -221,7 +243,8 @@ def _review(task, duty, line, plan, ack_day, published, today, rng, contact, rev
 
 
 def _office_check(task, line, plan, published, today, rng, contact, office):
-    """The office's verification: most older items verified, some failed (and corrected, or not yet)."""
+    """The office's verification within two weeks of publication (the last days' still waiting);
+    some failed (and corrected, or not yet)."""
     if plan == "rework" or (published < today - timedelta(days=20) and rng.random() < 0.1):
         fail_day = min(published + timedelta(days=rng.randint(2, 5)), today)
         task.verify_failures = 1
@@ -236,9 +259,9 @@ def _office_check(task, line, plan, published, today, rng, contact, office):
         line.add("verify", "published", "verified", office, min(fixed + timedelta(days=3), today), 16,
                  "整改后已核对，网址有效、内容完整。")
         return
-    if published < today - timedelta(days=30) and rng.random() < 0.6:
-        line.add("verify", "published", "verified", office, published + timedelta(days=7), 16,
-                 "已登录政府网站核对，信息完整。")
+    checked = published + timedelta(days=rng.randint(3, 14))  # the office checks within two weeks
+    if checked <= today:
+        line.add("verify", "published", "verified", office, checked, 16, "已登录政府网站核对，信息完整。")
 
 
 def _fill_draft(task, duty, rng, plan):

@@ -59,6 +59,13 @@ ITEMS = {1: [("sanchakou", "补充公开第一季度农村危房改造对象公�
 DOC_SEQ = {1: 2, 2: 7, 3: 12}  # the office's own document numbers are shared with its other documents
 
 
+def _weekday_before(day: date) -> date:
+    """``day``, or the Friday before when it falls at a weekend."""
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
 def _moment(day: date, hour: int) -> datetime:
     return min(datetime.combine(day, time(hour), tzinfo=CHINA), utcnow())
 
@@ -109,7 +116,9 @@ def _play(item, how, contact, office, today):
         _backdate(item, item.issued_on + timedelta(days=2), 15)
         return
     first = due - timedelta(days=3) if how != "closed_late" else due + timedelta(days=6)
-    first = min(max(first, item.issued_on), today)
+    if how == "submitted":  # answered in the last days: the office has not yet got round to it
+        first = today - timedelta(days=2)
+    first = _weekday_before(min(max(first, item.issued_on), today))
     ins.respond(item, contact, "已按要求整改，整改后页面截图见附件。", [("整改后页面截图.png", PNG)], first)
     _backdate(item, first, 16)
     if how == "submitted":
@@ -123,16 +132,32 @@ def _play(item, how, contact, office, today):
     _backdate(item, decided, 10)
 
 
+def _urged_before(task: Task, office, on: date, message: str) -> None:
+    """督办 of a task that has been published since (late): written as it was on ``on``, while the
+    task was still open and overdue (the service urges only what is open today)."""
+    db.session.add(Urging(record_type="task", record_id=task.id, unit_id=task.unit_id, record_label=task.title[:300],
+                          due_date=task.due_date, overdue=True, message=message, urged_on=on,
+                          created_by_id=office.id, created_at=_moment(on, 10)))
+
+
 def _urge_some(office, today) -> int:
-    """督办 on some records that are overdue now, dated a few working days after their deadline."""
+    """督办 on some records that are overdue now, dated a few working days after their deadline, and
+    in each past quarter on a task that went out late only after it was urged."""
     made = 0
+    message = "请于3个工作日内完成公开并在平台登记，逾期原因报公开办。"
+    late = [t for t in db.session.scalars(select(Task).where(Task.published_on > Task.due_date)
+                                          .order_by(Task.due_date, Task.id))
+            if t.published_on > t.due_date + timedelta(days=7)]
+    quarters = {Quarter.containing(today)}
+    for task in late:  # one in each past quarter, so that each bulletin lists some
+        on = add_workdays(task.due_date, 2).day
+        if Quarter.containing(task.due_date) not in quarters and on < task.published_on:
+            quarters.add(Quarter.containing(task.due_date))
+            _urged_before(task, office, on, message)
+            made += 1
     overdue = db.session.scalars(select(Task).where(Task.state.in_(OPEN_STATES), Task.due_date < today - timedelta(days=10))
                                  .order_by(Task.due_date, Task.id)).all()
-    tasks, quarters = [], set()
-    for task in overdue:  # one in each quarter, so that each bulletin lists some
-        if Quarter.containing(task.due_date) not in quarters:
-            quarters.add(Quarter.containing(task.due_date))
-            tasks.append(task)
+    tasks = overdue[:2]
     apps = db.session.scalars(select(Application).where(Application.state == "open",
                                                         Application.due_date < today - timedelta(days=3))
                               .order_by(Application.due_date).limit(1)).all()

@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from ..access import scope
 from ..extensions import db
 from ..worklist.services import WorkItem, WorkQuery, WorkSlice, register_work_source
+from ..worklist.turns import Turn, columns, register_office_turn
 from .models import OPEN_STATES, Task
 
 
@@ -22,3 +23,14 @@ def open_tasks(user, query: WorkQuery) -> WorkSlice:
                       f"state-{t.state}", unit=t.unit, provisional=t.due_provisional) for t in tasks]
     more = url_for("disclosure.tasks", flag="open", sort="due")
     return WorkSlice("公开任务", items, total, more)
+
+
+def _to_verify(row) -> WorkItem:
+    return WorkItem("核验", row.text, url_for("disclosure.task", task_id=row.id), None, "已发布待核验",
+                    "state-published", unit=row.unit, note="单位已发布，待公开办核验发布地址和内容")
+
+
+register_office_turn(Turn(
+    "verify", "待核验的公开任务",
+    lambda: select(*columns(Task.id, Task.title, unit_id=Task.unit_id)).where(Task.state == "published"),
+    _to_verify, lambda: url_for("disclosure.tasks", state="published")))

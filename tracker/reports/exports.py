@@ -9,7 +9,6 @@ import json
 from io import BytesIO
 from pathlib import Path
 
-from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -17,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask import render_template
 
+from ..docx_text import Document  # cleans control characters out of every run
 from ..errors import ServiceError
 from ..spreadsheets import LayoutCell, LayoutSheet, layout_workbook
 from ..timeutil import china_today

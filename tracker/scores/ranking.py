@@ -64,8 +64,10 @@ class RankRow:
         return next((c["score"] for c in self.score.figures.get("categories", []) if c["key"] == key), None)
 
 
-def _ranked(scores: list[Score]) -> dict[int, tuple[int, int]]:
-    """{unit_id: (rank among all, rank among its kind)}."""
+def rank_by_unit(scores) -> dict[int, tuple[int, int]]:
+    """{unit_id: (rank among all, rank among its kind)}: towns and departments are also ranked
+    separately (a county compares towns with towns). ``scores`` are rows with ``unit_id``,
+    ``unit_kind`` and ``total`` (``Score`` objects or selected columns)."""
     ranks = dict(zip([s.unit_id for s in scores], competition_ranks([s.total for s in scores])))
     in_kind = {}
     for kind in {s.unit_kind for s in scores}:
@@ -80,7 +82,7 @@ def ranking(row: ScorePeriod, user, kind: str | None = None, sort: str = "rank",
     scores = db.session.scalars(select(Score).where(Score.period_id == row.id)).all()
     if kind in UNIT_KINDS:
         scores = [s for s in scores if s.unit_kind == kind]
-    ranks = _ranked(scores)
+    ranks = rank_by_unit(scores)
     previous = find(row.period.previous())
     before, before_ranks = {}, {}
     if previous is not None and may_see(previous, user):
@@ -88,7 +90,7 @@ def ranking(row: ScorePeriod, user, kind: str | None = None, sort: str = "rank",
         if kind in UNIT_KINDS:
             prev_scores = [s for s in prev_scores if s.unit_kind == kind]
         before = {s.unit_id: s.total for s in prev_scores}
-        before_ranks = {uid: r for uid, (r, _) in _ranked(prev_scores).items()}
+        before_ranks = {uid: r for uid, (r, _) in rank_by_unit(prev_scores).items()}
     rows = [RankRow(s, *ranks[s.unit_id], before.get(s.unit_id), before_ranks.get(s.unit_id)) for s in scores]
     return sort_rows(rows, sort, desc)
 

@@ -131,24 +131,26 @@ def quarters(unit: Unit) -> list[dict]:
 
 
 def scores(unit: Unit) -> list[dict]:
-    """The unit's published assessment scores, newest first: period, total and rank among all
-    units (equal totals share a rank), with the page of the score. Two queries."""
+    """The unit's published assessment scores, newest first: period, total, rank among all units
+    and among the units of its kind (``scores.ranking.rank_by_unit``), with the page of the score.
+    Two queries."""
     from ..scores.models import Score, ScorePeriod
-    from ..scores.ranking import competition_ranks
+    from ..scores.ranking import rank_by_unit
 
     periods = {p.id: p for p in db.session.scalars(select(ScorePeriod).where(ScorePeriod.state == "published"))}
     if not periods:
         return []
     by_period: dict[int, list] = {}
-    for period_id, unit_id, total in db.session.execute(
-            select(Score.period_id, Score.unit_id, Score.total).where(Score.period_id.in_(list(periods)))):
-        by_period.setdefault(period_id, []).append((unit_id, total))
+    for row in db.session.execute(select(Score.period_id, Score.unit_id, Score.unit_kind, Score.total)
+                                  .where(Score.period_id.in_(list(periods)))):
+        by_period.setdefault(row.period_id, []).append(row)
     found = []
     for period_id, rows in by_period.items():
-        ranks = dict(zip([u for u, _ in rows], competition_ranks([t for _, t in rows])))
-        mine = next((t for u, t in rows if u == unit.id), None)
+        mine = next((r for r in rows if r.unit_id == unit.id), None)
         if mine is not None:
             p = periods[period_id]
-            found.append({"key": p.key, "label": p.label, "total": mine, "rank": ranks[unit.id], "of": len(rows),
+            rank, rank_in_kind = rank_by_unit(rows)[unit.id]
+            found.append({"key": p.key, "label": p.label, "total": mine.total, "rank": rank, "of": len(rows),
+                          "rank_in_kind": rank_in_kind, "of_kind": sum(r.unit_kind == mine.unit_kind for r in rows),
                           "quarterly": p.quarter is not None, "order": (p.year, p.quarter or 5)})
     return sorted(found, key=lambda s: s["order"], reverse=True)

@@ -68,8 +68,9 @@ _sources: list[Callable[[object, WorkQuery], WorkSlice]] = []
 
 
 def register_work_source(fn):
-    """Register ``fn(user, query) -> WorkSlice``; it must scope to what ``user`` may see and return
-    at most ``query.limit`` items ordered by deadline (ascending unless ``query.descending``)."""
+    """Register ``fn(user, query) -> WorkSlice`` (or a list of them); it must scope to what ``user``
+    may see and return at most ``query.limit`` items per slice ordered by deadline (ascending
+    unless ``query.descending``)."""
     if fn not in _sources:
         _sources.append(fn)
     return fn
@@ -82,7 +83,10 @@ def _order(items: list[WorkItem], descending: bool) -> list[WorkItem]:
 
 def collect(user, query: WorkQuery) -> WorkList:
     """Every source's work for ``user``, merged in deadline order, at most ``query.limit`` rows."""
-    slices = [source(user, query) for source in _sources]
+    slices = []
+    for source in _sources:
+        found = source(user, query)
+        slices.extend(found if isinstance(found, list) else [found])
     items = _order([i for s in slices for i in s.items], query.descending)[:query.limit]
     for item in items:
         item.left = days_left(item.due, query.today, item.provisional)
