@@ -4,16 +4,12 @@ import pytest
 
 from tests.query_counts import LARGE, ROLES, SMALL, statement_counts
 
-# Pages and exports whose statement count still grows with the data, with what grows. Phase 2 of
-# issue 15 fixes them; the test fails when one stops growing, so that this list stays true.
-STILL_GROWING = {
-    # Measured once bench-data made inspections, rectification items and 督办 (small → large):
-    ("office", "dashboard.index"): "25 → 26",
-    ("leader", "dashboard.index"): "25 → 26",
-}
+# Pages and exports whose statement count grows with the data, with what grows (none since phase 2
+# of issue 15); the test fails when a listed one stops growing, so that this list stays true.
+STILL_GROWING: dict = {}
 PAGE_LIMIT = 20  # statements per page (issue 15, item 4)
-# Pages still over the limit at the large test city (phase 2 of issue 15); fails once one is under.
-OVER_LIMIT = {("office", "dashboard.index"), ("leader", "dashboard.index")}
+# Pages over the limit at the large test city (none since phase 2 of issue 15); fails once one is under.
+OVER_LIMIT: set = set()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,13 @@ INDEXES = [
     # Supervision, the dashboards and the unit summaries sum, per unit, over state, deadline and
     # publication date: with these four columns the sums are answered from the index alone.
     Index("ix_disclosure_task_unit_state_due_pub", Task.unit_id, Task.state, Task.due_date, Task.published_on),
-    # A year's tasks (monthly on-time rates, the task list's year filter), from the index alone.
-    Index("ix_disclosure_task_due_state_pub", Task.due_date, Task.state, Task.published_on),
+    # The "now" figures of supervision and the dashboards (open work and publications awaiting
+    # verification, per unit, by deadline: tracker/disclosure/supervision.py), from the index alone.
+    Index("ix_disclosure_task_state_unit_due", Task.state, Task.unit_id, Task.due_date),
+    # A year's tasks: the year's figures per unit (on time, late, failed verifications), the monthly
+    # on-time rates and the task list's year filter, from the index alone; finished tasks by deadline.
+    Index("ix_disclosure_task_due_state_pub_unit", Task.due_date, Task.state, Task.published_on, Task.unit_id,
+          Task.verify_failures),
     # The register: newest publication first, for the office and for one unit.
     Index("ix_disclosure_task_published_id", Task.published_on, Task.id),
     Index("ix_disclosure_task_unit_published_id", Task.unit_id, Task.published_on, Task.id),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..audit.services import changes, record, snapshot
@@ -407,6 +408,14 @@ def visible_query(user):
     return stmt
 
 
-def latest_published() -> Bulletin | None:
-    return db.session.scalar(select(Bulletin).where(Bulletin.state == "published")
-                             .order_by(Bulletin.year.desc(), Bulletin.quarter.desc()))
+def latest_bulletins(with_draft: bool) -> tuple[Bulletin | None, Bulletin | None]:
+    """The latest published bulletin and (for the office) the latest draft, in one statement and
+    without their items (the dashboard shows neither's items)."""
+    states = ("published", "draft") if with_draft else ("published",)
+    ranked = (select(Bulletin.id, func.row_number().over(
+        partition_by=Bulletin.state, order_by=(Bulletin.year.desc(), Bulletin.quarter.desc())).label("n"))
+        .where(Bulletin.state.in_(states)).subquery())
+    found = {b.state: b for b in db.session.scalars(
+        select(Bulletin).join(ranked, ranked.c.id == Bulletin.id).where(ranked.c.n == 1)
+        .options(lazyload(Bulletin.items)))}
+    return found.get("published"), found.get("draft")

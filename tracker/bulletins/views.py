@@ -184,7 +184,7 @@ def bulletin_helpers():
     def bulletin_panel():
         from ..disclosure.services import due_soon_cutoff
         from ..inspections.services import rectification_query
-        latest = services.latest_published()
+        latest, draft = services.latest_bulletins(with_draft=current_user.sees_all_units)
         today = china_today()
         panel = {"bulletin": latest, "row": None, "items": [], "today": today, "cutoff": due_soon_cutoff(today)}
         if latest is not None and current_user.unit_id:
@@ -192,8 +192,6 @@ def bulletin_helpers():
             panel["row"] = next((r for r in rows if r["unit_id"] == current_user.unit_id), None)
         stmt = rectification_query(current_user, today, panel["cutoff"], flag="open").limit(8)
         panel["items"] = db.session.scalars(stmt).all()
-        if current_user.sees_all_units:
-            panel["draft"] = db.session.scalar(select(Bulletin).where(Bulletin.state == "draft")
-                                               .order_by(Bulletin.year.desc(), Bulletin.quarter.desc()))
+        panel["draft"] = draft
         return panel
     return {"bulletin_panel": bulletin_panel, "unit_line": services.unit_line}

@@ -555,8 +555,14 @@ class RegisterFilters:
 
 
 def register_query(f: RegisterFilters, user, columns: tuple = ()):
-    """The register of published information (已发布、已核验), filtered, visible to ``user``."""
-    stmt = scope(_tasks_or_columns(columns), Task, user).where(Task.state.in_(DONE_STATES))
+    """The register of published information (已发布、已核验), filtered, visible to ``user``.
+
+    The state test is written ``state || ''`` so that no planner takes the state index for it:
+    published items are nearly every task of a city's history, and walking the (published_on, id)
+    index newest first, stopping after a page, is far cheaper than fetching them all to sort them
+    (SQLite, without statistics, would otherwise prefer the state index).
+    """
+    stmt = scope(_tasks_or_columns(columns), Task, user).where((Task.state + "").in_(DONE_STATES))
     if f.unit_id:
         stmt = stmt.where(Task.unit_id == f.unit_id)
     if f.key_area_id:
@@ -580,99 +586,38 @@ def register_query(f: RegisterFilters, user, columns: tuple = ()):
     return stmt.order_by(Task.published_on.desc(), Task.id.desc())
 
 
-def register_counts(stmt) -> dict:
+def register_counts(stmt, whole: bool = False) -> dict:
     """Totals of a register selection: each item once in ``total`` ("不同渠道公开相同信息计1条"),
-    and once per channel it went out on in ``by_channel``."""
-    ids = stmt.with_only_columns(Task.id).order_by(None).subquery()
-    total = db.session.scalar(select(func.count()).select_from(ids))
-    per = dict(db.session.execute(
-        select(TaskChannel.channel, func.count(func.distinct(TaskChannel.task_id)))
-        .where(TaskChannel.task_id.in_(select(ids.c.id))).group_by(TaskChannel.channel)).all())
+    and once per channel it went out on in ``by_channel``. When the selection is the whole
+    register (``whole``), both are counted as everything less what lies outside the register
+    (open or cancelled tasks, a few thousand, by the state index) instead of over every published
+    item of every year."""
+    per_channel = select(TaskChannel.channel, func.count()).group_by(TaskChannel.channel)
+    if whole:
+        outside = Task.state.in_([s for s in STATES if s not in DONE_STATES])
+        total = (db.session.scalar(select(func.count()).select_from(Task))
+                 - db.session.scalar(select(func.count()).select_from(Task).where(outside)))
+        not_listed = dict(db.session.execute(
+            per_channel.join(Task, Task.id == TaskChannel.task_id).where(outside)).all())
+        per = {k: n - not_listed.get(k, 0) for k, n in db.session.execute(per_channel).all()}
+    else:  # one row per (task, channel): count(*) counts each item once per channel
+        ids = stmt.with_only_columns(Task.id).order_by(None).subquery()
+        total = db.session.scalar(select(func.count()).select_from(ids))
+        per = dict(db.session.execute(per_channel.where(TaskChannel.task_id.in_(select(ids.c.id)))).all())
     return {"total": total, "by_channel": [(k, label, per.get(k, 0)) for k, label in CHANNELS.items()]}
 
 
-# --- supervision (公开督查) ----------------------------------------------------------------------------
+# --- supervision (公开督查): in ``supervision.py``, re-exported -----------------------------------------
 
-SUPERVISION_COLUMNS = {
-    "overdue": "已逾期", "due_soon": "5个工作日内到期", "unacknowledged": "未签收", "late": "逾期发布",
-    "on_time": "按时发布", "failed": "核验未通过", "open": "未完成", "rate": "按时发布率",
-}
-
-
-def _in_year(year: int):
-    return and_(Task.due_date >= date(year, 1, 1), Task.due_date <= date(year, 12, 31))
-
-
-def _figures(today: date, cutoff: date, year: int):
-    """SUM(CASE ..) columns, so every figure for every unit comes from one GROUP BY query."""
-    def n(cond):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-    in_year = _in_year(year)
-    return (n(overdue_clause(today)).label("overdue"), n(due_soon_clause(today, cutoff)).label("due_soon"),
-            n(Task.state == "pending_ack").label("unacknowledged"), n(Task.state.in_(OPEN_STATES)).label("open"),
-            n(and_(in_year, late_clause())).label("late"), n(and_(in_year, on_time_clause())).label("on_time"),
-            n(and_(in_year, overdue_clause(today))).label("overdue_in_year"),
-            n(Task.state == "published").label("to_verify"),
-            # failed verifications (each counted) of the tasks due in ``year``
-            func.coalesce(func.sum(case((in_year, Task.verify_failures), else_=0)), 0).label("failed"))
-
-
-def on_time_rate(on_time: int, late: int, overdue: int) -> float | None:
-    """Share of information due that went out on time: on time / (on time + late + still overdue)."""
-    due = on_time + late + overdue
-    return round(100.0 * on_time / due, 1) if due else None
-
-
-def unit_supervision(user, today: date, cutoff: date, year: int, sort: str = "overdue", desc: bool = True,
-                     kind: str | None = None) -> list[dict]:
-    """Per unit: overdue, due within 5 working days, unacknowledged, open (now); published late,
-    on time, failed verifications and the on-time rate (tasks due in ``year``). One query,
-    however many tasks."""
-    figures = _figures(today, cutoff, year)
-    stmt = (select(Unit, *figures).outerjoin(Task, and_(Task.unit_id == Unit.id, Task.state != "cancelled"))
-            .where(Unit.active.is_(True), Unit.kind != "office").group_by(Unit.id))
-    if kind:
-        stmt = stmt.where(Unit.kind == kind)
-    if not user.sees_all_units:
-        stmt = stmt.where(Unit.id == user.unit_id)
-    rows = []
-    for row in db.session.execute(stmt):
-        data = dict(row._mapping)
-        data["unit"] = data.pop("Unit")
-        data["rate"] = on_time_rate(data["on_time"], data["late"], data["overdue_in_year"])
-        rows.append(data)
-    key = sort if sort in SUPERVISION_COLUMNS else "overdue"
-    present = sorted((r for r in rows if r[key] is not None), key=lambda r: r[key], reverse=desc)
-    return present + [r for r in rows if r[key] is None]  # units with nothing due last
-
-
-def monthly_on_time(user, today: date, year: int, unit_id: int | None = None) -> list[dict]:
-    """On-time rate per month of the deadline in ``year`` (one GROUP BY query). Months that are not
-    over yet have no rate: their tasks may still go out on time or late."""
-    def n(cond):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-    month = func.extract("month", Task.due_date)
-    stmt = (scope(select(month.label("m"), n(on_time_clause()), n(late_clause()), n(overdue_clause(today))),
-                  Task, user).where(_in_year(year), Task.state != "cancelled").group_by(month))
-    if unit_id:
-        stmt = stmt.where(Task.unit_id == unit_id)
-    got = {int(m): (a, b, c) for m, a, b, c in db.session.execute(stmt)}
-    out = []
-    for m in range(1, 13):
-        on_time, late, overdue = got.get(m, (0, 0, 0))
-        # A month not over yet has tasks still due in it: its rate is not known (not 100 %).
-        finished = (date(year + 1, 1, 1) if m == 12 else date(year, m + 1, 1)) <= today
-        out.append({"month": m, "on_time": on_time, "late": late, "overdue": overdue, "finished": finished,
-                    "rate": on_time_rate(on_time, late, overdue) if finished else None})
-    return out
-
-
-def totals(user, today: date, cutoff: date, year: int) -> dict:
-    stmt = scope(select(*_figures(today, cutoff, year)), Task, user).where(Task.state != "cancelled")
-    row = db.session.execute(stmt).one()
-    data = dict(row._mapping)
-    data["rate"] = on_time_rate(data["on_time"], data["late"], data["overdue_in_year"])
-    return data
+from .supervision import (  # noqa: E402,F401
+    SUPERVISION_COLUMNS,
+    figures_by_unit,
+    monthly_on_time,
+    on_time_rate,
+    totals,
+    unit_supervision,
+    worst_units,
+)
 
 
 # --- panels on the home dashboard -------------------------------------------------------------------
@@ -681,7 +626,8 @@ def totals(user, today: date, cutoff: date, year: int) -> dict:
 def dashboard_panel(user, today: date) -> dict:
     """What the home dashboard shows of disclosure work for ``user`` (a few fixed queries)."""
     cutoff = due_soon_cutoff(today)
-    panel = {"today": today, "cutoff": cutoff, "totals": totals(user, today, cutoff, today.year)}
+    by_unit = figures_by_unit(user, today, cutoff, today.year)
+    panel = {"today": today, "cutoff": cutoff, "totals": totals(user, today, cutoff, today.year, by_unit)}
     if user.role == "contact":
         stmt = task_query(TaskFilters(flag="open"), user, today, cutoff).limit(8)
         panel["tasks"] = db.session.scalars(stmt).unique().all()
@@ -689,6 +635,5 @@ def dashboard_panel(user, today: date) -> dict:
         stmt = task_query(TaskFilters(state="in_review"), user, today, cutoff).limit(8)
         panel["tasks"] = db.session.scalars(stmt).unique().all()
     else:
-        rows = unit_supervision(user, today, cutoff, today.year, sort="overdue")
-        panel["worst"] = [r for r in rows if r["overdue"] or r["unacknowledged"]][:8]
+        panel["worst"] = worst_units(by_unit)
     return panel

@@ -27,7 +27,7 @@ from ..timeutil import china_today, parse_date
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
-from . import evidence, exports, services
+from . import evidence, exports, paging, services
 from .forms import (
     AdhocTaskForm,
     ApplyTemplateForm,
@@ -80,7 +80,7 @@ def tasks():
     today = china_today()
     cutoff = services.due_soon_cutoff(today)
     f = _task_list_filters()
-    page = db.paginate(services.task_query(f, current_user, today, cutoff), per_page=30, error_out=False)
+    page = paging.task_page(f, current_user, today, cutoff)
     return render_template("disclosure/tasks.html", page=page, f=f, today=today, cutoff=cutoff,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
                            states=STATES, flag_labels=services.FLAGS)
@@ -502,8 +502,10 @@ def register():
     for p in problems:
         flash(p, "warning")
     stmt = services.register_query(f, current_user)
-    page = db.paginate(stmt, per_page=30, error_out=False)
-    return render_template("disclosure/register.html", page=page, f=f, counts=services.register_counts(stmt),
+    counts = services.register_counts(stmt, whole=current_user.sees_all_units and f == services.RegisterFilters())
+    page = db.paginate(stmt, per_page=30, error_out=False, count=False)
+    page.total = counts["total"]  # the pager's total, counted once
+    return render_template("disclosure/register.html", page=page, f=f, counts=counts,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
                            channels=CHANNELS)
 
@@ -527,7 +529,8 @@ def supervision():
     sort = request.args.get("sort") if request.args.get("sort") in services.SUPERVISION_COLUMNS else "overdue"
     desc = request.args.get("dir") != "asc"
     kind = request.args.get("kind") if request.args.get("kind") in ("town", "department") else None
-    rows = services.unit_supervision(current_user, today, cutoff, year, sort, desc, kind)
+    by_unit = services.figures_by_unit(current_user, today, cutoff, year)
+    rows = services.unit_supervision(current_user, today, cutoff, year, sort, desc, kind, by_unit)
     months = services.monthly_on_time(current_user, today, year)
     chart_units = json.dumps({"labels": [r["unit"].name for r in rows if r["rate"] is not None],
                               "rates": [r["rate"] for r in rows if r["rate"] is not None]}, ensure_ascii=False)
@@ -535,7 +538,7 @@ def supervision():
                               ensure_ascii=False)
     return render_template("disclosure/supervision.html", rows=rows, months=months, year=year, sort=sort, desc=desc,
                            kind=kind, kinds=UNIT_KINDS, columns=services.SUPERVISION_COLUMNS, today=today,
-                           cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year),
+                           cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year, by_unit),
                            chart_units=chart_units, chart_months=chart_months)
 
 

@@ -21,10 +21,12 @@ def open_rectifications(user, query: WorkQuery) -> WorkSlice:
         or_(owed, Rectification.state == "submitted") if user.role == "office" else owed)
     waiting = Rectification.state == "submitted"
     order = Rectification.due_date.desc() if query.descending else Rectification.due_date
-    found = db.session.scalars(stmt.order_by(waiting, order, Rectification.id).limit(query.limit)).all()
-    # counted only when the slice is full (rectification items are few; most pages skip the count)
-    total = len(found) if len(found) < query.limit else db.session.scalar(
-        stmt.with_only_columns(func.count()).order_by(None))
+    # the total comes with the slice (a window count, taken before the limit): one statement whatever
+    # the number of items
+    rows = db.session.execute(stmt.add_columns(func.count().over())
+                              .order_by(waiting, order, Rectification.id).limit(query.limit)).all()
+    found = [r for r, _ in rows]
+    total = rows[0][1] if rows else 0
     items = []
     for r in found:
         awaiting = r.state in AWAITING_UNIT_STATES
