@@ -4,8 +4,8 @@ and waiting to be accepted or returned, a drafted bulletin to publish, a publish
 
 Each feature registers a ``Turn``: a SELECT of the rows waiting for the office (columns ``id``,
 ``text``, ``number``, ``unit_id``) and how one row reads in the list. One work source asks every
-turn at once, in a single UNION ALL statement that also counts each turn's rows (a window count)
-and keeps at most ``query.limit`` rows of each, with the name of the unit concerned; a new kind of
+turn at once, in a single UNION ALL statement that keeps at most ``query.limit`` rows of each and
+counts each turn's rows, with the name of the unit concerned; a new kind of
 office work costs the dashboards no extra statement. The rows are undated: they
 come after the work with a deadline, oldest first within their kind.
 """
@@ -62,14 +62,21 @@ def columns(id_, text=None, number=None, unit_id=None) -> list:
             (cast(null(), Integer) if unit_id is None else unit_id).label("unit_id")]
 
 
+def _part(i: int, turn: Turn, limit: int):
+    """One turn's oldest ``limit`` rows with the turn's total beside them: the rows are limited before
+    the UNION and the total is a count of its own, so a turn of tens of thousands of rows (tasks
+    waiting for verification in a large city) is neither numbered nor materialised."""
+    waiting = turn.rows()
+    first = waiting.order_by(waiting.selected_columns.id).limit(limit).subquery()
+    total = select(func.count()).select_from(waiting.subquery()).scalar_subquery()
+    return select(first, literal(i).label("turn"), total.label("total"))
+
+
 def _rows(limit: int) -> list:
-    parts = [t.rows().add_columns(literal(i).label("turn")) for i, t in enumerate(_turns)]
-    union = union_all(*parts).subquery()
-    counted = select(union, func.count().over(partition_by=union.c.turn).label("total"),
-                     func.row_number().over(partition_by=union.c.turn, order_by=union.c.id).label("n")).subquery()
-    return db.session.execute(select(counted, Unit.name.label("unit_name"), Unit.kind.label("unit_kind"))
-                              .outerjoin(Unit, Unit.id == counted.c.unit_id).where(counted.c.n <= limit)
-                              .order_by(counted.c.turn, counted.c.id)).all()
+    union = union_all(*(_part(i, t, limit) for i, t in enumerate(_turns))).subquery()
+    return db.session.execute(select(union, Unit.name.label("unit_name"), Unit.kind.label("unit_kind"))
+                              .outerjoin(Unit, Unit.id == union.c.unit_id)
+                              .order_by(union.c.turn, union.c.id)).all()
 
 
 def office_turns(user, query: WorkQuery) -> list[WorkSlice]:
