@@ -33,6 +33,10 @@ SHOTS = [
     ("tasks-phone", "mzj-lly", "/disclosure/tasks?sort=due"),  # shot at 390 x 844
     ("annual-reports", "office", "/reports/?year=2025"),
     ("annual-report", "office", "/reports/2025/city#section-applications"),
+    ("scores", "leader", "/scores/"),
+    ("bulletin", "office", "/bulletins/3"),
+    ("rectifications", "office", "/rectifications"),
+    ("inspections", "office", "/inspections"),
 ]
 PHONE = {"tasks-phone"}
 
