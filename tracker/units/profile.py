@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, lazyload
 
 from ..accounts.models import User
 from ..extensions import db
@@ -117,13 +118,18 @@ def inspections(unit: Unit, limit: int = 20):
                               .order_by(Inspection.inspected_on.desc()).limit(limit)).all()
 
 
-def quarters(unit: Unit) -> list[dict]:
-    """The unit's line in every published bulletin, newest first (its record over time)."""
+QUARTERS_SHOWN = 8  # two years of bulletins; the bulletins page holds the rest
+
+
+def quarters(unit: Unit, limit: int = QUARTERS_SHOWN) -> list[dict]:
+    """The unit's line in the latest published bulletins, newest first (its record over time). Only
+    the frozen snapshots are read: the working figures and the items stay unloaded."""
     from ..bulletins.models import Bulletin
 
     found = []
     for b in db.session.scalars(select(Bulletin).where(Bulletin.state == "published")
-                                .order_by(Bulletin.year.desc(), Bulletin.quarter.desc())):
+                                .options(defer(Bulletin.figures), lazyload(Bulletin.items))
+                                .order_by(Bulletin.year.desc(), Bulletin.quarter.desc()).limit(limit)):
         row = next((r for r in (b.snapshot or {}).get("figures", {}).get("rows", []) if r["unit_id"] == unit.id), None)
         if row is not None:
             found.append({"bulletin": b, "row": row})
