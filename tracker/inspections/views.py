@@ -148,6 +148,7 @@ def _rectification_page(item: Rectification, status: int = 200, respond_form=Non
                    key=lambda s: (s[0], s[1]))
     return render_template(
         "inspections/rectification.html", item=item, today=today, cutoff=cutoff, steps=[s[2] for s in steps],
+        urgings=urgings,
         answers=services.responses(item), history=deadline_history(item),
         actions=services.allowed_actions(item, current_user), respond_form=respond_form or RespondForm(formdata=None),
         decision_form=DecisionForm(formdata=None)), status
@@ -273,12 +274,15 @@ def urgings():
 @bp.app_context_processor
 def supervision_helpers():
     """For other features' pages: the 督办 panel of a record and the repeated-督办 summary."""
-    def urge_panel(record_type: str, record):
+    def urge_panel(record_type: str, record, urgings=None):
+        """``urgings``: the record's 督办 when the page has read them already (its timeline)."""
         today = china_today()
         cutoff = due_soon_cutoff(today)
+        if urgings is None:
+            urgings = urging.urgings_for(record_type, record.id)
         return {"record_type": record_type, "record_id": record.id,
                 "target": urging.target(record_type, record, today, cutoff),
-                "urgings": urging.urgings_for(record_type, record.id), "form": UrgeForm(formdata=None)}
+                "urgings": urgings, "form": UrgeForm(formdata=None)}
 
     def repeated_urgings():
         q = Quarter.containing(china_today())
