@@ -18,6 +18,7 @@ from ..disclosure.models import Duty, KeyArea, Task, TaskChannel, TaskEvent
 from ..extensions import db
 from ..timeutil import CHINA, china_today, utcnow
 from ..units.models import Unit
+from .season import record_year
 
 # (title, key area, cadence, frequency, formation offset days, channels, review required)
 COMMON_DEPARTMENT = [
@@ -102,7 +103,7 @@ def load_disclosure_demo(today: date | None = None) -> int:
         for title, area, cadence, frequency, offset, channels, review in items:
             duty = Duty(unit_id=unit.id, title=title, key_area_id=areas[area], cadence=cadence, frequency=frequency,
                         formation_offset_days=offset, period_days=20, channels=channels, review_required=review,
-                        start_date=date(today.year, 1, 1), active=True,
+                        start_date=date(record_year(today), 1, 1), active=True,
                         note="依据《政府信息公开条例》第二十条、第二十一条" if cadence != "adhoc" else None)
             db.session.add(duty)
             duties.append(duty)
@@ -123,7 +124,7 @@ def _occasions(duty: Duty, today: date, rng: random.Random):
         for key, formed in services.due_periods(duty, today):
             yield key, formed, services.periodic_title(duty, key)
         return
-    start = date(today.year, 1, 5)
+    start = date(record_year(today), 1, 5)
     span = (today - start).days
     for n in range(1, rng.randint(3, 6) + 1):
         formed = _weekday_on_or_before(start + timedelta(days=rng.randint(0, span)), start)

@@ -17,6 +17,7 @@ from ..reports import normative, services, workflow
 from ..reports.models import AnnualReport
 from ..timeutil import CHINA, china_today
 from ..units.models import Unit
+from .season import record_year
 
 MANAGEMENT = [
     "拟公开信息由科室初审、办公室复审、分管领导终审，三级审核后方可发布",
@@ -117,7 +118,7 @@ def load_reports_demo(today: date | None = None) -> int:
         return 0
     today = today or china_today()
     rng = random.Random(2025)
-    last, this = today.year - 1, today.year
+    last, this = record_year(today) - 1, record_year(today)
     office = db.session.scalar(select(Unit).where(Unit.kind == "office"))
     office_user = db.session.scalar(select(User).where(User.role == "office").order_by(User.id))
     units = services.reporting_units()

@@ -25,6 +25,7 @@ from ..inspections.models import Inspection, Rectification, RectificationEvent, 
 from ..timeutil import CHINA, china_today, utcnow
 from ..units.models import Unit
 from ..workcal.services import add_workdays
+from .season import record_year
 
 SETTINGS = {"issuer": "东宁市人民政府办公室", "number_prefix": "东政公开办", "area": "全市",
             "addressees": "各镇人民政府，市政府各部门：", "item_days": 10}
@@ -56,7 +57,9 @@ ITEMS = {1: [("sanchakou", "补充公开第一季度农村危房改造对象公�
          2: [("suiyang", "建立低保对象名单按月公开台账，明确专人负责", "closed_late")],
          3: [("hbj", "对第三季度逾期未公开的环评审批结果逐项补充公开", "overdue"),
              ("daohe", "落实公开任务签收制度，任务下达后3个工作日内签收", "submitted")]}
-DOC_SEQ = {1: 2, 2: 7, 3: 12}  # the office's own document numbers are shared with its other documents
+# The office's own document numbers are shared with its other documents and restart each year (the
+# fourth quarter's bulletin goes out in January).
+DOC_SEQ = {1: 2, 2: 7, 3: 12, 4: 1}
 
 
 def _weekday_before(day: date) -> date:
@@ -186,7 +189,7 @@ def _bulletins(office, today) -> int:
     made = 0
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     for q in range(1, 5):
-        quarter = Quarter(today.year, q)
+        quarter = Quarter(record_year(today), q)
         if not quarter.has_ended(today):
             break
         drafted = first_workday(quarter.next())
@@ -222,9 +225,9 @@ def load_supervision_demo(today: date | None = None) -> int:
         return 0
     bulletins.save_settings(SETTINGS, office)
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)))}
-    q2 = Quarter(today.year, 2)
+    q2 = Quarter(record_year(today), 2)
     if q2.has_ended(today):
-        _run_round("regular", f"{today.year}年上半年政务公开工作定期检查", q2.start + timedelta(days=40),
+        _run_round("regular", f"{q2.year}年上半年政务公开工作定期检查", q2.start + timedelta(days=40),
                    "公开目录落实情况、财政预决算和重大建设项目信息公开", "调阅台账，抽查政府网站和公开栏", REGULAR_ROUND, units,
                    users, office, today)
     website_day = today - timedelta(days=45)
