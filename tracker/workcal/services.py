@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..timeutil import china_today, utcnow
+from ..timeutil import FIRST_YEAR, YEARS_AHEAD, china_today, utcnow
 from .engine import (
     DayOverride,
     HolidayRange,
@@ -60,10 +60,6 @@ def get_calendar() -> WorkCalendar:
                 _cache[key] = cached
     g.workcal = cached[1]
     return cached[1]
-
-
-FIRST_YEAR = 2004  # the first year with official data
-YEARS_AHEAD = 10
 
 
 def check_in_range(day: date, label: str = "日期", field: str | None = None) -> date:

@@ -5,8 +5,8 @@ from wtforms import BooleanField, StringField, TextAreaField
 from ..access import ALL_STAFF, allow
 from ..errors import ServiceError
 from ..forms import max_length, optional, required
-from ..inputs import parse_int, query_int
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date, parse_int, query_int
+from ..timeutil import china_today
 from ..web import form_errors, refuse
 from . import services
 from .engine import parse_notice_text
