@@ -6,6 +6,7 @@ imports this module when the app starts."""
 from ..audit.present import choice, describe_object, enabled, yes_no
 from ..extensions import db
 from .models import ATTACHMENT_KINDS, ATTRIBUTES, CADENCES, CHANNELS, FREQUENCIES, PRIVACY, STATES, KeyArea
+from .rules import period_label
 
 
 def _describe_for_audit_log() -> None:
@@ -16,7 +17,6 @@ def _describe_for_audit_log() -> None:
         return area.name if area else str(value)
 
     def period(value, lookup):
-        from .services import period_label
         return period_label(str(value))
 
     describe_object("disclosure_key_area", "重点领域", {"name": ("名称", None), "active": ("状态", enabled)})

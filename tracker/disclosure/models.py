@@ -71,6 +71,8 @@ STATES = {
 OPEN_STATES = ("pending_ack", "acknowledged", "in_review", "returned", "approved", "rework")
 # Published: counted on time or late by its publication date (a verification may still fail it).
 DONE_STATES = ("published", "verified")
+# States in which the unit or the office may add evidence of the publication.
+ATTACH_STATES = ("acknowledged", "returned", "in_review", "approved", "published", "rework")
 # The disclosure attribute of a draft (公开属性), decided at drafting and approved by the reviewer.
 ATTRIBUTES = {"proactive": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}
 # 保密审查: personal privacy and trade secrets are absent, or present and redacted (how, in a note).
