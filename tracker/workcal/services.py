@@ -19,14 +19,9 @@ from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..timeutil import FIRST_YEAR, YEARS_AHEAD, china_today, utcnow
-from .engine import (
-    DayOverride,
-    HolidayRange,
-    WorkCalendar,
-    WorkdayAnswer,
-    validate_notice,
-)
+from .engine import DayOverride, WorkCalendar, WorkdayAnswer
 from .models import CalendarDay, CalendarNotice, DeadlineChange
+from .notices import HolidayRange, validate_notice
 
 _cache: dict[str, tuple[tuple, WorkCalendar]] = {}
 _cache_lock = threading.Lock()
