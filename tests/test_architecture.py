@@ -38,7 +38,7 @@ PAGE_FILES = {"views", "public_views", "forms", "audit_log", "present", "web"}
 # The top floor: the app factory, the processes, the loaders that import every feature's module.
 TOP = {"tracker", "tracker.cli", "tracker.scheduler", "tracker.models", "tracker.indexes",
        "tracker.audit.sources", "tracker.notify.sources", "tracker.worklist.sources",
-       "tracker.reports.cli", "tracker.scores.cli", "tracker.bulletins.commands"}
+       "tracker.reports.cli", "tracker.scores.cli", "tracker.bulletins.commands", "tracker.sweeps.simulation"}
 TOP_FOLDERS = ("tracker.demo", "tracker.bench_data", "tracker.migrations")
 # The features in reading order: below its pages, a feature reads only features of a lower rank.
 FEATURE_RANK = {"disclosure": 0, "applications": 0, "reports": 1, "inspections": 1, "scores": 2, "bulletins": 3}
