@@ -1,4 +1,4 @@
-"""Benchmark: the Excel export of 150,000 disclosure tasks (target ≤ 10 s, issue 15).
+"""Benchmark: the Excel export of 150,000 disclosure tasks (target ≤ 10 s at the large city).
 
 Run from the repository root:
 

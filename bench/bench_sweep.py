@@ -5,7 +5,7 @@ Run from the repository root:
     python bench/bench_sweep.py                                   # a fresh SQLite file
     python bench/bench_sweep.py --database-url postgresql://postgres@127.0.0.1:5432/bench --reset
 
-It loads the demo city (a year of tasks and applications; the large-city generator of issue 15
+It loads the demo city (a year of tasks and applications; the large-city generator, ``bench-data``,
 can replace it), then measures on the day given by --today (default: today in China):
 
   reminders, first run   every reminder due is new: rendered and inserted in sets
@@ -13,7 +13,7 @@ can replace it), then measures on the day given by --today (default: today in Ch
   every job, first run   ``flask sweep``: the digests and the office summary go out too
   every job, steady run  ``flask sweep`` once more (mail held: no server configured)
 
-For each: wall-clock seconds, SQL statements, and how many of them were INSERTs. Issue 15's
+For each: wall-clock seconds, SQL statements, and how many of them were INSERTs. The
 baseline for the old per-reminder code was 377 statements per steady sweep on the small city and
 20,115 on the large one (one INSERT … ON CONFLICT per reminder, every run).
 """

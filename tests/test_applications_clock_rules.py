@@ -1,4 +1,4 @@
-"""The reply clock cannot be bent by late entries (issue 12 §2), read against the Regulation:
+"""The reply clock cannot be bent by late entries, read against the Regulation:
 each rule refused in Chinese through the service and through the form, and the pure clock never
 reviving an expired period. Dates on the real 2026 calendar, computed by hand:
 

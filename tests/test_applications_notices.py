@@ -1,4 +1,4 @@
-"""Nobody is left untold (issue 12 §3): routing an application tells the unit's contact and reviewer at
+"""Nobody is left untold: routing an application tells the unit's contact and reviewer at
 once (bell and mail), a unit sending one back tells the office, and an applicant who gave an email
 address receives, through the outbox, each letter as generated — receipt, correction notice,
 extension notice, fee notice, reply — once each, at a real SMTP server on loopback."""

@@ -262,7 +262,7 @@ def test_status_lookup_throttles_per_code_and_per_address(app):
                 s.lookup_status(a.tracking_code, "WRONG", "1.1.1.1")
         with pytest.raises(ServiceError, match="已暂时锁定"):
             s.lookup_status(a.tracking_code, password, "1.1.1.1")  # even the right password, meanwhile
-        # ...but only from the guessing address: the applicant elsewhere is not locked out (issue 14)
+        # ...but only from the guessing address: the applicant elsewhere is not locked out
         assert s.lookup_status(a.tracking_code, password, "2.2.2.2").id == a.id
         for i in range(10):
             with pytest.raises(ServiceError):

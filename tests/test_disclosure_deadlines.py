@@ -7,7 +7,7 @@ import pytest
 from tracker.disclosure import services
 from tracker.disclosure.models import Duty, Task
 from tracker.extensions import db
-from tracker.workcal.engine import HolidayRange
+from tracker.workcal.notices import HolidayRange
 from tracker.workcal.services import deadline_history, record_notice
 
 

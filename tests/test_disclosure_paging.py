@@ -1,5 +1,5 @@
 """The task list in urgency order and the register's totals, read without sorting or counting the
-whole history (issue 15), list and count exactly what the plain queries over every task give."""
+whole history, list and count exactly what the plain queries over every task give."""
 import random
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 14: exports carry no formula, logging out ends the session on the server, strangers
+"""Hardening: exports carry no formula, logging out ends the session on the server, strangers
 cannot lock a user out, and bad input (control characters, odd numbers and dates, missing fields,
 hostile query names) is refused or cleaned in one place."""
 import io

@@ -1,4 +1,4 @@
-"""Hostile input never reaches a server error (issue 14).
+"""Hostile input never reaches a server error.
 
 Walks every route of the URL map — including routes added later, with no list kept here — as
 every role and as an anonymous visitor, and sends hostile values in every path parameter, in

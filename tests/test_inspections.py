@@ -263,7 +263,7 @@ def test_no_reminders_once_the_unit_has_answered(app, town, make):
 
 def test_a_new_holiday_notice_moves_open_rectification_deadlines_and_keeps_the_history(app, town, make):
     from tracker.inspections.models import Rectification
-    from tracker.workcal.engine import HolidayRange
+    from tracker.workcal.notices import HolidayRange
     from tracker.workcal.services import deadline_history, record_notice
 
     item = make.rectification(town["unit"], issued_on=date(2026, 11, 2), period_days=60)

@@ -1,14 +1,14 @@
 """Every page and export sends the same number of SQL statements for a small city and a city ten
-times larger (issue 15: ≤ 20 statements per page, the same at small and large scale)."""
+times larger (the scale targets: ≤ 20 statements per page, the same at small and large scale)."""
 import pytest
 
 from tests.query_counts import LARGE, ROLES, SMALL, statement_counts
 
-# Pages and exports whose statement count grows with the data, with what grows (none since phase 2
-# of issue 15); the test fails when a listed one stops growing, so that this list stays true.
+# Pages and exports whose statement count grows with the data, with what grows (none since the
+# second phase of the scale work); the test fails when a listed one stops growing, so that this list stays true.
 STILL_GROWING: dict = {}
-PAGE_LIMIT = 20  # statements per page (issue 15, item 4)
-# Pages over the limit at the large test city (none since phase 2 of issue 15); fails once one is under.
+PAGE_LIMIT = 20  # statements per page (a scale target)
+# Pages over the limit at the large test city (none since the second phase of the scale work); fails once one is under.
 OVER_LIMIT: set = set()
 
 

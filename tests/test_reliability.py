@@ -1,4 +1,4 @@
-"""Issue 16, end to end: one bad row never stops the others, a weekend mail outage loses nothing,
+"""Reliability, end to end: one bad row never stops the others, a weekend mail outage loses nothing,
 claims are given back, duplicates are recognisable, and a failed sweep says so.
 
 Real parts throughout: the database, an aiosmtpd server on loopback that is stopped and

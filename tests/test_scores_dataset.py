@@ -1,4 +1,4 @@
-"""Issue 9's constructed data set: two units, one quarter (2026-Q3, July 1 – September 30), every
+"""The scores' constructed data set: two units, one quarter (2026-Q3, July 1 – September 30), every
 kind of item — late and on-time publications, overdue tasks at period end, late acknowledgements,
 a late reply, a late correction notice, a reconsideration ending in 纠正, manual deductions, bonuses
 (one over the cap), a void and a category whose deductions exceed its points. Each category and

@@ -21,7 +21,7 @@ NOTICE_DAY = date(2026, 12, 28)
 def record_2027_notice():
     """A 2027 holiday notice as the office would record it (test data: the shape of a State
     Council notice, with a make-up Saturday in February so that open deadlines move)."""
-    from tracker.workcal.engine import HolidayRange
+    from tracker.workcal.notices import HolidayRange
     from tracker.workcal.services import record_notice
     return record_notice(2027, [HolidayRange(date(2027, 1, 1), date(2027, 1, 3), "元旦"),
                                 HolidayRange(date(2027, 2, 5), date(2027, 2, 13), "春节")],

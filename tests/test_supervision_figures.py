@@ -1,4 +1,4 @@
-"""The supervision figures read only open work and the selected year (issue 15), and give the same
+"""The supervision figures read only open work and the selected year, and give the same
 numbers as the plain definition over every task of every year: the reference below is the one-query
 ``SUM(CASE …)`` over the whole task table that the tracker used before."""
 import random

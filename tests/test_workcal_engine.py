@@ -12,13 +12,11 @@ from hypothesis import strategies as st
 from tracker.workcal.engine import (
     KINDS,
     DayOverride,
-    HolidayRange,
     WorkCalendar,
     WorkdayAnswer,
     chinese_calendar_years,
-    parse_notice_text,
-    validate_notice,
 )
+from tracker.workcal.notices import HolidayRange, parse_notice_text, validate_notice
 
 # One shared calendar (building takes ~0.2 s); fixed last_year so tests do not depend on today.
 CAL = WorkCalendar(first_year=2004, last_year=2036)

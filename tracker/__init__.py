@@ -51,6 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import models  # noqa: F401  (every feature's tables, for Alembic and the ORM)
+    from .audit.sources import load as load_audit_descriptions
+    load_audit_descriptions()
     from .notify.sources import load as load_notification_sources
     load_notification_sources()
     from .worklist.sources import load as load_work_sources

@@ -1,4 +1,4 @@
-"""Indexes for the lists and aggregates at the size of a prefecture-level city (issue 15).
+"""Indexes for the lists and aggregates at the size of a prefecture-level city.
 
 Each matches the filter and sort order of a page or an aggregate that reads many rows; they are
 declared here, on the feature models' tables, so that ``tracker/models.py`` (and so Alembic and

@@ -16,6 +16,9 @@ from datetime import date
 from flask import Request, abort, request
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 
+from .errors import ServiceError
+from .timeutil import FIRST_YEAR, YEARS_AHEAD, china_today
+
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (PostgreSQL and SQLite alike)
 NO_SUCH_ID = -1  # a filter id that was given but cannot exist: matches nothing (an empty list)
 
@@ -117,8 +120,6 @@ def date_bounds() -> tuple[date, date]:
     """The dates a person may enter: the working-day calendar's range (2004 to ten years ahead).
 
     Deadlines are counted on that calendar, so a date outside it could never be computed."""
-    from .timeutil import china_today
-    from .workcal.services import FIRST_YEAR, YEARS_AHEAD
     return date(FIRST_YEAR, 1, 1), date(china_today().year + YEARS_AHEAD, 12, 31)
 
 
@@ -141,6 +142,20 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def parse_date(text: str, label: str = "日期", field: str | None = None) -> date:
+    """A legal date typed by a person (YYYY-MM-DD, within ``date_bounds``); a clear Chinese
+    error otherwise, naming the form ``field`` it concerns."""
+    value = (text or "").strip() if isinstance(text, str) else ""
+    day = parse_day(value)
+    if day is None:
+        raise ServiceError(f"{label}格式不正确：“{value[:20]}”，请用日期选择器选择，或按“2026-09-28”的格式填写真实存在的日期。",
+                           field)
+    error = date_error(day, label)
+    if error:
+        raise ServiceError(error, field)
+    return day
 
 
 def query_date(name: str, problems: list | None = None, args=None) -> date | None:

@@ -1,5 +1,5 @@
 """Imports every feature's models so that the ORM and Alembic see all tables."""
-from . import indexes  # noqa: F401  (indexes for the lists and aggregates at scale, issue 15)
+from . import indexes  # noqa: F401  (indexes for the lists and aggregates at scale)
 from .accounts.models import LoginAttempt, User  # noqa: F401
 from .applications.models import (  # noqa: F401
     Application,

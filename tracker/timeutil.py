@@ -6,6 +6,11 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
+# The years legal dates are counted in: the working-day calendar's range, from its first year with
+# official data to ten years ahead (``workcal.services.check_in_range``, ``inputs.date_bounds``).
+FIRST_YEAR = 2004  # the first year with official data
+YEARS_AHEAD = 10
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -62,20 +67,3 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
-
-
-def parse_date(text: str, label: str = "日期", field: str | None = None) -> date:
-    """A legal date typed by a person (YYYY-MM-DD, within ``inputs.date_bounds``); a clear Chinese
-    error otherwise, naming the form ``field`` it concerns."""
-    from .errors import ServiceError
-    from .inputs import date_error, parse_day
-
-    value = (text or "").strip() if isinstance(text, str) else ""
-    day = parse_day(value)
-    if day is None:
-        raise ServiceError(f"{label}格式不正确：“{value[:20]}”，请用日期选择器选择，或按“2026-09-28”的格式填写真实存在的日期。",
-                           field)
-    error = date_error(day, label)
-    if error:
-        raise ServiceError(error, field)
-    return day

@@ -5,8 +5,8 @@ from .. import files
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
+from .handling import _actor, _require
 from .models import DOCUMENT_KINDS, Application, ApplicationDocument
-from .services import _actor, _require
 
 
 def add_document(app: Application, kind: str, filename: str, data: bytes, actor=None) -> ApplicationDocument:

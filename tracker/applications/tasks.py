@@ -1,4 +1,4 @@
-"""Scheduled work for applications: one daily sweep (a later issue adds the scheduler)."""
+"""Scheduled work for applications: one daily sweep (``close_lapsed_applications``), run by ``scheduler.py``."""
 from datetime import date
 
 from ..extensions import db

@@ -1,4 +1,4 @@
-"""Benchmark data: a generated city for measuring the tracker at size (issue 15).
+"""Benchmark data: a generated city for measuring the tracker at the size of a prefecture-level city.
 
 ``flask --app wsgi bench-data --scale small|large`` empties the database and fills it with a
 deterministic city (seeded: the same scale, seed and day give the same rows): units and staff,

@@ -32,7 +32,7 @@ class Scale:
 SCALES = {
     # A county-sized city (like shared/seed's 东宁市, a little larger): 40 units.
     "small": Scale("small", units=40, towns=10, users=300, tasks=15_000, applications=1_500),
-    # A prefecture-level city (issue 15): 200 units, 2,000 users, 148,000 tasks, 20,000 applications.
+    # A prefecture-level city (the scale targets' large city): 200 units, 2,000 users, 148,000 tasks, 20,000 applications.
     "large": Scale("large", units=200, towns=60, users=2_000, tasks=148_000, applications=20_000),
 }
 

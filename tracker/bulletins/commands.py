@@ -1,4 +1,4 @@
-"""Command line, exactly as the issue names it:
+"""Command line (these names are an interface: scripts and cron call them):
 
     flask --app wsgi bulletin draft --quarter 2026-Q3
     flask --app wsgi bulletin export --quarter 2026-Q3 --format docx|xlsx --output FILE

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..access import ALL_STAFF, allow
 from ..errors import ServiceError
 from ..extensions import db
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date
+from ..timeutil import china_today
 from ..units.models import Unit
 from ..web import form_errors
 from . import commands, exports, services

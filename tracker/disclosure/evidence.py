@@ -5,8 +5,7 @@ from .. import files
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from .models import OPEN_STATES, Task, TaskAttachment
-from .workflow import ATTACH_STATES
+from .models import ATTACH_STATES, OPEN_STATES, Task, TaskAttachment
 
 MAX_BYTES = files.MAX_BYTES
 

@@ -27,7 +27,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 def date_input(label, validators):
-    """A native date picker; the server still parses what arrives (timeutil.parse_date)."""
+    """A native date picker; the server still parses what arrives (inputs.parse_date)."""
     return StringField(label, validators=validators, render_kw={"type": "date"})
 
 

@@ -71,6 +71,8 @@ STATES = {
 OPEN_STATES = ("pending_ack", "acknowledged", "in_review", "returned", "approved", "rework")
 # Published: counted on time or late by its publication date (a verification may still fail it).
 DONE_STATES = ("published", "verified")
+# States in which the unit or the office may add evidence of the publication.
+ATTACH_STATES = ("acknowledged", "returned", "in_review", "approved", "published", "rework")
 # The disclosure attribute of a draft (公开属性), decided at drafting and approved by the reviewer.
 ATTRIBUTES = {"proactive": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}
 # 保密审查: personal privacy and trade secrets are absent, or present and redacted (how, in a note).
@@ -289,36 +291,3 @@ class TaskAttachment(StoredFileColumns, db.Model):
     @property
     def kind_label(self) -> str:
         return ATTACHMENT_KINDS.get(self.kind, self.kind)
-
-
-def _describe_for_audit_log() -> None:
-    """How the 操作日志 shows catalogue items, key areas and tasks (audit.present)."""
-    from ..audit.present import choice, describe_object, enabled, yes_no
-
-    def key_area(value, lookup):
-        area = db.session.get(KeyArea, int(value)) if str(value).isdigit() else None
-        return area.name if area else str(value)
-
-    def period(value, lookup):
-        from .services import period_label
-        return period_label(str(value))
-
-    describe_object("disclosure_key_area", "重点领域", {"name": ("名称", None), "active": ("状态", enabled)})
-    describe_object("disclosure_duty", "公开事项", {
-        "title": ("公开事项名称", None), "key_area_id": ("重点领域", key_area), "cadence": ("公开类型", choice(CADENCES)),
-        "frequency": ("周期", choice(FREQUENCIES)), "formation_offset_days": ("信息形成日（周期首日后天数）", None),
-        "period_days": ("公开时限（工作日）", None), "channels": ("公开渠道", choice(CHANNELS)),
-        "review_required": ("发布前须审核", yes_no), "start_date": ("起始日期", None), "note": ("备注", None),
-        "active": ("状态", enabled)})
-    describe_object("disclosure_task", "公开任务", {
-        "state": ("状态", choice(STATES)), "title": ("任务名称", None), "period_key": ("周期", period),
-        "formed_date": ("信息形成日期", None), "due_date": ("公开期限", None), "published_on": ("发布日期", None),
-        "url": ("网址", None), "doc_number": ("文号", None), "normative": ("规范性文件", yes_no),
-        "channels": ("公开渠道", choice(CHANNELS)), "attribute": ("公开属性", choice(ATTRIBUTES)),
-        "privacy": ("保密审查", choice(PRIVACY)), "approved_on": ("审核通过日期", None),
-        "verify_failures": ("核验未通过次数", None), "kind": ("材料类型", choice(ATTACHMENT_KINDS))},
-        link=("disclosure.task", "task_id"))
-
-
-_describe_for_audit_log()
-

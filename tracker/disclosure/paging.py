@@ -1,4 +1,5 @@
-"""Pages of the task list in urgency order, without sorting the whole history (issue 15).
+"""Pages of the task list in urgency order, without sorting the whole history (the same
+statements and time at any size of history).
 
 Urgency (``services.urgency_order``) ranks the open tasks 0–4 and every finished one 5, each rank
 by deadline. An index cannot serve that ``CASE``, so ``ORDER BY`` it over a city's 150,000 tasks

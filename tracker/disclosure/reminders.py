@@ -6,7 +6,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from ..accounts.models import User
 from ..extensions import db
 from ..notify.reminders import (
     Message,
@@ -18,30 +17,11 @@ from ..notify.reminders import (
     register_unit_summary_source,
 )
 from ..notify.services import notify
-from ..notify.tokens import TokenAction, issue_token, register_token_action
+from ..notify.tokens import issue_token
 from ..sweeps import isolated_rows
 from ..timeutil import CHINA, to_china
 from ..workcal.services import workdays_between
 from .models import OPEN_STATES, Task, TaskEvent
-
-
-def _describe(task_id: int) -> str:
-    task = db.session.get(Task, task_id)
-    return f"签收公开任务：{task.title}（期限 {task.due_date:%Y-%m-%d}）" if task else "任务不存在。"
-
-
-def _acknowledge(task_id: int, user: User) -> str:
-    from .services import acknowledge
-
-    task = db.session.get(Task, task_id)
-    if task is None:
-        from ..errors import ServiceError
-        raise ServiceError("任务不存在。")
-    acknowledge(task, user)
-    return f"/disclosure/tasks/{task.id}"
-
-
-register_token_action("task.acknowledge", TokenAction("签收公开任务", _describe, _acknowledge))
 
 
 def task_opened(task: Task) -> None:

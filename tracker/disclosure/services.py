@@ -1,9 +1,10 @@
 """Rules of proactive disclosure (主动公开, domain.md §2 and §4).
 
-The catalogue, the periods of periodic duties, task deadlines (Art. 26: 20 working days from the
-day the information formed, through the calendar service), the lists and figures. The task state
-machine (先审查、后公开) lives in ``workflow.py`` and is re-exported here; ``OPEN_STATES``,
-``DONE_STATES`` and the clauses below are the one definition of open, overdue, late and on time.
+The catalogue, task deadlines (Art. 26: 20 working days from the day the information formed,
+through the calendar service), opening tasks, the lists and figures. The parts it composes are
+re-exported here: the task state machine (先审查、后公开) from ``workflow.py``; the periods of
+periodic duties and the clauses from ``rules.py`` (with ``OPEN_STATES`` and ``DONE_STATES``, the
+one definition of open, overdue, late and on time); the supervision figures from ``supervision.py``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..access import scope
@@ -35,6 +36,19 @@ from .models import (
     TaskChannel,
 )
 from .reminders import task_opened
+from .rules import (  # noqa: F401  (the pure rules and the clauses, re-exported for views and other features)
+    PERIOD_MONTHS,
+    URL_RE,
+    due_periods,
+    due_soon_clause,
+    late_clause,
+    on_time_clause,
+    overdue_clause,
+    period_label,
+    period_of,
+    periodic_title,
+    verification_failed_clause,
+)
 from .workflow import (  # noqa: F401  (the state machine, re-exported for views and other features)
     ATTACH_STATES,
     ROLE_NAMES,
@@ -59,9 +73,7 @@ DEFAULT_PERIOD_DAYS = 20  # Art. 26
 DUE_SOON_WORKDAYS = 5
 # How far into a period (in days) the information may form, per frequency.
 MAX_OFFSET = {"monthly": 27, "quarterly": 89, "halfyearly": 180, "yearly": 364}
-PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "halfyearly": 6, "yearly": 12}
 EARLIEST_START = date(2000, 1, 1)  # the earliest start date of a catalogue item
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 # --- key areas (重点领域) ---------------------------------------------------------------------------
 
@@ -291,63 +303,6 @@ def catalogue_query(user, unit_id: int | None = None, key_area_id: int | None = 
     return stmt.order_by(Unit.kind.desc(), Unit.code, Duty.active.desc(), Duty.id)
 
 
-# --- periods of periodic and standing duties --------------------------------------------------------
-
-
-def period_of(frequency: str, day: date) -> tuple[str, date]:
-    """The period containing ``day``: its key ("2026-03", "2026-Q2", "2026-H1", "2026") and first day."""
-    y, m = day.year, day.month
-    if frequency == "monthly":
-        return f"{y}-{m:02d}", date(y, m, 1)
-    if frequency == "quarterly":
-        q = (m - 1) // 3 + 1
-        return f"{y}-Q{q}", date(y, 3 * q - 2, 1)
-    if frequency == "halfyearly":
-        h = 1 if m <= 6 else 2
-        return f"{y}-H{h}", date(y, 6 * h - 5, 1)
-    if frequency == "yearly":
-        return f"{y}", date(y, 1, 1)
-    raise ValueError(f"unknown frequency {frequency!r}")
-
-
-def period_label(key: str) -> str:
-    """Chinese name of a period key: 2026年3月, 2026年第二季度, 2026年上半年, 2026年度."""
-    if "-Q" in key:
-        y, q = key.split("-Q")
-        return f"{y}年第{dict(zip('1234', '一二三四')).get(q, q)}季度"
-    if "-H" in key:
-        y, h = key.split("-H")
-        return f"{y}年{'上' if h == '1' else '下'}半年"
-    if "-" in key:
-        y, m = key.split("-")
-        return f"{y}年{int(m)}月"
-    return f"{key}年度"
-
-
-def _next_period_start(frequency: str, start: date) -> date:
-    months = start.year * 12 + start.month - 1 + PERIOD_MONTHS[frequency]
-    return date(months // 12, months % 12 + 1, 1)
-
-
-def due_periods(duty: Duty, today: date) -> list[tuple[str, date]]:
-    """(period key, formation date) of every period of ``duty`` whose information has formed by
-    ``today`` and not before the duty's start date (the due rule of a periodic duty)."""
-    offset = timedelta(days=duty.formation_offset_days or 0)
-    _, start = period_of(duty.frequency, duty.start_date - offset)
-    found = []
-    while start + offset <= today:
-        formed = start + offset
-        if formed >= duty.start_date:
-            found.append((period_of(duty.frequency, start)[0], formed))
-        start = _next_period_start(duty.frequency, start)
-    return found
-
-
-def periodic_title(duty: Duty, key: str) -> str:
-    prefix = "复核更新：" if duty.cadence == "standing" else ""
-    return f"{prefix}{duty.title}（{period_label(key)}）"[:300]
-
-
 # --- deadlines ------------------------------------------------------------------------------------
 
 
@@ -458,30 +413,6 @@ FLAGS = {
     "on_time": "按时发布",
     "open": "未完成",
 }
-
-
-def overdue_clause(today: date):
-    """Past the deadline and not (properly) published: OPEN_STATES include 核验未通过."""
-    return and_(Task.state.in_(OPEN_STATES), Task.due_date < today)
-
-
-def due_soon_clause(today: date, cutoff: date):
-    return and_(Task.state.in_(OPEN_STATES), Task.due_date >= today, Task.due_date <= cutoff)
-
-
-def late_clause():
-    """Published (the record stands) after the deadline (R1, Art. 26)."""
-    return and_(Task.state.in_(DONE_STATES), Task.published_on > Task.due_date)
-
-
-def on_time_clause():
-    return and_(Task.state.in_(DONE_STATES), Task.published_on <= Task.due_date)
-
-
-def verification_failed_clause():
-    """Tasks whose verification the office failed at least once (核验未通过); how many times is
-    ``Task.verify_failures`` (sum it for a count of failures, e.g. for scores and bulletins)."""
-    return Task.verify_failures > 0
 
 
 def flag_clause(flag: str | None, today: date, cutoff: date):

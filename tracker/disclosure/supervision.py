@@ -10,7 +10,7 @@ Two kinds of figure, and each is counted only over the tasks that can change it:
 
 So a city with years of history sums a few thousand open tasks and one year's tasks, never the
 whole table; the indexes in ``tracker/indexes.py`` answer both from the index alone. The clauses
-(``overdue_clause`` and the others in ``services``) are the one definition of each figure.
+(``overdue_clause`` and the others in ``rules``) are the one definition of each figure.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ..access import scope
 from ..extensions import db
 from ..units.models import Unit
 from .models import OPEN_STATES, Task
+from .rules import due_soon_clause, late_clause, on_time_clause, overdue_clause
 
 SUPERVISION_COLUMNS = {
     "overdue": "已逾期", "due_soon": "5个工作日内到期", "unacknowledged": "未签收", "late": "逾期发布",
@@ -45,7 +46,6 @@ def figures_by_unit(user, today: date, cutoff: date, year: int) -> dict[int, dic
     """Every figure of every unit ``user`` may see, by unit id, with the ``Unit`` under "unit":
     two queries, however many years of tasks. The open work is summed per unit; the publications
     awaiting verification (which pile up over the years) are only counted, from the index."""
-    from .services import due_soon_clause, late_clause, on_time_clause, overdue_clause
     year_clause = in_year(year)
     open_work = scope(select(
         Task.unit_id.label("unit_id"), _n(overdue_clause(today)).label("overdue"),
@@ -118,7 +118,6 @@ def worst_units(by_unit: dict[int, dict], limit: int = 8) -> list[dict]:
 def monthly_on_time(user, today: date, year: int, unit_id: int | None = None) -> list[dict]:
     """On-time rate per month of the deadline in ``year`` (one GROUP BY query). Months that are not
     over yet have no rate: their tasks may still go out on time or late."""
-    from .services import late_clause, on_time_clause, overdue_clause
     month = func.extract("month", Task.due_date)
     stmt = (scope(select(month.label("m"), _n(on_time_clause()), _n(late_clause()), _n(overdue_clause(today))),
                   Task, user).where(in_year(year), Task.state != "cancelled").group_by(month))

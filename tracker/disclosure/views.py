@@ -22,8 +22,8 @@ from ..access import ALL_STAFF, allow, can_see_unit, get_visible
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import max_length, required
-from ..inputs import parse_id, query_id, query_int
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date, parse_id, query_id, query_int
+from ..timeutil import china_today
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse

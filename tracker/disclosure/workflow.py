@@ -26,17 +26,29 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
+from ..notify.tokens import TokenAction, register_token_action
 from ..timeutil import china_today, utcnow
 from . import reminders
-from .models import ATTRIBUTES, CHANNELS, OPEN_STATES, PRIVACY, Task, TaskAttachment, TaskChannel, TaskEvent
+from .evidence import add_attachment
+from .models import (
+    ATTACH_STATES,
+    ATTRIBUTES,
+    CHANNELS,
+    OPEN_STATES,
+    PRIVACY,
+    Task,
+    TaskAttachment,
+    TaskChannel,
+    TaskEvent,
+)
+from .rules import URL_RE
 
 URL_MAX = 500
 DRAFT_TEXT_MAX = 20000
-# States in which the unit or the office may add evidence of the publication.
-ATTACH_STATES = ("acknowledged", "returned", "in_review", "approved", "published", "rework")
 ROLE_NAMES = {"contact": "本单位联络员", "reviewer": "本单位审核人", "office": "公开办"}
 
 
@@ -82,6 +94,23 @@ def acknowledge(task: Task, actor) -> None:
     _check(task, actor, ("contact",), ("pending_ack",), "签收")
     task.acknowledged_at = utcnow()
     _move(task, "acknowledge", "acknowledged", actor)
+
+
+# The acknowledge link in the new-task mail (``reminders.task_opened``) performs this transition.
+def _describe(task_id: int) -> str:
+    task = db.session.get(Task, task_id)
+    return f"签收公开任务：{task.title}（期限 {task.due_date:%Y-%m-%d}）" if task else "任务不存在。"
+
+
+def _acknowledge(task_id: int, user: User) -> str:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise ServiceError("任务不存在。")
+    acknowledge(task, user)
+    return f"/disclosure/tasks/{task.id}"
+
+
+register_token_action("task.acknowledge", TokenAction("签收公开任务", _describe, _acknowledge))
 
 
 # --- 2. the draft ---------------------------------------------------------------------------------
@@ -157,7 +186,6 @@ def submit_draft(task: Task, actor, draft: Draft, file: tuple[str, bytes] | None
     draft.has_file = bool(file) or bool(draft_files(task))
     draft.validate()
     if file:
-        from .evidence import add_attachment
         add_attachment(task, actor, file[0], file[1], kind="draft")
     task.draft_text = draft.text or None
     task.draft_channels = list(draft.channels)
@@ -240,7 +268,6 @@ class PublicationRecord:
 
 
 def _is_url(text: str) -> bool:
-    from .services import URL_RE
     return bool(URL_RE.match(text))
 
 

@@ -12,7 +12,8 @@ from ..disclosure.forms import to_int
 from ..disclosure.services import due_soon_cutoff
 from ..errors import ServiceError
 from ..extensions import db
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date
+from ..timeutil import china_today
 from ..units.models import Unit
 from ..web import form_errors
 from . import services, urging

@@ -6,12 +6,13 @@ state of the records on the day of the sweep, so a sweep after downtime catches 
 is due now is sent now (for the "N working days before" rule, only the most urgent threshold that
 has been reached, not every threshold missed).
 
-The sweep works in sets (issue 15): the sources' reminders are computed row by row in isolation
-(``sweeps.isolated_rows``: one record with an impossible date is skipped and reported, the rest go
-on), the keys already used are read in a few large ``IN`` queries, and only what is new is
-rendered and inserted, several hundred rows per ``INSERT … ON CONFLICT DO NOTHING``; a set that
-fails is retried one reminder at a time so that only the bad one is skipped. A steady run with
-nothing new costs a handful of statements, not one per reminder.
+The sweep works in sets, so that the steady daily sweep stays within 3 s on a city of 200 units:
+the sources' reminders are computed row by row in isolation (``sweeps.isolated_rows``: one record
+with an impossible date is skipped and reported, the rest go on), the keys already used are read in
+a few large ``IN`` queries, and only what is new is rendered and inserted, several hundred rows per
+``INSERT … ON CONFLICT DO NOTHING``; a set that fails is retried one reminder at a time so that
+only the bad one is skipped. A steady run with nothing new costs a handful of statements, not one
+per reminder.
 
 Reminders to office staff are not sent one by one: each office user gets one grouped message per
 sweep listing the units and records ("民政局 · 城乡低保金发放情况（2026年8月） 已逾期3个工作日"),

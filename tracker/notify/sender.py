@@ -6,7 +6,7 @@ mail is sent), so two senders never claim the same row; on PostgreSQL the candid
 ``FOR UPDATE SKIP LOCKED`` so senders do not wait on each other. A row is marked sent right after
 the SMTP server accepts it.
 
-What a failure costs (issue 16):
+What a failure costs (a weekend mail outage loses nothing; one bad mail stops no other):
 - the server cannot be reached, drops the connection, or refuses our sender address: an outage of
   the sender as a whole (``delivery.py``). No mail is charged an attempt; claimed mails go back to
   the queue at once and the sender backs off as a whole, so a weekend outage fails nothing;

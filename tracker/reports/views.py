@@ -12,8 +12,8 @@ from ..audit.models import AuditEvent
 from ..audit.services import ACTION_LABELS
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
-from ..inputs import parse_id, query_id, query_int
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date, parse_id, query_id, query_int
+from ..timeutil import china_today
 from ..units.models import Unit
 from ..web import filter_names
 from . import exports, formats, narrative, normative, services, workflow

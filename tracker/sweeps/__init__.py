@@ -1,6 +1,6 @@
 """Sweeps: scheduled work over rows, each row in isolation, every run recorded.
 
-One poisoned row must never stop a sweep for every unit (issue 16). Every scheduled job handles
+One poisoned row must never stop a sweep for every unit. Every scheduled job handles
 its rows through this module::
 
     from tracker.sweeps import isolated

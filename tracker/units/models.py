@@ -33,14 +33,3 @@ class Unit(db.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-def _describe_for_audit_log() -> None:
-    """How the 操作日志 shows units (audit.present)."""
-    from ..audit.present import choice, describe_object, enabled
-
-    describe_object("unit", "单位", {"code": ("单位编码", None), "name": ("单位名称", None),
-                                     "kind": ("单位类型", choice(UNIT_KINDS)), "active": ("状态", enabled)})
-
-
-_describe_for_audit_log()

@@ -18,15 +18,10 @@ from sqlalchemy import delete, func, select
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..timeutil import china_today, utcnow
-from .engine import (
-    DayOverride,
-    HolidayRange,
-    WorkCalendar,
-    WorkdayAnswer,
-    validate_notice,
-)
+from ..timeutil import FIRST_YEAR, YEARS_AHEAD, china_today, utcnow
+from .engine import DayOverride, WorkCalendar, WorkdayAnswer
 from .models import CalendarDay, CalendarNotice, DeadlineChange
+from .notices import HolidayRange, validate_notice
 
 _cache: dict[str, tuple[tuple, WorkCalendar]] = {}
 _cache_lock = threading.Lock()
@@ -60,10 +55,6 @@ def get_calendar() -> WorkCalendar:
                 _cache[key] = cached
     g.workcal = cached[1]
     return cached[1]
-
-
-FIRST_YEAR = 2004  # the first year with official data
-YEARS_AHEAD = 10
 
 
 def check_in_range(day: date, label: str = "日期", field: str | None = None) -> date:

@@ -5,11 +5,11 @@ from wtforms import BooleanField, StringField, TextAreaField
 from ..access import ALL_STAFF, allow
 from ..errors import ServiceError
 from ..forms import max_length, optional, required
-from ..inputs import parse_int, query_int
-from ..timeutil import china_today, parse_date
+from ..inputs import parse_date, parse_int, query_int
+from ..timeutil import china_today
 from ..web import form_errors, refuse
 from . import services
-from .engine import parse_notice_text
+from .notices import parse_notice_text
 
 bp = Blueprint("workcal", __name__, url_prefix="/calendar")
 bp.add_app_template_global(services.days_left, "days_left")

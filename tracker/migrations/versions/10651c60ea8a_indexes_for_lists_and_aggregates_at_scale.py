@@ -1,4 +1,4 @@
-"""indexes for the task and application lists and aggregates at scale (issue 15)
+"""indexes for the task and application lists and aggregates at scale
 
 Composite indexes matching the filters and sort orders of the supervision and dashboard sums, the
 register, the applications list, the running-clock counts and the bell page (tracker/indexes.py).

@@ -1,4 +1,4 @@
-"""index for the normative documents list (issue 15)
+"""index for the normative documents list
 
 The normative documents page counts and sorts the published tasks marked normative among all
 tasks (tracker/indexes.py). Only an index is added: no row changes.

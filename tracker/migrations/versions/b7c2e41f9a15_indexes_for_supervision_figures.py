@@ -1,4 +1,4 @@
-"""indexes for the supervision figures over open work and one year (issue 15, phase 2)
+"""indexes for the supervision figures over open work and one year
 
 The "now" figures read open work and publications awaiting verification by (state, unit,
 deadline); a year's figures read the tasks due in it with unit and failed verifications, so

@@ -1,4 +1,4 @@
-"""annual reports: each year's running sums of the accepted unit reports (issue 15)
+"""annual reports: each year's running sums of the accepted unit reports
 
 The city report read and summed every accepted unit report's snapshot on every view; the year's
 row now keeps the sum of their cells and facts and which units, added to as each report is
