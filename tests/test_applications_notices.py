@@ -19,6 +19,9 @@ from tracker.extensions import db
 from tracker.notify.models import Notification, OutboxAttachment, OutboxMail
 from tracker.notify.sender import send_due_mails
 
+# Acts dated months before the day they are recorded here: the 补录 rules are tested on their own.
+pytestmark = pytest.mark.usefixtures("recorded_history")
+
 APPLICANT = "wangxm@example.com"
 
 

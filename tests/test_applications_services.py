@@ -14,6 +14,9 @@ from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.workcal.services import deadline_history, record_local_day
 
+# Acts dated months before the day they are recorded here: the 补录 rules are tested on their own.
+pytestmark = pytest.mark.usefixtures("recorded_history")
+
 D = date
 
 
@@ -97,9 +100,9 @@ def test_correction_once_restart_and_late_flag(app, make, people):
     a = make.application(people["unit"], D(2026, 9, 1))
     with app.app_context():
         a, contact = get(Application, a), get(User, people["contact"])
-        s.request_correction(a, D(2026, 9, 11), D(2026, 9, 25), "请写明文件名称", actor=contact)
+        s.request_correction(a, D(2026, 9, 11), D(2026, 9, 28), "请写明文件名称", actor=contact)
         assert a.state == "correction" and a.correction_late and a.due_date is None
-        s.receive_correction(a, D(2026, 9, 28), actor=contact)
+        s.receive_correction(a, D(2026, 9, 28), actor=contact)  # on the last day the applicant had
         assert a.state == "open" and a.due_date == D(2026, 10, 30)
         with pytest.raises(ServiceError, match="只能发出一次"):
             s.request_correction(a, D(2026, 10, 8), None, "再补正", actor=contact)

@@ -15,6 +15,9 @@ from tracker.applications.statistics import (
 )
 from tracker.extensions import db
 
+# Acts dated months before the day they are recorded here: the 补录 rules are tested on their own.
+pytestmark = pytest.mark.usefixtures("recorded_history")
+
 D = date
 
 

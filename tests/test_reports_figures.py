@@ -15,6 +15,9 @@ from tracker.reports import exports, formats, normative, services, workflow
 from tracker.reports.models import AnnualReport, NormativeDocument
 from tracker.units.models import Unit
 
+# Acts dated months before the day they are recorded here: the 补录 rules are tested on their own.
+pytestmark = pytest.mark.usefixtures("recorded_history")
+
 D = date
 COLS = ["natural", "commercial", "research", "public_welfare", "legal_service", "other", "total"]
 

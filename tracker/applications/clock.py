@@ -22,6 +22,8 @@ Rules (domain.md §3–4; 《政府信息公开条例》, State Council Decree 7
   delivery day (the sending day plus a configurable postal allowance) and marks it as presumed
   (``delivery_estimated``); ``LETTER_DELIVERED`` later replaces it with the real day. Events
   recorded before this rule carry no delivery day and count from the sending day, as they did.
+  A real day entered after the presumed period had lapsed carries ``held_due``: the lapsed
+  deadline stands (``late_entries.py``), unless the office confirmed the change.
 * No event revives an expired period: a correction request, consultation letter or fee notice
   dated after the reply deadline running at that point neither pauses nor restarts the clock
   (it is reported in ``expired_events``; the services refuse to record one).
@@ -35,7 +37,7 @@ Nothing here touches the database: the calendar is any object with ``add(start, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 REPLY_DAYS = 20          # Art. 33
@@ -63,6 +65,7 @@ PAUSE_CLOSERS = {CORRECTION_RECEIVED: "correction", CONSULTATION_ANSWERED: "cons
                  CONSULTATION_LAPSED: "consultation", FEE_PAID: "fee"}
 
 PAUSE_LABELS = {"correction": "补正中", "consultation": "征求意见中", "fee": "待缴费"}
+PAUSE_DUE_LABELS = {"correction": "补正期限", "consultation": "征求意见期限", "fee": "缴费期限"}
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,9 @@ def compute_deadline(receipt_date: date, events: Iterable[ClockEvent], calendar,
                 raise ValueError(f"{e.kind} on {e.day} without an open consultation or fee pause")
             opened = ClockEvent(clock.pause.kind, clock.pause.since)
             clock.pause = _pause(clock.pause.kind, opened, calendar, delivered=e.day, estimated=False)
+            held = _d(e.details.get("held_due"))
+            if held is not None:  # entered after the lapse: the lapsed period is not revived
+                clock.pause = replace(clock.pause, due=held)
         elif e.kind == EXTENSION:
             clock.extension += int(e.details.get("days", 0))
 

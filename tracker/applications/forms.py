@@ -1,7 +1,7 @@
 """Forms parse input only; the rules (and their Chinese messages) live in services."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 
 from ..forms import ChineseDateField, WholeNumberField, choices, id_or_none, max_length, optional, required
 from .fees import METHODS
@@ -64,53 +64,68 @@ class ReturnForm(FlaskForm):
     reason = TextAreaField("退回理由", validators=[optional(), max_length(500)])
 
 
-class CorrectionForm(FlaskForm):
+class LateEntry(FlaskForm):
+    """补录: why an act is entered long after its date (late_entries.py)."""
+
+    entry_reason = TextAreaField("补录理由（办理日期早于今天3个工作日以上、或送达日期晚于已届满的推定期限时必填）",
+                                 validators=[optional(), max_length(500)])
+
+
+class LateEntryConfirmed(LateEntry):
+    """…and, for an act that would change a deadline already passed, the office's confirmation."""
+
+    confirm_move = BooleanField("确认变更已届满的期限（仅公开办；须写明理由）")
+
+
+class CorrectionForm(LateEntryConfirmed):
     sent_on = ChineseDateField("补正告知发出日期")
     due_on = ChineseDateField("补正期限（不填则为15个工作日；最长一年）")
     items = TextAreaField("需要补正的事项", validators=[optional(), max_length(2000)])
 
 
-class CorrectionReceivedForm(FlaskForm):
+class CorrectionReceivedForm(LateEntry):
     received_on = ChineseDateField("收到补正后申请的日期")
+    late_reason = TextAreaField("接受逾期补正的理由（收到日期晚于补正期限时，由公开办填写）",
+                                validators=[optional(), max_length(500)])
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(LateEntryConfirmed):
     sent_on = ChineseDateField("征求意见函发出日期")
     delivered_on = ChineseDateField("对方收到征求意见函日期（15个工作日自收到之日起算；不知道则不填，按邮程推定）")
     party_kind = SelectField("征求意见对象", choices=choices(CONSULT_PARTIES), validate_choice=False)
     party = StringField("对象名称", validators=[optional(), max_length(200)])
 
 
-class ConsultationAnswerForm(FlaskForm):
+class ConsultationAnswerForm(LateEntry):
     answered_on = ChineseDateField("收到答复日期")
     summary = TextAreaField("答复意见摘要", validators=[optional(), max_length(2000)])
 
 
-class FeeForm(FlaskForm):
+class FeeForm(LateEntryConfirmed):
     sent_on = ChineseDateField("收费通知发出日期")
     delivered_on = ChineseDateField("申请人收到通知日期（20个工作日自收到之次日起算；不知道则不填，按邮程推定）")
     method = SelectField("计费方式", choices=choices(METHODS), validate_choice=False)
     quantity = WholeField("件数或页数", high=100_000)
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(LateEntry):
     paid_on = ChineseDateField("缴费日期")
     late_reason = TextAreaField("逾期缴费的理由（缴费日期晚于缴费期限时，由公开办填写）",
                                 validators=[optional(), max_length(500)])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(LateEntryConfirmed):
     delivered_on = ChineseDateField("实际送达日期（回执、签收记录上的日期）")
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(LateEntryConfirmed):
     days = WholeField("延长工作日数（最多20）", high=1000)
     approved_on = ChineseDateField("批准日期")
     notice_sent_on = ChineseDateField("延期告知发出日期")
     reason = TextAreaField("延期理由", validators=[optional(), max_length(1000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(LateEntry):
     outcome = SelectField("办理结果（表三）", choices=choices(REPLY_CHOICES), validate_choice=False)
     reply_date = ChineseDateField("答复日期")
     delivery = SelectField("送达方式", choices=choices(REPLY_DELIVERY), validate_choice=False)
@@ -118,7 +133,7 @@ class ReplyForm(FlaskForm):
     note = TextAreaField("答复要点", validators=[optional(), max_length(5000)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(LateEntry):
     withdrawn_on = ChineseDateField("撤回日期")
     note = StringField("说明", validators=[optional(), max_length(500)])
 

@@ -58,10 +58,11 @@ def _require(app: Application, actor, roles=HANDLERS, states=None) -> None:
 
 # --- events and the clock ---------------------------------------------------------------------
 
-def _event(app: Application, kind: str, day: date, actor=None, **details) -> ApplicationEvent:
+def _event(app: Application, kind: str, day: date, actor=None, late_entry: bool = False, **details) -> ApplicationEvent:
+    """Record what happened on ``day``; ``late_entry``: entered late (补录, ``late_entries.py``)."""
     actor = _actor(actor)
     clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in details.items() if v not in (None, "")}
-    ev = ApplicationEvent(application=app, kind=kind, day=day, details=clean,
+    ev = ApplicationEvent(application=app, kind=kind, day=day, details=clean, late_entry=bool(late_entry),
                           actor_id=actor.id if actor is not None else None)
     db.session.add(ev)
     db.session.flush()
@@ -78,6 +79,18 @@ def clock_result(app: Application) -> clock.ClockResult | None:
         return None
     events = [clock.ClockEvent(e.kind, e.day, e.details or {}) for e in _events(app) if e.kind in clock.CLOCK_KINDS]
     return clock.compute_deadline(app.receipt_date, events, get_calendar())
+
+
+def clock_with(app: Application, kind: str, day: date, **details) -> clock.ClockResult:
+    """The clock as it would be with one more event (not recorded): what an act would change."""
+    clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in details.items() if v not in (None, "")}
+    events = [clock.ClockEvent(e.kind, e.day, e.details or {}) for e in _events(app) if e.kind in clock.CLOCK_KINDS]
+    return clock.compute_deadline(app.receipt_date, events + [clock.ClockEvent(kind, day, clean)], get_calendar())
+
+
+def last_act_day(app: Application) -> date:
+    """The day of the latest act on record (the receipt, when there is none): no act precedes it."""
+    return max((e.day for e in _events(app)), default=app.receipt_date)
 
 
 def recompute_clock(app: Application, reason: str) -> bool:

@@ -1,11 +1,12 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..files import StoredFileColumns
-from ..timeutil import UTCDateTime, utcnow
+from ..timeutil import UTCDateTime, to_china, utcnow
 from ..units.models import Unit
 
 # Art. 31: the receipt date depends on the channel.
@@ -162,6 +163,7 @@ class ApplicationEvent(db.Model):
     """Something that happened to an application on a legal date (``day``), by whom, recorded when."""
 
     __tablename__ = "application_event"
+    __table_args__ = (Index("ix_application_event_late_entry", "late_entry", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
@@ -170,9 +172,17 @@ class ApplicationEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 补录: entered more than the allowed working days after ``day`` (late_entries.py)
+    late_entry: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor = relationship("User", lazy="joined")
+
+    @property
+    def entered_on(self) -> date | None:
+        """The day (China time) the event was entered."""
+        local = to_china(self.at)
+        return local.date() if local else None
 
 
 class ApplicationCase(db.Model):

@@ -14,16 +14,17 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..sweeps import isolated
 from ..timeutil import china_today
-from . import notices
+from . import late_entries, notices
 from .clock_events import end_consultation
-from .handling import _actor, _event, _events, _legal_date, _require, _transition
+from .handling import _actor, _event, _legal_date, _require, _transition, last_act_day
+from .late_entries import Entry
 from .models import CASE_KINDS, CASE_RESULTS, PAUSED_STATES, REPLY_DELIVERY, Application, ApplicationCase
 from .outcomes import OUTCOMES, SWEEP_ONLY
 
 # --- the end ----------------------------------------------------------------------------------
 
 def reply(app: Application, outcome: str, reply_date: date, delivery: str, delivered_on: date | None,
-          note: str = "", actor=None) -> None:
+          note: str = "", actor=None, entry_reason: str = "") -> None:
     """R8/R9: the reply, with its outcome row of table 三; it counts as given on the day the
     applicant signs for it, or the day it is posted by China Post (交邮之日)."""
     actor = _actor(actor)
@@ -32,27 +33,31 @@ def reply(app: Application, outcome: str, reply_date: date, delivery: str, deliv
         raise ServiceError("请选择办理结果。", "outcome")
     if delivery not in REPLY_DELIVERY:
         raise ServiceError("请选择送达方式。", "delivery")
-    last = max((e.day for e in _events(app)), default=app.receipt_date)
-    reply_date = _legal_date(reply_date, "答复日期", "reply_date", last, "上一办理事项日期")
+    reply_date = _legal_date(reply_date, "答复日期", "reply_date", last_act_day(app), "上一办理事项日期")
     delivered_on = _legal_date(delivered_on or (reply_date if delivery in ("on_spot", "email") else None),
                                "送达（签收或交邮）日期", "delivered_on", reply_date, "答复日期")
+    entry = late_entries.check(app, reply_date, "答复", Entry(entry_reason), actor)
     app.outcome, app.reply_date, app.reply_delivery, app.closed_on = outcome, reply_date, delivery, delivered_on
     app.reply_late = app.due_date is not None and delivered_on > app.due_date
     app.reply_note = (note or "").strip() or None
-    event = _event(app, "replied", delivered_on, actor, outcome=outcome, reply_date=reply_date, delivery=delivery)
-    _transition(app, "replied", "reply", outcome=outcome, reply_date=reply_date, delivered_on=delivered_on,
-                late=app.reply_late)
+    event = _event(app, "replied", delivered_on, actor, outcome=outcome, reply_date=reply_date, delivery=delivery,
+                   **entry)
+    _transition(app, "replied", "reply", note=late_entries.audit_note(entry, reply_date), outcome=outcome,
+                reply_date=reply_date, delivered_on=delivered_on, late=app.reply_late)
     notices.to_applicant(app, "answer", event)
 
 
-def withdraw(app: Application, withdrawn_on: date, note: str = "", actor=None) -> None:
-    """The applicant withdrew: closed as 其他处理 › 其他."""
+def withdraw(app: Application, withdrawn_on: date, note: str = "", actor=None, entry_reason: str = "") -> None:
+    """The applicant withdrew: closed as 其他处理 › 其他. Not before the previous act."""
     actor = _actor(actor)
     _require(app, actor, states=("open", "returned") + PAUSED_STATES)
-    withdrawn_on = _legal_date(withdrawn_on, "撤回日期", "withdrawn_on", app.receipt_date, "收到申请日期")
+    last = last_act_day(app)
+    withdrawn_on = _legal_date(withdrawn_on, "撤回日期", "withdrawn_on", last,
+                               "收到申请日期" if last == app.receipt_date else "上一办理事项日期")
+    entry = late_entries.check(app, withdrawn_on, "撤回", Entry(entry_reason), actor)
     app.outcome, app.closed_on, app.reply_note = "other.other", withdrawn_on, (note or "").strip() or None
-    _event(app, "withdrawn", withdrawn_on, actor, note=note)
-    _transition(app, "withdrawn", "withdraw", closed_on=withdrawn_on)
+    _event(app, "withdrawn", withdrawn_on, actor, note=note, **entry)
+    _transition(app, "withdrawn", "withdraw", note=late_entries.audit_note(entry, withdrawn_on), closed_on=withdrawn_on)
 
 
 def _terminate(app: Application, outcome: str, closed_on: date, why: str) -> None:

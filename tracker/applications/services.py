@@ -7,7 +7,7 @@ restarts and the extension: Art. 30, 32, 33, 34, 42) and ``replies`` (the reply,
 application, reconsideration and lawsuits). This module itself reads: the lists, the record
 page's events, the applicant's status lookup and the dashboards' counts.
 """
-from datetime import date
+from datetime import date, datetime, time
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
 from ..throttle import Limits, refusal
-from ..timeutil import china_today
+from ..timeutil import CHINA, china_today
 from ..workcal.services import (  # noqa: F401
     add_workdays,
     check_in_range,
@@ -50,7 +50,7 @@ from .handling import (  # noqa: F401  (re-exported: callers use services.<name>
     recompute_clock,
     recompute_open_applications,
 )
-from .models import PAUSED_STATES, STATES, Application, StatusLookupAttempt
+from .models import PAUSED_STATES, STATES, Application, ApplicationEvent, StatusLookupAttempt
 from .registration import (  # noqa: F401  (re-exported: callers use services.<name>)
     CODE_ALPHABET,
     CREDIT_CODE_RE,
@@ -125,6 +125,20 @@ def visible_stmt(user, state: str = "", unit_id=None, year=None, q: str = "", so
     return stmt
 
 
+def late_entries_of_year(user, year: int, limit: int = 50) -> tuple[int, list]:
+    """补录 entered in ``year`` (China time) on applications ``user`` may see, newest first: how many,
+    and the latest ``limit`` as (event, application) — for the office's supervision page."""
+    start = datetime.combine(date(year, 1, 1), time(0), CHINA)
+    end = datetime.combine(date(year + 1, 1, 1), time(0), CHINA)
+    where = [ApplicationEvent.late_entry.is_(True), ApplicationEvent.at >= start, ApplicationEvent.at < end]
+    if not user.sees_all_units:
+        where.append(Application.unit_id == user.unit_id)
+    count = db.session.scalar(select(func.count()).select_from(ApplicationEvent).join(Application).where(*where))
+    rows = db.session.execute(select(ApplicationEvent, Application).join(Application).where(*where)
+                              .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(limit)).all()
+    return count, [tuple(r) for r in rows]
+
+
 def reveal_id_number(app: Application, actor=None) -> str:
     """The applicant's whole identity number, for staff who handle the application (the office, the
     handling unit's contact or reviewer; leaders read the masked number only). Pages show it masked;
@@ -138,22 +152,35 @@ def reveal_id_number(app: Application, actor=None) -> str:
 
 NOTE_LABELS = {"due": "期限", "party": "对象", "reason": "理由", "days": "工作日", "amount": "金额（元）",
                "items": "补正事项", "summary": "意见", "unit": "单位", "notice_sent_on": "告知日期",
-               "approved_by": "批准人", "pay_by": "缴费期限", "late_reason": "逾期缴费理由"}
+               "approved_by": "批准人", "pay_by": "缴费期限", "correct_by": "补正期限", "late_reason": "逾期缴费理由"}
 
 
-def event_notes(details: dict) -> list[str]:
+def event_notes(details: dict, kind: str = "") -> list[str]:
     """What the record page says about an event, including whether a delivery day is presumed."""
-    notes = [f"{label}：{details[k]}" for k, label in NOTE_LABELS.items() if details.get(k) not in (None, "")]
+    labels = dict(NOTE_LABELS, late_reason="逾期补正理由") if kind == clock.CORRECTION_RECEIVED else NOTE_LABELS
+    notes = [f"{label}：{details[k]}" for k, label in labels.items() if details.get(k) not in (None, "")]
     if details.get("delivered_on"):
         presumed = (f"（未登记实际送达日期，按发出后邮程{details.get('postal_days') or postal_allowance_days()}日推定）"
                     if details.get("delivery_estimated") else "")
         notes.append(f"送达日期：{details['delivered_on']}{presumed}")
+    if details.get("confirmed_by"):
+        notes.append(f"公开办（{details['confirmed_by']}）确认变更已届满的期限")
+    if details.get("held_due"):
+        notes.append(f"已届满的期限（{details['held_due']}）不因补录而重新计算")
     return notes
 
 
+def late_entry_note(event) -> str | None:
+    """补录: when the event was entered, and why (late_entries.py)."""
+    if not event.late_entry:
+        return None
+    reason = (event.details or {}).get("entry_reason")
+    return f"补录：{event.entered_on:%Y-%m-%d} 录入" + (f"，理由：{reason}" if reason else "")
+
+
 def events_for_display(app: Application) -> list[dict]:
-    return [{"event": e, "label": EVENT_LABELS.get(e.kind, e.kind), "notes": event_notes(e.details or {})}
-            for e in _events(app)]
+    return [{"event": e, "label": EVENT_LABELS.get(e.kind, e.kind), "late": late_entry_note(e),
+             "notes": event_notes(e.details or {}, e.kind)} for e in _events(app)]
 
 
 def lookup_status(code: str, password: str, ip: str) -> Application:

@@ -171,6 +171,9 @@ def reveal_id(app_id):
 def _do(app: Application, action: str, f):
     """Call the service of ``action`` with the parsed form ``f``."""
     d = f.data
+    late = {"entry_reason": d.get("entry_reason") or ""} if "entry_reason" in d else {}
+    if "confirm_move" in d:
+        late["confirm_move"] = bool(d["confirm_move"])
     if action == "confirm":
         return services.confirm_online(app, d["receipt_date"], d["unit_id"])
     if action == "route":
@@ -178,25 +181,25 @@ def _do(app: Application, action: str, f):
     if action == "return":
         return services.return_to_office(app, d["reason"])
     if action == "correction":
-        return services.request_correction(app, d["sent_on"], d["due_on"], d["items"])
+        return services.request_correction(app, d["sent_on"], d["due_on"], d["items"], **late)
     if action == "correction_received":
-        return services.receive_correction(app, d["received_on"])
+        return services.receive_correction(app, d["received_on"], late_reason=d["late_reason"] or "", **late)
     if action == "consultation":
-        return services.start_consultation(app, d["sent_on"], d["party_kind"], d["party"], d["delivered_on"])
+        return services.start_consultation(app, d["sent_on"], d["party_kind"], d["party"], d["delivered_on"], **late)
     if action == "consultation_answer":
-        return services.end_consultation(app, d["answered_on"], d["summary"])
+        return services.end_consultation(app, d["answered_on"], d["summary"], **late)
     if action == "fee":
-        return services.send_fee_notice(app, d["sent_on"], d["delivered_on"], d["method"], d["quantity"])
+        return services.send_fee_notice(app, d["sent_on"], d["delivered_on"], d["method"], d["quantity"], **late)
     if action == "payment":
-        return services.record_payment(app, d["paid_on"], d["late_reason"] or "")
+        return services.record_payment(app, d["paid_on"], d["late_reason"] or "", **late)
     if action == "delivery":
-        return services.record_delivery(app, d["delivered_on"])
+        return services.record_delivery(app, d["delivered_on"], **late)
     if action == "extension":
-        return services.extend(app, d["days"], d["approved_on"], d["notice_sent_on"], d["reason"])
+        return services.extend(app, d["days"], d["approved_on"], d["notice_sent_on"], d["reason"], **late)
     if action == "reply":
-        return services.reply(app, d["outcome"], d["reply_date"], d["delivery"], d["delivered_on"], d["note"])
+        return services.reply(app, d["outcome"], d["reply_date"], d["delivery"], d["delivered_on"], d["note"], **late)
     if action == "withdraw":
-        return services.withdraw(app, d["withdrawn_on"], d["note"] or "")
+        return services.withdraw(app, d["withdrawn_on"], d["note"] or "", **late)
     if action == "case":
         return services.add_case(app, d["kind"], d["filed_on"], d["result"], d["decided_on"], d["note"] or "")
     abort(404)

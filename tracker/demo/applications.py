@@ -8,6 +8,7 @@ a few reconsiderations / lawsuits are recorded.
 import random
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -86,7 +87,15 @@ def _step(app, action, day, args, contact, reviewer, office, rng) -> bool:
     today = china_today()
     if day > today:
         return False
-    if action == "reply":
+    if action == "reply" and args.get("entry_reason"):  # entered late from the paper file: a 补录
+        delivered = min(add_workdays(day, 2).day, today)
+        current_app.config["APPLICATION_LATE_ENTRY_DAYS"] = 3
+        try:
+            services.reply(app, args["outcome"], day, "post", delivered, "已按申请人要求的形式提供。", actor=contact,
+                           entry_reason=args["entry_reason"])
+        finally:
+            current_app.config["APPLICATION_LATE_ENTRY_DAYS"] = None
+    elif action == "reply":
         delivered = min(add_workdays(day, 2).day, today)
         services.reply(app, args["outcome"], day, "post", delivered, "已按申请人要求的形式提供。", actor=contact)
     elif action == "consultation":
@@ -114,11 +123,29 @@ def _step(app, action, day, args, contact, reviewer, office, rng) -> bool:
     return True
 
 
+# Replies entered late (补录) from the paper file, by application number, with the reason given.
+LATE_REPLIES = {2: "答复书已按时邮寄，经办人漏录，据邮寄回执补登", 13: "经办人病休，答复书底稿今日交回后补登"}
+
+
 def load_demo_applications() -> int:
-    """Create the demo applications unless some exist; returns how many were created."""
+    """Create the demo applications unless some exist; returns how many were created.
+
+    The year's acts are entered as on their own days (the 补录 rules are off while they load),
+    except two replies entered late from the paper file (补录, with their reasons), which the
+    supervision page lists."""
     from ..applications.models import Application
     if db.session.scalar(select(Application.id).limit(1)):
         return 0
+    rules = current_app.config.get("APPLICATION_LATE_ENTRY_DAYS", 3)
+    current_app.config["APPLICATION_LATE_ENTRY_DAYS"] = None
+    try:
+        created = _load_year()
+    finally:
+        current_app.config["APPLICATION_LATE_ENTRY_DAYS"] = rules
+    return created
+
+
+def _load_year() -> int:
     rng = random.Random(2026)
     today = china_today()
     office = db.session.scalar(select(User).where(User.username == "office"))
@@ -145,6 +172,8 @@ def load_demo_applications() -> int:
         day = received
         for action, gap, args in steps:
             day = add_workdays(day, gap).day if gap else day
+            if action == "reply" and n in LATE_REPLIES:
+                args = {**args, "entry_reason": LATE_REPLIES[n]}
             if not _step(app, action, day, args, contact, reviewer, office, rng):
                 break
         if n % 11 == 3 and app.is_closed:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from .. import files, spreadsheets
 from ..access import ALL_STAFF, allow, can_see_unit, get_visible
+from ..applications import services as applications
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import max_length, required
@@ -536,7 +537,9 @@ def supervision():
                               "rates": [r["rate"] for r in rows if r["rate"] is not None]}, ensure_ascii=False)
     chart_months = json.dumps({"labels": [f"{m['month']}月" for m in months], "rates": [m["rate"] for m in months]},
                               ensure_ascii=False)
+    late_count, late_entries = applications.late_entries_of_year(current_user, year)
     return render_template("disclosure/supervision.html", rows=rows, months=months, year=year, sort=sort, desc=desc,
+                           late_count=late_count, late_entries=late_entries, event_labels=applications.EVENT_LABELS,
                            kind=kind, kinds=UNIT_KINDS, columns=services.SUPERVISION_COLUMNS, today=today,
                            cutoff=cutoff, totals=services.totals(current_user, today, cutoff, year, by_unit),
                            chart_units=chart_units, chart_months=chart_months)
