@@ -105,12 +105,16 @@ def test_a_mail_refused_for_now_is_retried_and_failed_after_the_retry_limit(app,
 
 
 def test_a_process_killed_between_claim_and_send_loses_no_mail(app, make, smtp):
+    from tracker.notify import claims
+
     user = make.user("contact")
     queue(app, user)
     with app.app_context():
-        assert len(claim(worker="dead-process")) == 1  # claimed, then the process "dies"
+        now = utcnow()
+        claims.start(now, "dead-process")
+        assert len(claim(now, worker="dead-process")) == 1  # claimed, then the process "dies"
         assert send_due_mails(worker="other")["sent"] == 0  # the claim is respected...
-        later = utcnow() + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1)
+        later = now + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1)
         assert send_due_mails(now=later, worker="other")["sent"] == 1  # ...until its lease ends
     assert len(smtp.messages) == 1
 
@@ -336,8 +340,11 @@ def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another
 
 
 def test_a_mail_being_sent_is_not_put_back_in_the_queue(app, make, login, smtp):
+    from tracker.notify import claims
+
     queue(app, make.user("contact"))
     with app.app_context():
+        claims.start(utcnow(), "busy")
         [mail_id] = claim(worker="busy")
     office = login(make.user("office", unit=make.unit(kind="office")))
     office.post(f"/admin/outbox/{mail_id}/resend")

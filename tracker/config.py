@@ -72,12 +72,13 @@ def defaults(instance_path: str) -> dict:
         "LOOKUP_MAX_FAILURES_PER_CODE": 30,
         "LOOKUP_KNOWN_ADDRESS_DAYS": 90,
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
-        # temporary failures only), mails claimed at a time, and how long a claim holds when its
-        # sender vanished (renewed before each mail; a local sender that died is noticed at once).
+        # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
+        # every quarter of this while it runs, and its claims are taken over only once it has
+        # lapsed (a killed sender's mails wait at most this long). Longer than a few timeouts.
         "MAIL_TIMEOUT_SECONDS": 20,
         "MAIL_MAX_ATTEMPTS": 6,
         "MAIL_BATCH_SIZE": 20,
-        "MAIL_LEASE_SECONDS": 300,
+        "MAIL_LEASE_SECONDS": 120,
         # One run of the sender stops claiming new batches after this long (the job runs every minute).
         "MAIL_RUN_SECONDS": 50,
         # Applications: calendar days a letter or notice is presumed to take by post when only its

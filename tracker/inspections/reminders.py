@@ -14,8 +14,11 @@ from ..notify.reminders import (
     register_unit_summary_source,
 )
 from ..notify.services import notify
-from ..sweeps import isolated_rows
+from ..sweeps import isolated_rows, register_record_type
 from .models import AWAITING_UNIT_STATES, Rectification
+
+# An item whose reminders cannot be worked out is named on the 系统运行状况 page with its page.
+register_record_type("rectification", "整改事项", "inspections.rectification", "rectification_id")
 
 
 def _link(item: Rectification) -> str:

@@ -30,6 +30,9 @@ class OutboxMail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Times the connection to the server was lost while this mail was being sent (see sender.py:
+    # charged as an attempt only once the server then accepts another mail).
+    interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(500))      # Chinese, for the office
     last_error_detail: Mapped[str | None] = mapped_column(Text)       # the server's or socket's own text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -40,6 +43,24 @@ class OutboxMail(db.Model):
     @property
     def status_label(self) -> str:
         return MAIL_STATES.get(self.status, self.status)
+
+
+class SenderInstance(db.Model):
+    """A running sender, known by a random id written with a heartbeat: while it works it renews
+    ``expires_at`` (its lease), and the mails it claimed are its own until the lease lapses.
+
+    Not its host name and process id: two containers with host networking, or a container and a
+    ``flask sweep`` on the host, share the host name but not their process ids, so "is that process
+    alive" cannot be answered by looking. ``host`` and ``pid`` are kept for people to read."""
+
+    __tablename__ = "sender_instance"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Notification(db.Model):

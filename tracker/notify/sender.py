@@ -1,148 +1,94 @@
 """The sender job: claims due rows of the outbox, sends them over SMTP, marks them sent.
 
-Claims are compare-and-set updates (``status`` queued → sending, or a ``sending`` row whose claim
-lease expired because its process died; the lease is renewed, compare-and-set, just before each
-mail is sent), so two senders never claim the same row; on PostgreSQL the candidates are read with
-``FOR UPDATE SKIP LOCKED`` so senders do not wait on each other. A row is marked sent right after
-the SMTP server accepts it.
+Claims are compare-and-set updates held by a sender *instance* under a lease it renews
+(``claims.py``): two senders never claim the same row, and a sender's claims are taken over only
+once its lease has lapsed — never because a process id looks dead from another PID namespace. A
+row is marked sent right after the SMTP server accepts it, and only while the claim is still this
+sender's own.
 
-What a failure costs (issue 16):
-- the server cannot be reached, drops the connection, or refuses our sender address: an outage of
-  the sender as a whole (``delivery.py``). No mail is charged an attempt; claimed mails go back to
-  the queue at once and the sender backs off as a whole, so a weekend outage fails nothing;
-- the server refuses one message permanently (5xx, e.g. 550 no such user) or the message cannot
-  be built: that mail is ``failed`` at once, without six retries;
-- the server refuses one message for now (4xx): that mail is retried with back-off and is
-  ``failed`` after ``MAIL_MAX_ATTEMPTS``.
+What a failure costs:
+- the server cannot be reached, or refuses our sender address, or answers 421 anywhere (RFC 5321
+  §3.8: the service is closing the transmission channel): an outage of the sender as a whole
+  (``delivery.py``). No mail is charged an attempt; claimed mails go back to the queue and the
+  sender backs off as a whole, so a weekend outage fails nothing. The outage ends when the server
+  accepts a mail again, not when it merely accepts a connection;
+- the connection is lost (dropped, or 421) *while one mail is being sent*: the sender reconnects
+  at once and goes on with the next mail. If the server accepts other mail in the same run (before
+  or after), the lost mail is charged one attempt as a temporary failure of its own and moved
+  behind the others, so a mail that breaks the connection each time never holds up the queue (and
+  fails after ``MAIL_MAX_ATTEMPTS``, named on the system health page). If the next mail is lost
+  too, or the server cannot be reached again, it is an outage (nothing charged; the first mail
+  still goes behind the others). A mail lost with no other mail in the run to compare is charged
+  nothing, named on the health page and retried later each time (``interruptions``);
+- the server refuses one message permanently (5xx, e.g. 550 no such user), the mail has no
+  recipient address, or the message cannot be built: that mail is ``failed`` at once;
+- the server refuses one message for now (4xx other than 421): that mail is retried with back-off
+  and is ``failed`` after ``MAIL_MAX_ATTEMPTS``.
 
 Claims are given back, not left to their lease: on an error, on SIGTERM (the scheduler asks the
-loop to stop between mails) and when a sender on this host died (its process id is gone) or lost
-its database connection mid-batch. Delivery is at least once: a process killed after the SMTP
-server accepted a mail but before it was marked sent will send it again, with the same
-Message-ID (a function of the outbox row), so mail clients fold the duplicate.
+loop to stop between mails), and at the end of every run. Delivery is at least once: a process
+killed after the SMTP server accepted a mail but before it was marked sent will send it again, with
+the same Message-ID (a function of the outbox row), so mail clients fold the duplicate.
 """
-import os
-import secrets
 import smtplib
-import socket
-import threading
 import time
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from .. import sweeps
+from ..errors import ServiceError
 from ..extensions import db
 from ..sweeps.errors import describe_error
 from ..timeutil import utcnow
-from . import delivery
+from . import claims, delivery
 from .models import OutboxMail
 from .services import attach_files
 
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
 
-_HOST = socket.gethostname()
-_active_workers: set[str] = set()   # this process's senders now running (the rest of its claims are orphans)
-_active_lock = threading.Lock()
-
 
 def worker_name() -> str:
-    """``host:pid:random`` - a sender on the same host can tell whether the claimer still lives."""
-    return f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-
-
-def _due(now):
-    return or_(
-        (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
-        (OutboxMail.status == "sending") & (OutboxMail.claimed_at < now - _lease()),
-    )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _orphaned(worker: str | None) -> bool:
-    """A claim whose sender is known to be gone: on this host, its process has ended, or it is
-    this process's own claim from a batch that is no longer running."""
-    host, _, rest = (worker or "").partition(":")
-    pid, _, _token = rest.partition(":")
-    if host != _HOST or not pid.isdigit():
-        return False  # another machine (or a name we did not give): only its lease can tell
-    if int(pid) == os.getpid():
-        with _active_lock:
-            return worker not in _active_workers
-    return not _pid_alive(int(pid))
+    """Who ran a job, for the job runs on the health page (a label; claims use instance ids)."""
+    return claims.process_label()
 
 
 def lease_expired(mail: OutboxMail, now=None) -> bool:
-    """A ``sending`` mail whose sender died (or is stuck) may be taken over."""
-    return (mail.claimed_at is None or mail.claimed_at < (now or utcnow()) - _lease()
-            or _orphaned(mail.claimed_by))
+    """A ``sending`` mail whose sender is gone (its lease lapsed) may be taken over or resent."""
+    return not claims.claim_is_live(mail, now or utcnow())
 
 
-def _release(where) -> int:
-    """Give claimed mails back to the queue as they were: no attempt counted, due at once."""
-    result = db.session.execute(update(OutboxMail).where(OutboxMail.status == "sending", where)
-                                .values(status="queued", claimed_by=None, claimed_at=None))
-    db.session.commit()
-    return result.rowcount
-
-
-def release_orphaned_claims() -> int:
-    """Claims of senders that are gone (see ``_orphaned``) go back to the queue now, without
-    waiting for their lease."""
-    holders = db.session.scalars(select(OutboxMail.claimed_by).distinct().where(
-        OutboxMail.status == "sending", OutboxMail.claimed_by.is_not(None))).all()
-    orphans = [h for h in holders if _orphaned(h)]
-    return _release(OutboxMail.claimed_by.in_(orphans)) if orphans else 0
-
-
-def _renew_claim(mail_id: int, worker: str, now) -> bool:
-    """Compare-and-set just before sending: the mail is still ours, and its lease starts again, so no
-    other sender takes it over while this one sends it (a long batch can outlast the first lease)."""
-    result = db.session.execute(
-        update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "sending",
-                                 OutboxMail.claimed_by == worker).values(claimed_at=now))
-    db.session.commit()
-    return result.rowcount == 1
+def release_orphaned_claims(now=None) -> int:
+    return claims.release_orphaned(now or utcnow())
 
 
 def claim(now=None, limit: int | None = None, worker: str | None = None) -> list[int]:
-    """Claim up to ``limit`` due mails for this worker and commit the claim."""
-    now = now or utcnow()
-    worker = worker or worker_name()
-    limit = limit or current_app.config["MAIL_BATCH_SIZE"]
-    stmt = select(OutboxMail.id).where(_due(now)).order_by(OutboxMail.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    candidates = db.session.scalars(stmt).all()
-    claimed = []
-    if candidates:
-        claimed = sorted(db.session.scalars(
-            update(OutboxMail).where(OutboxMail.id.in_(candidates), _due(now))
-            .values(status="sending", claimed_by=worker, claimed_at=now).returning(OutboxMail.id)).all())
-    db.session.commit()
-    return claimed
+    """Claim up to ``limit`` due mails for sender instance ``worker`` and commit the claim. An
+    instance that was never started (or has stopped) holds its claims only until another sender
+    looks: start one with ``claims.start``."""
+    return claims.claim(now or utcnow(), limit or current_app.config["MAIL_BATCH_SIZE"],
+                        worker or claims.new_instance_id())
+
+
+class EmptyRecipient(ServiceError):
+    """The mail has no address to go to: it fails at once, naming the record."""
 
 
 def message_id(mail: OutboxMail, domain: str) -> str:
     """The same for every delivery of one outbox row (its id and creation time), so a mail client
     recognises a resend as the same message."""
     return f"<outbox-{mail.id}.{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def _check_recipient(mail: OutboxMail) -> None:
+    if (mail.to_addr or "").strip():
+        return
+    who = f"，收件人“{mail.user.display_name}”未填写邮箱" if mail.user is not None else ""
+    raise EmptyRecipient(f"收件人地址为空：邮件 #{mail.id}“{mail.subject}”无法发送{who}。请补充邮箱后重发。")
 
 
 def _message(mail: OutboxMail) -> EmailMessage:
@@ -176,11 +122,13 @@ def _connect() -> smtplib.SMTP:
 
 
 def failure_kind(exc: BaseException) -> str:
-    """``"connection"`` (the sender's problem: back off, charge no mail), ``"permanent"`` (this
+    """``"connection"`` (the server's condition: back off, charge no mail), ``"permanent"`` (this
     mail will never go: fail it now) or ``"temporary"`` (this mail, later)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
-        return "permanent" if codes and all(500 <= c < 600 for c in codes) else "temporary"
+        if 421 in codes:
+            return "connection"  # the service is closing the channel, whichever command it answered
+        return "permanent" if all(500 <= c < 600 for c in codes) else "temporary"  # none: no recipient
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return "permanent" if exc.smtp_code == 552 else "connection"  # 552: this message is too big
     if isinstance(exc, smtplib.SMTPServerDisconnected):
@@ -195,73 +143,209 @@ def failure_kind(exc: BaseException) -> str:
         return "temporary"
     if isinstance(exc, OSError):
         return "connection"
-    return "permanent"  # the message itself cannot be built or encoded
+    return "permanent"  # the message itself cannot be built or encoded, or has no recipient
 
 
 def _label(mail: OutboxMail) -> str:
     return f"{mail.to_addr} · {mail.subject}"
 
 
-def _mail_failed(mail: OutboxMail, exc: BaseException, permanent: bool, now) -> None:
-    error, detail = describe_error(exc)
-    mail.attempts += 1
-    mail.last_error, mail.last_error_detail = error[:500], detail
-    mail.claimed_by = mail.claimed_at = None
-    if permanent or mail.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 6):
-        mail.status = "failed"
-    else:
-        mail.status = "queued"
-        mail.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[min(mail.attempts, len(BACKOFF_SECONDS)) - 1])
-    sweeps.row_failed("outbox_mail", mail.id, _label(mail), error, detail)
+def _backoff(n: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_SECONDS[min(max(n, 1), len(BACKOFF_SECONDS)) - 1])
 
 
-def _count(counts: dict, mail: OutboxMail) -> None:
-    counts["sent" if mail.status == "sent" else "failed" if mail.status == "failed" else "retry"] += 1
+@dataclass
+class _Lost:
+    """A mail during which the connection was lost, waiting to see whether the server accepts the next."""
+
+    mail_id: int
+    label: str
+    error: str
+    detail: str
 
 
-def _send_batch(smtp, ids: list[int], worker: str, now, started, counts: dict) -> bool:
-    """Send the claimed mails one by one, each committed on its own. Returns False when the
-    connection is lost (an outage is recorded); unattempted mails are given back either way."""
-    pending = list(ids)
-    try:
-        while pending and not sweeps.shutdown_requested():
-            mail_id = pending[0]
-            if not _renew_claim(mail_id, worker, now + (utcnow() - started)):
-                pending.pop(0)
-                continue  # taken over by another sender
-            mail = db.session.get(OutboxMail, mail_id)
-            try:
-                smtp.send_message(_message(mail))
-            except Exception as exc:  # noqa: BLE001 - classified: one bad mail never holds up the queue
-                kind = failure_kind(exc)
-                if kind == "connection":
-                    db.session.rollback()
-                    error, detail = describe_error(exc)
-                    delivery.record_outage(error, detail, now)
-                    db.session.commit()
-                    sweeps.job_failed(error, detail)
-                    return False  # this mail and the rest go back to the queue, uncharged
-                _mail_failed(mail, exc, kind == "permanent", now)
-            else:
-                mail.status, mail.sent_at, mail.last_error, mail.last_error_detail = "sent", utcnow(), None, None
-                mail.claimed_by = mail.claimed_at = None
-                sweeps.row_done("outbox_mail", mail.id)
-            _count(counts, mail)
-            db.session.commit()  # one mail at a time: a crash later does not resend the ones before
-            pending.pop(0)
+@dataclass
+class _Run:
+    """One run of the sender: its instance, its connection, its clock and what it did."""
+
+    instance: str
+    now: datetime               # the run's start on the (testable) clock
+    started: datetime           # the real time at the start: the clock moves with it
+    smtp: smtplib.SMTP
+    counts: dict
+    heartbeat_at: datetime = None
+    lost: _Lost | None = None
+    connection_failed: bool = False
+    accepted: int = 0           # mails the server accepted in this run
+    outage_open: bool = False
+    pending: list[int] = field(default_factory=list)
+
+    def clock(self) -> datetime:
+        return self.now + (utcnow() - self.started)
+
+    # --- the lease ---------------------------------------------------------------------------
+
+    def keep_alive(self) -> None:
+        """Renew the lease every quarter of it; if it had lapsed, keep only the claims still ours."""
+        now = self.clock()
+        if self.heartbeat_at is not None and now - self.heartbeat_at < claims.heartbeat_every():
+            return
+        self.heartbeat_at = now
+        if not claims.renew(self.instance, now):
+            self.pending = claims.still_mine(self.instance, self.pending)
+
+    # --- outcomes (compare-and-set: only while the claim is still ours) -----------------------
+
+    def _finish(self, mail_id: int, **values) -> bool:
+        result = db.session.execute(update(OutboxMail).where(
+            OutboxMail.id == mail_id, OutboxMail.status == "sending", OutboxMail.claimed_by == self.instance)
+            .values(claimed_by=None, claimed_at=None, **values))
+        return result.rowcount == 1
+
+    def sent(self, mail: OutboxMail) -> None:
+        if self._finish(mail.id, status="sent", sent_at=utcnow(), last_error=None, last_error_detail=None):
+            self.counts["sent"] += 1
+            sweeps.row_done("outbox_mail", mail.id)
+        self.accepted += 1
+        db.session.commit()  # one mail at a time: a crash later does not resend the ones before
+        if self.lost is not None:
+            self._charge_lost()
+        if self.outage_open and delivery.clear_outage():  # the server accepts mail again
+            db.session.commit()
+        self.outage_open = False
+
+    def failed(self, mail_id: int, label: str, attempts: int, error: str, detail: str, permanent: bool,
+               **extra) -> None:
+        attempts += 1
+        values = dict(attempts=attempts, last_error=error[:500], last_error_detail=detail, **extra)
+        if permanent or attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 6):
+            values["status"] = "failed"
+        else:
+            values.update(status="queued", next_attempt_at=self.clock() + _backoff(attempts))
+        if self._finish(mail_id, **values):
+            self.counts["failed" if values["status"] == "failed" else "retry"] += 1
+            sweeps.row_failed("outbox_mail", mail_id, label, error, detail)
+        db.session.commit()
+
+    def _charge_lost(self) -> None:
+        """The server accepted another mail after the connection was lost on this one: the loss
+        was this mail's, a temporary failure of its own (one attempt, behind the others)."""
+        lost, self.lost = self.lost, None
+        attempts, interruptions = db.session.execute(select(OutboxMail.attempts, OutboxMail.interruptions)
+                                                     .where(OutboxMail.id == lost.mail_id)).one()
+        self.failed(lost.mail_id, lost.label, attempts, f"发送该邮件时与邮件服务器的连接中断（{lost.error}），"
+                    "服务器随后正常接受了其他邮件：按该邮件的临时失败计一次", lost.detail, False,
+                    interruptions=interruptions + 1)
+
+    def _unproved_lost(self) -> None:
+        """The run ends with no other mail to tell whether the lost connection was this mail's:
+        nothing charged; it goes behind the others and waits a little longer each time."""
+        lost, self.lost = self.lost, None
+        interruptions = (db.session.scalar(select(OutboxMail.interruptions)
+                                           .where(OutboxMail.id == lost.mail_id)) or 0) + 1
+        if claims.release(self.instance, [lost.mail_id], interruptions=interruptions,
+                          next_attempt_at=self.clock() + _backoff(interruptions)):
+            sweeps.row_failed("outbox_mail", lost.mail_id, lost.label,
+                              f"发送该邮件时与邮件服务器的连接中断（{lost.error}），未计入失败次数，稍后重试", lost.detail)
+
+    # --- a lost connection ----------------------------------------------------------------------
+
+    def connection_lost(self, mail: OutboxMail, exc: BaseException) -> bool:
+        """The connection was lost while ``mail`` was being sent. Returns True to go on with the
+        next mail (reconnected), False when it is an outage (the run stops)."""
+        error, detail = describe_error(exc)
+        label = _label(mail)
+        db.session.rollback()
+        self.connection_failed = True  # an outage open before this run is not over
+        if self.lost is not None:  # two mails in a row: the server's condition, not a mail's
+            first, self.lost = self.lost, None
+            claims.release(self.instance, [first.mail_id], next_attempt_at=self.clock())  # behind the others
+            claims.release(self.instance, [mail.id])
+            self.outage(error, detail, [(first.mail_id, first.label), (mail.id, label)])
+            return False
+        try:
+            self.smtp.close()
+            self.smtp = _connect()
+        except Exception as again:  # noqa: BLE001 - the server is gone: an outage
+            claims.release(self.instance, [mail.id], next_attempt_at=self.clock())
+            self.outage(*describe_error(again), [(mail.id, label)])
+            return False
+        self.lost = _Lost(mail.id, label, error, detail)
+        if self.accepted:  # the server accepted other mail in this run, and a new connection now
+            self._charge_lost()
         return True
-    finally:
-        if pending:
+
+    def outage(self, error: str, detail: str, mails=()) -> None:
+        self.connection_failed = True
+        delivery.record_outage(error, detail, self.clock(), mails=mails)
+        db.session.commit()
+        sweeps.job_failed(error, detail)
+        self.counts["outage"] = error
+
+    # --- the loop -----------------------------------------------------------------------------------
+
+    def send_batch(self, ids: list[int]) -> bool:
+        """Send the claimed mails one by one. Returns False on an outage; unattempted mails are
+        given back either way."""
+        self.pending = list(ids)
+        try:
+            while self.pending and not sweeps.shutdown_requested():
+                self.keep_alive()
+                if not self.pending:
+                    break
+                mail = db.session.get(OutboxMail, self.pending.pop(0))
+                try:
+                    _check_recipient(mail)
+                    self.smtp.send_message(_message(mail))
+                except Exception as exc:  # noqa: BLE001 - classified: one bad mail never holds up the queue
+                    kind = failure_kind(exc)
+                    if kind == "connection":
+                        if not self.connection_lost(mail, exc):
+                            return False
+                        continue
+                    db.session.rollback()
+                    self.failed(mail.id, _label(mail), mail.attempts, *describe_error(exc), kind == "permanent")
+                else:
+                    self.sent(mail)
+            return True
+        finally:
+            self.give_back()
+
+    def give_back(self) -> None:
+        if not self.pending:
+            return
+        try:
+            db.session.rollback()
+            self.counts["released"] = self.counts.get("released", 0) + claims.release(self.instance, self.pending)
+            self.pending = []
+        except Exception:  # noqa: BLE001 - the database is gone: the lease frees them
+            current_app.logger.exception("could not give back %d claimed mails", len(self.pending))
+
+    def drain(self, limit: int | None) -> None:
+        limit = limit or current_app.config["MAIL_BATCH_SIZE"]
+        budget, clock = current_app.config.get("MAIL_RUN_SECONDS", 50), time.monotonic()
+        while not sweeps.shutdown_requested() and time.monotonic() - clock < budget:
+            self.keep_alive()
+            ids = claims.claim(self.clock(), limit, self.instance)
+            if not ids or not self.send_batch(ids):
+                break
+
+    def close(self) -> None:
+        try:
+            if self.lost is not None:
+                self._unproved_lost()
+            if self.outage_open and not self.connection_failed and delivery.clear_outage():
+                db.session.commit()  # reconnected and nothing failed (e.g. nothing was left to send)
+        finally:
             try:
-                db.session.rollback()
-                counts["released"] = counts.get("released", 0) + _release(
-                    OutboxMail.id.in_(pending) & (OutboxMail.claimed_by == worker))
-            except Exception:  # noqa: BLE001 - the database is gone: the next run (or the lease) frees them
-                current_app.logger.exception("could not give back %d claimed mails", len(pending))
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            claims.stop(self.instance)
 
 
 def _any_due(now) -> bool:
-    return db.session.scalar(select(OutboxMail.id).where(_due(now)).limit(1)) is not None
+    return db.session.scalar(select(OutboxMail.id).where(claims.due(now)).limit(1)) is not None
 
 
 def send_due_mails(now=None, limit: int | None = None, worker: str | None = None, *, force: bool = False) -> dict:
@@ -270,14 +354,14 @@ def send_due_mails(now=None, limit: int | None = None, worker: str | None = None
     Returns counts ``{"sent", "retry", "failed"}``, plus ``"outage"`` (the Chinese error) when
     the server cannot be reached, ``"held"`` when no server is configured, and ``"released"``
     when claims were given back. While an outage lasts the sender only tries to connect when its
-    back-off allows, unless ``force`` (the ``sweep`` command: "now")."""
+    back-off allows, unless ``force`` (the ``sweep`` command: "now"). ``worker``: the sender
+    instance's id (a random one by default)."""
     now = now or utcnow()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not delivery.configured():
         counts["held"] = "未配置邮件服务器（TRACKER_MAIL_SERVER），邮件保留在发件箱中"
         return counts
-    worker = worker or worker_name()
-    if released := release_orphaned_claims():
+    if released := claims.release_orphaned(now):
         counts["released"] = released
     outage = delivery.current_outage()
     if not _any_due(now) and (outage is None or now < outage.retry_at):
@@ -294,33 +378,19 @@ def send_due_mails(now=None, limit: int | None = None, worker: str | None = None
         db.session.commit()
         sweeps.job_failed(error, detail)
         return {**counts, "outage": error}
-    if delivery.clear_outage():
-        db.session.commit()
-    with _active_lock:
-        _active_workers.add(worker)
-    started, clock = utcnow(), time.monotonic()   # the lease follows the (testable) clock; the budget real time
-    budget = current_app.config.get("MAIL_RUN_SECONDS", 50)
+    run = _Run(claims.start(now, worker), now, utcnow(), smtp, counts, heartbeat_at=now,
+               outage_open=outage is not None)
     try:
-        while not sweeps.shutdown_requested() and time.monotonic() - clock < budget:
-            ids = claim(now + (utcnow() - started), limit, worker)
-            if not ids:
-                break
-            if not _send_batch(smtp, ids, worker, now, started, counts):
-                counts["outage"] = delivery.current_outage().error
-                break
+        run.drain(limit)
     finally:
-        with _active_lock:
-            _active_workers.discard(worker)
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+        run.give_back()
+        run.close()
     return counts
 
 
 def resend(mail: OutboxMail) -> None:
     """Office: put a failed (or stuck) mail back in the queue with a fresh count of attempts."""
-    mail.status, mail.attempts, mail.next_attempt_at = "queued", 0, utcnow()
+    mail.status, mail.attempts, mail.interruptions, mail.next_attempt_at = "queued", 0, 0, utcnow()
     mail.claimed_by = mail.claimed_at = None
 
 
@@ -328,4 +398,5 @@ def resend_failed(matching) -> int:
     """Office: every failed mail that ``matching`` (a filter on OutboxMail) selects, back in the
     queue with a fresh count of attempts. Returns how many."""
     return db.session.execute(update(OutboxMail).where(OutboxMail.status == "failed", matching).values(
-        status="queued", attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)).rowcount
+        status="queued", attempts=0, interruptions=0, next_attempt_at=utcnow(), claimed_by=None,
+        claimed_at=None)).rowcount
