@@ -95,7 +95,7 @@ def test_a_mail_that_drops_the_connection_every_time_is_charged_moved_behind_and
     # the health page names the mail by its id, with a link to it in the outbox
     page = office.get("/admin/health").get_data(as_text=True)
     assert f"邮件 #{chosen}" in page and f"/admin/outbox?mail_id={chosen}" in page
-    assert "处理失败的记录（1）" in page and "服务器随后正常接受了其他邮件" in page
+    assert "处理失败的记录（1）" in page and "服务随后正常接受了其他消息" in page
 
     # it keeps breaking the connection: retried behind the new mails, then failed, never blocking
     now = utcnow()
@@ -363,11 +363,11 @@ def test_claims_a_run_of_this_process_could_not_give_back_go_out_with_its_next_r
 def test_a_sender_whose_lease_lapsed_marks_nothing_another_sender_took_over(app, make, smtp, monkeypatch):
     import time_machine
 
-    from tracker.notify import sender
+    from tracker.notify.channels import email as email_channel
 
     ids = queue(app, [make.user("contact") for _ in range(2)])
     lease = app.config["MAIL_LEASE_SECONDS"]
-    build = sender._message
+    build = email_channel.build_message
     with time_machine.travel(utcnow(), tick=False) as traveller:
         def stalled_then_taken_over(mail):
             if mail.id == ids[0]:
@@ -382,7 +382,7 @@ def test_a_sender_whose_lease_lapsed_marks_nothing_another_sender_took_over(app,
                 t.join(30)
             return build(mail)
 
-        monkeypatch.setattr(sender, "_message", stalled_then_taken_over)
+        monkeypatch.setattr(email_channel, "build_message", stalled_then_taken_over)
         with app.app_context():
             counts = send_due_mails(worker="first")
     assert counts["sent"] == 0  # its mail was accepted, but the claim is no longer its own: not marked

@@ -309,14 +309,14 @@ def test_a_mail_that_cannot_be_built_does_not_block_the_queue(app, make, smtp):
 def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another(app, make, smtp, monkeypatch):
     import time_machine
 
-    from tracker.notify import sender
+    from tracker.notify.channels import email as email_channel
 
     users = [make.user("contact") for _ in range(2)]
     for u in users:
         queue(app, u)
     first, second = (m.id for m in mails(app))
     lease = app.config["MAIL_LEASE_SECONDS"]
-    build = sender._message
+    build = email_channel.build_message
     other_claims = []
 
     with time_machine.travel(utcnow(), tick=False) as traveller:
@@ -332,7 +332,7 @@ def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another
                 t.join(30)
             return build(mail)
 
-        monkeypatch.setattr(sender, "_message", slow_smtp_then_a_second_sender)
+        monkeypatch.setattr(email_channel, "build_message", slow_smtp_then_a_second_sender)
         with app.app_context():
             assert send_due_mails(worker="first-scheduler")["sent"] == 2
     assert second not in other_claims

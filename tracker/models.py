@@ -33,8 +33,11 @@ from .notify.models import (  # noqa: F401
     GroupedReminder,
     Notification,
     OutboxMail,
+    RobotItem,
     SenderInstance,
     Setting,
+    UnitRobot,
+    UserChannels,
 )
 from .reports.models import (  # noqa: F401
     AnnualReport,

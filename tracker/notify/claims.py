@@ -112,10 +112,13 @@ def stop(instance: str) -> None:
         _ended.discard(instance)
 
 
-def claim(now: datetime, limit: int, instance: str) -> list[int]:
-    """Claim up to ``limit`` due rows for ``instance`` and commit: the longest waiting first
-    (``next_attempt_at``), so a mail put back behind the others does not lead the next batch."""
+def claim(now: datetime, limit: int, instance: str, channels: list[str] | None = None) -> list[int]:
+    """Claim up to ``limit`` due rows (of ``channels``, if given) for ``instance`` and commit: the
+    longest waiting first (``next_attempt_at``), so a row put back behind the others does not lead
+    the next batch."""
     stmt = select(OutboxMail.id).where(due(now)).order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)
+    if channels is not None:
+        stmt = stmt.where(OutboxMail.channel.in_(channels))
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     candidates = db.session.scalars(stmt).all()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from .models import OutboxMail, Setting
 
-OUTAGE_KEY = "mail_outage"
+OUTAGE_KEY = "mail_outage"   # email's; another channel's is "outage:<channel>"
 OUTAGE_BACKOFF_SECONDS = (60, 120, 300, 600, 900)
 
 
@@ -37,8 +37,12 @@ class Outage:
     mails: tuple[tuple[int, str], ...] = ()   # (id, label) of the mails being sent when it was lost
 
 
-def current_outage() -> Outage | None:
-    row = db.session.get(Setting, OUTAGE_KEY)
+def _key(channel: str) -> str:
+    return OUTAGE_KEY if channel == "email" else f"outage:{channel}"
+
+
+def current_outage(channel: str = "email") -> Outage | None:
+    row = db.session.get(Setting, _key(channel))
     if row is None or not row.value:
         return None
     v = row.value
@@ -46,15 +50,15 @@ def current_outage() -> Outage | None:
                   datetime.fromisoformat(v["retry_at"]), tuple((m["id"], m["label"]) for m in v.get("mails", ())))
 
 
-def record_outage(error: str, detail: str, now: datetime, mails=()) -> Outage:
+def record_outage(error: str, detail: str, now: datetime, mails=(), channel: str = "email") -> Outage:
     """Another failed connection: keep ``since``, count the try, set when to try again. ``mails``:
     (id, label) of the mails being sent when the connection was lost, if any."""
-    before = current_outage()
+    before = current_outage(channel)
     tries = (before.tries if before else 0) + 1
     wait = OUTAGE_BACKOFF_SECONDS[min(tries, len(OUTAGE_BACKOFF_SECONDS)) - 1]
     outage = Outage(before.since if before else now, error, detail, tries, now + timedelta(seconds=wait),
                     tuple(mails))
-    row = db.session.get(Setting, OUTAGE_KEY) or Setting(key=OUTAGE_KEY)
+    row = db.session.get(Setting, _key(channel)) or Setting(key=_key(channel))
     row.value = {"since": outage.since.isoformat(), "error": error, "detail": detail[:2000], "tries": tries,
                  "retry_at": outage.retry_at.isoformat(),
                  "mails": [{"id": i, "label": label[:300]} for i, label in outage.mails]}
@@ -63,12 +67,12 @@ def record_outage(error: str, detail: str, now: datetime, mails=()) -> Outage:
     return outage
 
 
-def clear_outage() -> Outage | None:
-    """A connection succeeded: the outage (if any) is over. Returns the outage that ended."""
-    before = current_outage()
+def clear_outage(channel: str = "email") -> Outage | None:
+    """The server accepts messages again: the outage (if any) is over. Returns the outage that ended."""
+    before = current_outage(channel)
     if before is not None:
-        db.session.delete(db.session.get(Setting, OUTAGE_KEY))
-        current_app.logger.info("mail server reachable again after %s tries since %s", before.tries, before.since)
+        db.session.delete(db.session.get(Setting, _key(channel)))
+        current_app.logger.info("%s reachable again after %s tries since %s", channel, before.tries, before.since)
     return before
 
 
@@ -87,9 +91,39 @@ class DeliveryStatus:
 
 
 def delivery_status() -> DeliveryStatus:
+    """The email channel's state (the dashboard banner, the outbox, the health page)."""
     waiting, oldest, failed = db.session.execute(select(
         func.count().filter(OutboxMail.status.in_(("queued", "sending"))),
         func.min(OutboxMail.created_at).filter(OutboxMail.status.in_(("queued", "sending"))),
         func.count().filter(OutboxMail.status == "failed"),
-    )).one()
+    ).where(OutboxMail.channel == "email")).one()
     return DeliveryStatus(configured(), current_outage(), waiting, oldest, failed)
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    name: str
+    label: str
+    held: str | None                  # why it cannot send (not configured)
+    outage: Outage | None
+    waiting: int
+    failed: int
+    sent: int
+
+
+def channel_statuses() -> list[ChannelStatus]:
+    """Every channel other than email, for the health page: configured or not, outage, counts."""
+    from . import channels
+
+    counts = {row.channel: row for row in db.session.execute(select(
+        OutboxMail.channel, func.count().filter(OutboxMail.status.in_(("queued", "sending"))).label("waiting"),
+        func.count().filter(OutboxMail.status == "failed").label("failed"),
+        func.count().filter(OutboxMail.status == "sent").label("sent")).group_by(OutboxMail.channel))}
+    result = []
+    for ch in channels.all_channels():
+        if ch.name == "email":
+            continue
+        row = counts.get(ch.name)
+        result.append(ChannelStatus(ch.name, ch.label, ch.held(), current_outage(ch.name),
+                                    row.waiting if row else 0, row.failed if row else 0, row.sent if row else 0))
+    return result
