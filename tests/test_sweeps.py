@@ -162,7 +162,7 @@ def test_the_health_page_lists_jobs_and_open_failures_in_chinese_and_the_office_
                 raise OverflowError("date value out of range")
     office = login(make.user("office", unit=make.unit(kind="office")))
     page = office.get("/admin/health").get_data(as_text=True)
-    assert "系统运行状况" in page and "到期提醒与逾期督办" in page and "邮件发送" in page
+    assert "系统运行状况" in page and "到期提醒与逾期督办" in page and "消息发送（邮件、群机器人、短信）" in page
     assert "依申请公开申请 #" in page and application.tracking_code in page
     assert f'href="/applications/{application.id}"' in page
     assert "日期超出可计算的范围" in page and "OverflowError" in page  # raw text under 技术信息

@@ -116,7 +116,8 @@ def deliveries(user, message, *, key: str | None, kind: str, urgent: bool, diges
             next_attempt_at=(None if urgent else quiet_until(now)) or now))]
     if channel == "robot":
         return [(RobotItem, dict(key=f"robot:{key or secrets.token_hex(12)}", unit_id=user.unit_id, kind=kind,
-                                 title=" ".join(message.title.split())[:300], link=absolute(message.link),
+                                 title=" ".join(message.title.split())[:300],
+                                 link=absolute(message.shared_link or message.link),
                                  urgent=urgent, created_at=utcnow()))]
     return []
 

@@ -36,6 +36,9 @@ class Message:
     title: str
     lines: tuple[str, ...]
     link: str | None = None
+    # The link for a channel the whole unit reads (its group robot) when ``link`` is the
+    # recipient's own (e.g. a single-use link that acknowledges a task).
+    shared_link: str | None = None
 
 
 def insert_new(model, rows: list[dict]):
