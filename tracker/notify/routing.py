@@ -153,9 +153,9 @@ def robot_text(unit_name: str, items: list[RobotItem], now: datetime) -> tuple[s
     lines_by_heading: dict[str, list[str]] = defaultdict(list)
     seen = set()
     for item in items:
-        if item.title in seen:
-            continue  # the same reminder for two people of the unit: one line in the group
-        seen.add(item.title)
+        if (item.link or item.title) in seen:
+            continue  # the same record for two people of the unit (已逾期, 逾期督办): one line in the group
+        seen.add(item.link or item.title)
         heading, what = _heading(item.title)
         lines_by_heading[heading].append(f"- [{what}]({item.link})" if item.link else f"- {what}")
     total = len(seen)

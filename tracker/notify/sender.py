@@ -287,6 +287,11 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - classified: one bad row never holds up the queue
             kind = line.channel.classify(exc)
             error, detail = line.channel.describe(exc)
+            if kind == CONNECTION and getattr(exc, "unreached", False):  # never reached: the service's outage
+                db.session.rollback()
+                claims.release(self.instance, [row.id])
+                self.outage(line, error, detail)
+                return
             if kind == CONNECTION:
                 self.connection_lost(line, row, error, detail)
                 return

@@ -21,9 +21,10 @@ class DeliveryError(Exception):
     """A channel's own verdict on one send: ``kind`` (connection / permanent / temporary), the
     Chinese sentence for the office and the raw detail (secrets already redacted)."""
 
-    def __init__(self, kind: str, message: str, detail: str = ""):
+    def __init__(self, kind: str, message: str, detail: str = "", *, unreached: bool = False):
         super().__init__(message)
         self.kind, self.message, self.detail = kind, message, detail
+        self.unreached = unreached  # the service was never reached (not a connection lost mid-message)
 
 
 @dataclass(frozen=True)

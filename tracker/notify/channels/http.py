@@ -20,6 +20,9 @@ def request(session: httpx.Client, who: str, method: str, url: str, row, *, secr
     headers = {"X-Tracker-Idempotency-Key": idempotency_key(row), **kw.pop("headers", {})}
     try:
         response = session.request(method, url, headers=headers, **kw)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise DeliveryError(CONNECTION, f"{who}无法连接：连接被拒绝或超时", redact(f"{type(exc).__name__}: {exc}", *secrets),
+                            unreached=True)
     except httpx.TimeoutException as exc:
         raise DeliveryError(CONNECTION, f"{who}无法连接：连接超时", redact(f"{type(exc).__name__}: {exc}", *secrets))
     except httpx.TransportError as exc:

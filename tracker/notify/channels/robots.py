@@ -17,7 +17,7 @@ import time
 from urllib.parse import quote_plus
 
 from ...extensions import db
-from ...secretbox import SecretsUnavailable, decrypt
+from ...secretbox import SecretsUnavailable, decrypt, redact
 from ..models import OutboxMail, UnitRobot
 from . import PERMANENT, TEMPORARY, Channel, DeliveryError, RateLimit, register
 from .http import client, json_of, request
@@ -65,14 +65,14 @@ class Robot(Channel):
 
     def send(self, session, row: OutboxMail) -> None:
         webhook, secret = self._robot(row)
-        secrets = (webhook.rpartition("=")[2], secret)
+        secrets = (webhook, webhook.rpartition("=")[2], secret)
         response = request(session, self.label, "POST", self.url(webhook, secret), row, json=self.payload(row),
                            secrets=secrets)
         body = json_of(response, self.label, secrets)
         code = body.get("errcode")
         if code == 0:
             return
-        detail = f"errcode {code}: {body.get('errmsg', '')}"
+        detail = redact(f"errcode {code}: {body.get('errmsg', '')}", *secrets)
         if code in self.temporary_codes:
             raise DeliveryError(TEMPORARY, f"{self.label}暂时拒收（{code}），稍后重试", detail)
         raise DeliveryError(PERMANENT, f"{self.label}拒收（错误码 {code}），请检查单位的机器人设置", detail)
