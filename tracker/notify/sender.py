@@ -35,11 +35,12 @@ process killed after a channel accepted a row but before it was marked sent send
 the same idempotency key (email: the Message-ID), so receivers fold the duplicate.
 """
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from .. import sweeps
 from ..extensions import db
@@ -114,6 +115,11 @@ class _Run:
     lines: dict[str, _Line]
     heartbeat_at: datetime = None
     pending: list[int] = field(default_factory=list)
+    # rows the services accepted, not yet recorded: (line, row id), written in one statement and
+    # one commit every ``MAIL_COMMIT_EVERY`` rows or second (a crash before it sends them again)
+    accepted: list = field(default_factory=list)
+    accepted_since: float = 0.0
+    windows: dict = field(default_factory=dict)   # destination -> recent send times (rate limits)
 
     def clock(self) -> datetime:
         return self.now + (utcnow() - self.started)
@@ -141,19 +147,43 @@ class _Run:
         return result.rowcount == 1
 
     def sent(self, line: _Line, row: OutboxMail) -> None:
-        if self._finish(row.id, status="sent", sent_at=self.clock(), last_error=None, last_error_detail=None):
-            self.counts["sent"] += 1
-            sweeps.row_done("outbox_mail", row.id)
+        """The service accepted ``row``: recorded with the next flush (see ``accepted``)."""
+        if not self.accepted:
+            self.accepted_since = time.monotonic()
+        self.accepted.append((line, row.id))
         line.accepted += 1
-        db.session.commit()  # one row at a time: a crash later does not resend the ones before
-        if line.lost is not None:
-            self._charge_lost(line)
-        if line.outage_open and delivery.clear_outage(line.channel.name):  # the service accepts again
-            db.session.commit()
-        line.outage_open = False
+        cfg = current_app.config
+        if len(self.accepted) >= cfg.get("MAIL_COMMIT_EVERY", 50) or line.lost is not None or line.outage_open \
+                or time.monotonic() - self.accepted_since >= cfg.get("MAIL_COMMIT_SECONDS", 1.0):
+            self.flush()
+
+    def flush(self) -> None:
+        """Mark the accepted rows sent — each only while its claim is still ours — in one statement
+        and one commit; then charge a lost row and end an outage that these rows disproved."""
+        if not self.accepted:
+            return
+        accepted, self.accepted = self.accepted, []
+        done = self._mark_sent([row_id for _, row_id in accepted])
+        db.session.commit()
+        self.counts["sent"] += len(done)
+        for row_id in done:
+            sweeps.row_done("outbox_mail", row_id)
+        for line in {line.channel.name: line for line, _ in accepted}.values():
+            if line.lost is not None:
+                self._charge_lost(line)
+            if line.outage_open and delivery.clear_outage(line.channel.name):  # the service accepts again
+                db.session.commit()
+            line.outage_open = False
+
+    def _mark_sent(self, ids: list[int]) -> set[int]:
+        return set(db.session.scalars(update(OutboxMail).where(
+            OutboxMail.id.in_(ids), OutboxMail.status == "sending", OutboxMail.claimed_by == self.instance)
+            .values(status="sent", sent_at=self.clock(), last_error=None, last_error_detail=None, claimed_by=None,
+                    claimed_at=None).returning(OutboxMail.id)))
 
     def failed(self, row_id: int, label: str, attempts: int, error: str, detail: str, permanent: bool,
                **extra) -> None:
+        self.flush()
         attempts += 1
         values = dict(attempts=attempts, last_error=error[:500], last_error_detail=detail, **extra)
         if permanent or attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 6):
@@ -167,6 +197,7 @@ class _Run:
 
     def wait(self, row_id: int, until: datetime) -> None:
         """Give a row back without an attempt, due again at ``until`` (rate limit, quiet hours)."""
+        self.flush()
         if claims.release(self.instance, [row_id], next_attempt_at=until):
             self.counts["deferred"] = self.counts.get("deferred", 0) + 1
 
@@ -199,6 +230,7 @@ class _Run:
         loss in a row, or no new connection) declare the channel's outage."""
         label = line.channel.label_of(row)
         db.session.rollback()
+        self.flush()
         line.connection_failed = True  # an outage open before this run is not over
         if line.lost is not None:  # two rows in a row: the service's condition, not a row's
             first, line.lost = line.lost, None
@@ -218,6 +250,7 @@ class _Run:
             self._charge_lost(line)
 
     def outage(self, line: _Line, error: str, detail: str, rows=()) -> None:
+        self.flush()
         line.connection_failed = line.down = True
         delivery.record_outage(error, detail, self.clock(), mails=rows, channel=line.channel.name)
         db.session.commit()
@@ -243,24 +276,31 @@ class _Run:
     # --- rate limits ------------------------------------------------------------------------------
 
     def over_limit(self, line: _Line, row: OutboxMail) -> datetime | None:
-        """When ``row``'s destination may be sent to again, if it is at its limit now."""
+        """When ``row``'s destination may be sent to again, if it is at its limit now. The sends of
+        the last window are read from the outbox when the run first meets the destination, then
+        counted as this run sends (``note_sent``)."""
         limited = line.channel.rate_limit(row)
         if limited is None:
             return None
         destination, limit = limited
-        now = self.clock()
-        since = now - timedelta(seconds=limit.seconds)
-        where = [OutboxMail.channel == row.channel, OutboxMail.status == "sent", OutboxMail.sent_at > since]
-        if ":unit:" in destination:
-            where.append(OutboxMail.unit_id == row.unit_id)
-        stmt = select(func.count()).where(*where)
-        used = db.session.scalar(stmt)
-        if used < limit.messages:
+        now, span = self.clock(), timedelta(seconds=limit.seconds)
+        window = self.windows.get(destination)
+        if window is None:
+            where = [OutboxMail.channel == row.channel, OutboxMail.status == "sent", OutboxMail.sent_at > now - span]
+            if ":unit:" in destination:
+                where.append(OutboxMail.unit_id == row.unit_id)
+            window = self.windows[destination] = deque(sorted(db.session.scalars(select(OutboxMail.sent_at)
+                                                                                 .where(*where))))
+        while window and window[0] <= now - span:
+            window.popleft()
+        if len(window) < limit.messages:
             return None
-        # the window frees a place when the send that is ``limit`` places back leaves it
-        nth = db.session.scalar(select(OutboxMail.sent_at).where(*where).order_by(OutboxMail.sent_at)
-                                .offset(used - limit.messages).limit(1))
-        return (nth or now) + timedelta(seconds=limit.seconds)
+        return window[len(window) - limit.messages] + span
+
+    def note_sent(self, line: _Line, row: OutboxMail) -> None:
+        limited = line.channel.rate_limit(row)
+        if limited is not None:
+            self.windows.setdefault(limited[0], deque()).append(self.clock())
 
     # --- the loop -----------------------------------------------------------------------------------
 
@@ -299,21 +339,24 @@ class _Run:
             db.session.rollback()
             self.failed(row.id, label, attempts, error, detail, kind == PERMANENT)
         else:
+            self.note_sent(line, row)
             self.sent(line, row)
 
     def send_batch(self, ids: list[int]) -> None:
         """Send the claimed rows one by one; unattempted rows are given back either way."""
         self.pending = list(ids)
+        rows = {row.id: row for row in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)))}
         try:
             while self.pending and not sweeps.shutdown_requested():
                 self.keep_alive()
                 if not self.pending:
                     break
-                self.send_one(db.session.get(OutboxMail, self.pending.pop(0)))
+                self.send_one(rows[self.pending.pop(0)])
         finally:
             self.give_back()
 
     def give_back(self) -> None:
+        self.flush()
         if not self.pending:
             return
         try:
@@ -335,6 +378,7 @@ class _Run:
 
     def close(self) -> None:
         try:
+            self.flush()
             for line in self.lines.values():
                 if line.lost is not None:
                     self._unproved_lost(line)
