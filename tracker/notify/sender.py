@@ -346,6 +346,12 @@ class _Run:
         """Send the claimed rows one by one; unattempted rows are given back either way."""
         self.pending = list(ids)
         rows = {row.id: row for row in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)))}
+        by_channel: dict[str, list[OutboxMail]] = {}
+        for row in rows.values():
+            by_channel.setdefault(row.channel, []).append(row)
+        for name, some in by_channel.items():
+            if name in self.lines:
+                self.lines[name].channel.prepare(some)
         try:
             while self.pending and not sweeps.shutdown_requested():
                 self.keep_alive()

@@ -110,12 +110,13 @@ def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key:
     return True
 
 
-def attach_files(msg, mail_id: int) -> None:
-    """The sender's hook: add the stored attachments of outbox mail ``mail_id`` to ``msg``."""
-    for item in db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.mail_id == mail_id)
+def attachments_of(mail_ids: list[int]) -> dict[int, list[OutboxAttachment]]:
+    """The sender's hook: the stored attachments of these outbox mails, in order, in one query."""
+    found: dict[int, list[OutboxAttachment]] = {}
+    for item in db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.mail_id.in_(mail_ids))
                                    .order_by(OutboxAttachment.id)):
-        maintype, _, subtype = item.mime_type.partition("/")
-        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
+        found.setdefault(item.mail_id, []).append(item)
+    return found
 
 
 def held_for_digest(user: User, escalation: bool, immediate: bool = False) -> bool:

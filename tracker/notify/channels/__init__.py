@@ -50,6 +50,9 @@ class Channel:
     def close(self, session) -> None:
         pass
 
+    def prepare(self, rows: list[OutboxMail]) -> None:
+        """Read what a batch of this channel's rows needs in one go (e.g. the mails' attachments)."""
+
     def send(self, session, row: OutboxMail) -> None:
         """Deliver one row; raise ``DeliveryError`` (or the library's own error, see classify)."""
         raise NotImplementedError

@@ -7,14 +7,19 @@ built fails at once; another 4xx is this mail's, for now. Every delivery of one 
 same Message-ID, so mail clients fold a duplicate.
 """
 import smtplib
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
 
 from flask import current_app
 
 from ...errors import ServiceError
 from ..models import OutboxMail
-from ..services import attach_files
+from ..services import attachments_of
 from . import CONNECTION, PERMANENT, TEMPORARY, Channel, register
 
 
@@ -35,19 +40,37 @@ def check_recipient(mail: OutboxMail) -> None:
     raise EmptyRecipient(f"收件人地址为空：邮件 #{mail.id}“{mail.subject}”无法发送{who}。请补充邮箱后重发。")
 
 
-def build_message(mail: OutboxMail) -> EmailMessage:
+def build_message(mail: OutboxMail) -> Message:
+    """The mail as sent: text and HTML alternatives (and its stored attachments), headers encoded
+    as RFC 2047 words. Built with the classic MIME classes: a third of the CPU of ``EmailMessage``
+    with the modern policy, which is most of the sender's time per mail."""
     cfg = current_app.config
-    msg = EmailMessage()
+    for value in (mail.to_addr, mail.subject):
+        if "\n" in value or "\r" in value:  # a header may not carry a line break (header injection)
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+    msg = body = MIMEMultipart("alternative")
+    body.attach(MIMEText(mail.body_text, "plain", "utf-8"))
+    body.attach(MIMEText(mail.body_html, "html", "utf-8"))
+    files = getattr(mail, "attachments_read", None)
+    if files is None:
+        files = attachments_of([mail.id]).get(mail.id, [])  # e.g. the letter to an applicant (queue_mail)
+    if files:
+        msg = MIMEMultipart("mixed")
+        msg.attach(body)
+        for item in files:
+            maintype, _, subtype = item.mime_type.partition("/")
+            part = MIMEBase(maintype, subtype or "octet-stream")
+            part.set_payload(item.data)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", item.filename))
+            msg.attach(part)
     name, addr = parseaddr(cfg["MAIL_SENDER"])
-    msg["From"] = formataddr((name, addr)) if name else addr
+    msg["From"] = formataddr((name, addr), charset="utf-8") if name else addr
     msg["To"] = mail.to_addr
-    msg["Subject"] = mail.subject
+    msg["Subject"] = Header(mail.subject, "utf-8")
     domain = addr.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = message_id(mail, domain)
     msg["X-Tracker-Outbox-Id"] = str(mail.id)
-    msg.set_content(mail.body_text)
-    msg.add_alternative(mail.body_html, subtype="html")
-    attach_files(msg, mail.id)  # e.g. the letter to an applicant (notify.services.queue_mail)
     return msg
 
 
@@ -106,6 +129,11 @@ class Email(Channel):
             session.quit()
         except (OSError, smtplib.SMTPException):
             pass
+
+    def prepare(self, rows: list[OutboxMail]) -> None:
+        files = attachments_of([row.id for row in rows])
+        for row in rows:
+            row.attachments_read = files.get(row.id, [])
 
     def send(self, session, row: OutboxMail) -> None:
         check_recipient(row)
