@@ -6,7 +6,6 @@ import hmac
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ import time_machine
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from tests import clock
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
@@ -372,7 +372,7 @@ def test_each_message_arrives_once_by_its_key_when_the_sender_is_killed_mid_batc
     env = {**os.environ, "TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "TRACKER_SECRET_KEY": "x" * 32, "TRACKER_INSTANCE_PATH": str(app.instance_path),
            "TRACKER_SECRETS_KEY": secrets_key}
-    proc = subprocess.Popen([sys.executable, "-c", SMS_SENDER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(clock.python_argv("-c", SMS_SENDER), cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60

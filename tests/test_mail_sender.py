@@ -6,13 +6,13 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests import clock
 from tracker import sweeps
 from tracker.accounts.models import User
 from tracker.extensions import db
@@ -273,7 +273,7 @@ def test_two_senders_on_one_host_in_different_pid_namespaces_never_deliver_a_mai
 
     smtp.sink.handle_DATA = slow
     fake = dead_pid()
-    other = subprocess.Popen([*in_own_pid_namespace(), sys.executable, "-c", SENDER_PROCESS, str(fake)], cwd=ROOT,
+    other = subprocess.Popen([*in_own_pid_namespace(), *clock.python_argv("-c", SENDER_PROCESS, str(fake))], cwd=ROOT,
                              env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="8"),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -308,7 +308,7 @@ def test_a_killed_sender_s_claims_go_out_once_its_lease_lapses(app, make, smtp):
         return "250 OK"
 
     smtp.sink.handle_RCPT = hold_the_first
-    proc = subprocess.Popen([sys.executable, "-c", SENDER_PROCESS, "0"], cwd=ROOT,
+    proc = subprocess.Popen(clock.python_argv("-c", SENDER_PROCESS, "0"), cwd=ROOT,
                             env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="5"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

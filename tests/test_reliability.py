@@ -7,13 +7,13 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from tests import clock
 from tracker import sweeps
 from tracker.accounts.models import User
 from tracker.applications.models import Application
@@ -226,7 +226,7 @@ def test_sigterm_stops_the_scheduler_between_mails_and_gives_back_its_claims(app
         return await type(smtp.sink).handle_DATA(smtp.sink, server, session, envelope)
 
     smtp.sink.handle_DATA = slow
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT,
+    proc = subprocess.Popen(clock.python_argv("-m", "flask", "--app", "wsgi", "scheduler"), cwd=ROOT,
                             env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="10"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
