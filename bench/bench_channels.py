@@ -18,11 +18,8 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -33,33 +30,21 @@ SMS_PER_SECOND = 50
 
 
 class HttpSink:
+    """The demo's loopback server (tracker/demo/sink.py) counting arrivals per robot and the gateway."""
+
     def __init__(self):
+        from tracker.demo.sink import LoopbackHTTP
+
         self.received: dict[str, list[float]] = defaultdict(list)
         self.keys: set[str] = set()
-        sink = self
+        self.server = LoopbackHTTP(self._answer).start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parts = urlsplit(self.path)
-                who = parts.path + "?" + parts.query.split("&")[0]
-                sink.received[who].append(time.monotonic())
-                sink.keys.add(self.headers.get("X-Tracker-Idempotency-Key"))
-                data = json.dumps({"errcode": 0, "errmsg": "ok", "code": 0}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _answer(self, request):
+        query = "&".join(f"{k}={v[0]}" for k, v in request["query"].items() if k in ("key", "access_token"))
+        self.received[request["path"] + "?" + query].append(time.monotonic())
+        self.keys.add(request["headers"].get("X-Tracker-Idempotency-Key"))
+        return 200, {"errcode": 0, "errmsg": "ok", "code": 0}
 
     def max_in_window(self, who: str, seconds: float) -> int:
         times, best, start = sorted(self.received[who]), 0, 0
@@ -132,7 +117,9 @@ def main() -> int:
                       body_html="", urgent=True) for i in range(SMS)]
         rows += [dict(channel=kind, unit_id=unit_id, to_addr=f"单位{unit_id}", subject=f"【政务公开提醒】第{n}条",
                       body_text=f"**提醒** 第{n}条", body_html="") for unit_id, kind in units for n in range(PER_ROBOT)]
-        for row in rows:
+        for row in rows:  # (one set of columns for every row: an executemany takes the first row's)
+            row.setdefault("unit_id", None)
+            row.setdefault("urgent", False)
             row.update(status="queued", attempts=0, next_attempt_at=now, created_at=now)
         db.session.execute(OutboxMail.__table__.insert(), rows)
         db.session.commit()

@@ -6,11 +6,8 @@ import hmac
 import json
 import os
 import subprocess
-import threading
 import time
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -20,6 +17,7 @@ from sqlalchemy import select
 from tests import clock
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
+from tracker.demo.sink import LoopbackHTTP
 from tracker.extensions import db
 from tracker.notify import services
 from tracker.notify.models import OutboxMail, RobotItem, UnitRobot, UserChannels
@@ -34,47 +32,28 @@ DING_TOKEN, DING_SECRET = "ding-token-5f2c", "SEC8a7c1f0d3b2e4a6c9d8e7f6a5b4c3d2
 
 
 class Sink:
-    """A loopback HTTP server that records every request and answers like the real services:
-    errcode 0 (robots) or the gateway's success field; ``answer(request)`` may say otherwise."""
+    """The demo's loopback server (tracker/demo/sink.py), recording every request and answering like
+    the real services: errcode 0 (robots) or the gateway's success field; ``answer(request)`` may
+    say otherwise."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self.delay = 0.0
         self.answer = None
-        sink = self
+        self.server = LoopbackHTTP(self._answer).start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                parts = urlsplit(self.path)
-                got = {"path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers), "raw": raw,
-                       "json": json.loads(raw) if raw.startswith("{") else None, "at": time.time()}
-                if sink.delay:
-                    time.sleep(sink.delay)
-                sink.requests.append(got)
-                status, body = (sink.answer(got) if sink.answer else None) or (200, {"errcode": 0, "errmsg": "ok",
-                                                                                       "code": 0})
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _answer(self, request):
+        if self.delay:
+            time.sleep(self.delay)
+        self.requests.append(request)
+        return (self.answer(request) if self.answer else None) or (200, {"errcode": 0, "errmsg": "ok", "code": 0})
 
     def to(self, path):
         return [r for r in self.requests if r["path"] == path]
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

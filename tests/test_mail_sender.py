@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests import clock
+from tests.test_reliability import process_env, refuse, wait_for
 from tracker import sweeps
 from tracker.accounts.models import User
 from tracker.extensions import db
@@ -206,13 +207,7 @@ def test_a_421_at_rcpt_for_one_mail_only_is_charged_to_that_mail(app, make, smtp
     users = [make.user("contact") for _ in range(3)] + [make.user("contact", email="busy@example.gov.cn")]
     queue(app, users)
 
-    async def busy_mailbox(server, session, envelope, address, rcpt_options):
-        if address.startswith("busy@"):
-            return "421 4.7.0 Try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp.sink.handle_RCPT = busy_mailbox
+    refuse(smtp, "busy@", "421 4.7.0 Try again later")
     with app.app_context():
         assert send_due_mails() == {"sent": 3, "retry": 1, "failed": 0}
     [busy] = mails(app, OutboxMail.to_addr == "busy@example.gov.cn")
@@ -234,12 +229,6 @@ with app.app_context():
 """
 
 
-def process_env(app, smtp, **extra):
-    return {**os.environ, "TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "TRACKER_SECRET_KEY": "x" * 32, "TRACKER_MAIL_SERVER": "127.0.0.1", "TRACKER_MAIL_PORT": str(smtp.port),
-            "TRACKER_INSTANCE_PATH": str(app.instance_path), **extra}
-
-
 def dead_pid() -> int:
     """A process id that was used and is now free: no process has it."""
     proc = subprocess.Popen(["true"])
@@ -254,14 +243,6 @@ def in_own_pid_namespace() -> list[str]:
     if unshare and subprocess.run([unshare, "--pid", "--fork", "true"], capture_output=True).returncode == 0:
         return [unshare, "--pid", "--fork"]
     return []
-
-
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def test_two_senders_on_one_host_in_different_pid_namespaces_never_deliver_a_mail_twice(app, make, smtp):

@@ -1,10 +1,10 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-import sqlite3
-
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 
