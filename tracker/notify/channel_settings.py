@@ -190,9 +190,10 @@ def save_gateway(values: dict, actor) -> None:
                                "、".join("{" + p + "}" for p in PLACEHOLDERS) + "）。", "template")
         if not config["success_field"]:
             raise ServiceError("请填写表示发送成功的返回字段，如 code。", "success_field")
-        if not config["per_second"].isdigit() or not 1 <= int(config["per_second"]) <= 1000:
+        rate = config["per_second"]
+        if not (rate.isascii() and rate.isdigit()) or not 1 <= int(rate) <= 1000:
             raise ServiceError("每秒发送条数应为1到1000之间的整数。", "per_second")
-        config["per_second"] = int(config["per_second"])
+        config["per_second"] = int(rate)
         if len(config["sign"]) > 12:
             raise ServiceError("短信签名不超过12个字。", "sign")
         for name in ("account", "password"):
