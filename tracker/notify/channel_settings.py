@@ -19,7 +19,7 @@ from .models import Setting, UnitRobot, UserChannels
 from .routing import CHOICES, KINDS, forget_routes, routes
 
 ROBOT_KINDS = {"": "不使用群机器人", "wecom": "企业微信（政务微信）群机器人", "dingtalk": "钉钉（浙政钉）自定义机器人"}
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def _url(value: str, field: str) -> str:
