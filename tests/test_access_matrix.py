@@ -84,6 +84,9 @@ EXPECTED = {
     "notify.resend_failed": OFFICE,
     "notify.reminder_settings": OFFICE,
     "notify.act": STAFF,
+    "channels.unit_robot": {"office", "contact", "reviewer"},   # unit staff: their own unit only (404/403 else)
+    "channels.my_channels": STAFF,
+    "channels.sms_gateway": OFFICE,
     "units.profile": STAFF,
     "inspections.index": STAFF,
     "inspections.new": OFFICE,

@@ -105,12 +105,16 @@ def test_a_mail_refused_for_now_is_retried_and_failed_after_the_retry_limit(app,
 
 
 def test_a_process_killed_between_claim_and_send_loses_no_mail(app, make, smtp):
+    from tracker.notify import claims
+
     user = make.user("contact")
     queue(app, user)
     with app.app_context():
-        assert len(claim(worker="dead-process")) == 1  # claimed, then the process "dies"
+        now = utcnow()
+        claims.start(now, "dead-process")
+        assert len(claim(now, worker="dead-process")) == 1  # claimed, then the process "dies"
         assert send_due_mails(worker="other")["sent"] == 0  # the claim is respected...
-        later = utcnow() + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1)
+        later = now + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1)
         assert send_due_mails(now=later, worker="other")["sent"] == 1  # ...until its lease ends
     assert len(smtp.messages) == 1
 
@@ -322,14 +326,14 @@ def test_a_mail_that_cannot_be_built_does_not_block_the_queue(app, make, smtp):
 def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another(app, make, smtp, monkeypatch):
     import time_machine
 
-    from tracker.notify import sender
+    from tracker.notify.channels import email as email_channel
 
     users = [make.user("contact") for _ in range(2)]
     for u in users:
         queue(app, u)
     first, second = (m.id for m in mails(app))
     lease = app.config["MAIL_LEASE_SECONDS"]
-    build = sender._message
+    build = email_channel.build_message
     other_claims = []
 
     with time_machine.travel(utcnow(), tick=False) as traveller:
@@ -345,7 +349,7 @@ def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another
                 t.join(30)
             return build(mail)
 
-        monkeypatch.setattr(sender, "_message", slow_smtp_then_a_second_sender)
+        monkeypatch.setattr(email_channel, "build_message", slow_smtp_then_a_second_sender)
         with app.app_context():
             assert send_due_mails(worker="first-scheduler")["sent"] == 2
     assert second not in other_claims
@@ -353,8 +357,11 @@ def test_a_sender_whose_claim_lease_ran_out_meanwhile_does_not_send_with_another
 
 
 def test_a_mail_being_sent_is_not_put_back_in_the_queue(app, make, login, smtp):
+    from tracker.notify import claims
+
     queue(app, make.user("contact"))
     with app.app_context():
+        claims.start(utcnow(), "busy")
         [mail_id] = claim(worker="busy")
     office = login(make.user("office", unit=make.unit(kind="office")))
     office.post(f"/admin/outbox/{mail_id}/resend")

@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import threading
 import time
 from datetime import date, datetime, timedelta
 
@@ -22,7 +21,7 @@ from tracker.extensions import db
 from tracker.notify import delivery, services
 from tracker.notify.models import Notification, OutboxMail
 from tracker.notify.reminders import Reminder, _sources, register_reminder_source, sweep_reminders
-from tracker.notify.sender import BACKOFF_SECONDS, claim, resend, send_due_mails
+from tracker.notify.sender import BACKOFF_SECONDS, resend, send_due_mails
 from tracker.sweeps.models import JobFailure, JobRun
 from tracker.timeutil import china_today, utcnow
 
@@ -206,8 +205,8 @@ def test_a_smtp_outage_longer_than_every_retry_interval_fails_no_mail_and_each_g
     with app.app_context():
         outage = delivery.current_outage()
     # backed off as a whole: after its first tries it waits 15 minutes, so only every other run tries
-    assert outage.tries < runs * 0.6 and outage.retry_at == now + timedelta(minutes=15) or \
-        outage.retry_at == now + timedelta(minutes=5)
+    wait = round((outage.retry_at - now).total_seconds() / 60)  # (the outage is timed by the run's clock)
+    assert outage.tries < runs * 0.6 and wait == 15 or wait == 5
     page = office.get("/dashboard").get_data(as_text=True)
     assert "邮件暂时无法发出" in page and "6 封邮件在发件箱中等待" in page and "连接被拒绝" in page
     during = app.test_cli_runner().invoke(args=["sweep"])
@@ -231,67 +230,7 @@ def test_a_smtp_outage_longer_than_every_retry_interval_fails_no_mail_and_each_g
     assert 'id="mail-banner"' not in page
 
 
-def test_the_connection_lost_mid_batch_charges_no_mail_and_gives_the_rest_back(app, make, smtp):
-    queue(app, [make.user("contact") for _ in range(6)])
-    seen = []
-
-    async def drop_on_third(server, session, envelope):
-        seen.append(envelope)
-        if len(seen) == 3:
-            return "421 Service shutting down"
-        return await type(smtp.sink).handle_DATA(smtp.sink, server, session, envelope)
-
-    smtp.sink.handle_DATA = drop_on_third
-    with app.app_context():
-        counts = send_due_mails(limit=10)
-    assert counts["sent"] == 2 and counts["released"] == 4 and counts["outage"]
-    waiting = mails(app, OutboxMail.status != "sent")
-    assert len(waiting) == 4 and all(m.status == "queued" and m.claimed_by is None and m.attempts == 0
-                                     for m in waiting)
-
-
-# --- 4: claims are given back -----------------------------------------------------------------
-
-SENDER_PROCESS = """
-from tracker import create_app
-from tracker.notify.sender import send_due_mails
-app = create_app()
-with app.app_context():
-    print(send_due_mails())
-"""
-
-
-def test_a_killed_sender_s_unattempted_mails_go_out_at_once_not_after_the_lease(app, make, smtp):
-    queue(app, [make.user("contact") for _ in range(10)])
-    entered, release = threading.Event(), threading.Event()
-
-    async def hold_the_first(server, session, envelope, address, rcpt_options):
-        if not entered.is_set():
-            entered.set()
-            while not release.is_set():
-                await asyncio.sleep(0.05)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp.sink.handle_RCPT = hold_the_first
-    proc = subprocess.Popen(clock.python_argv("-c", SENDER_PROCESS), cwd=ROOT,
-                            env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="5"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert entered.wait(60), "the sender never reached the mail server"
-    finally:
-        proc.kill()
-        proc.wait()
-        release.set()
-    del smtp.sink.handle_RCPT
-    stranded = mails(app, OutboxMail.status == "sending")
-    assert len(stranded) == 5 and {m.claimed_by.split(":")[1] for m in stranded} == {str(proc.pid)}
-    with app.app_context():  # no time passes: the lease (300 s) has not run out
-        counts = send_due_mails()
-    assert counts["sent"] == 10 and counts["released"] == 5
-    ids = sorted(int(m["X-Tracker-Outbox-Id"]) for m in smtp.messages)
-    assert ids == [m.id for m in mails(app)]  # each once
-
+# --- 4: claims are given back (a killed sender, a lost connection: tests/test_mail_sender.py) ----
 
 def test_sigterm_stops_the_scheduler_between_mails_and_gives_back_its_claims(app, make, smtp):
     queue(app, [make.user("contact") for _ in range(30)])
@@ -338,26 +277,6 @@ def test_two_deliveries_of_the_same_outbox_row_carry_the_same_message_id(app, ma
     [mail] = mails(app)
     assert first["Message-ID"] == second["Message-ID"]
     assert first["Message-ID"].startswith(f"<outbox-{mail.id}.") and first["Message-ID"].endswith("@localhost>")
-
-
-def test_claims_a_batch_of_this_process_could_not_give_back_go_out_with_its_next_run(app, make, smtp):
-    """E.g. the database connection was lost mid-batch, so the batch could not release its claims:
-    the same scheduler's next run knows that batch is over and takes them back at once."""
-    import socket
-
-    queue(app, [make.user("contact") for _ in range(3)])
-    with app.app_context():
-        assert len(claim(worker=f"{socket.gethostname()}:{os.getpid()}:0ldba7c4")) == 3
-        assert send_due_mails() == {"sent": 3, "retry": 0, "failed": 0, "released": 3}
-
-
-def test_a_claim_whose_sender_is_elsewhere_still_waits_for_its_lease(app, make, smtp):
-    queue(app, [make.user("contact")])
-    with app.app_context():
-        assert len(claim(worker="other-host:4242:abcd")) == 1
-        assert send_due_mails()["sent"] == 0  # another machine's sender may be alive: respected
-        later = utcnow() + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1)
-        assert send_due_mails(now=later)["sent"] == 1
 
 
 # --- settings and the demo ---------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_the_health_page_lists_jobs_and_open_failures_in_chinese_and_the_office_
                 raise OverflowError("date value out of range")
     office = login(make.user("office", unit=make.unit(kind="office")))
     page = office.get("/admin/health").get_data(as_text=True)
-    assert "系统运行状况" in page and "到期提醒与逾期督办" in page and "邮件发送" in page
+    assert "系统运行状况" in page and "到期提醒与逾期督办" in page and "消息发送（邮件、群机器人、短信）" in page
     assert "依申请公开申请 #" in page and application.tracking_code in page
     assert f'href="/applications/{application.id}"' in page
     assert "日期超出可计算的范围" in page and "OverflowError" in page  # raw text under 技术信息
@@ -183,3 +183,68 @@ def test_the_health_page_is_in_the_office_menu_only(make, login):
     leader = login(make.user("leader"))
     assert "系统运行状况" not in leader.get("/dashboard").get_data(as_text=True)
     assert leader.get("/admin/health").status_code == 403
+
+
+# --- every kind of record a sweep names is registered with its Chinese name and page -------------
+
+ISOLATING_CALLS = {"isolated", "isolated_rows", "row_failed", "row_done"}
+
+
+def record_types_named_by_sweeps() -> set[str]:
+    """The record kinds the code hands to the sweep helpers: string literals given to ``isolated``,
+    ``isolated_rows`` (its second argument), ``row_failed`` and ``row_done``, ``record=(kind, id)``
+    of reminders, and the kind of the keys given to ``deadline_reminders`` (f"task:{id}" → task)."""
+    import ast
+    import pathlib
+
+    import tracker
+
+    found = set()
+    for path in pathlib.Path(tracker.__file__).parent.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            args = node.args[1:2] if name == "isolated_rows" else node.args[:1]
+            if name in ISOLATING_CALLS:
+                found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+            if name == "deadline_reminders" and node.args and isinstance(node.args[0], ast.JoinedStr):
+                parts = node.args[0].values  # f"task:{t.id}": the record is (task, id)
+                if len(parts) == 2 and isinstance(parts[0], ast.Constant) and parts[0].value.endswith(":"):
+                    found.add(parts[0].value[:-1])
+            for kw in node.keywords:
+                if kw.arg == "record" and isinstance(kw.value, ast.Tuple) and isinstance(kw.value.elts[0], ast.Constant):
+                    found.add(kw.value.elts[0].value)
+    return found
+
+
+def test_every_record_type_a_sweep_isolates_has_a_chinese_name_and_where_it_has_a_page_a_link(app):
+    named = record_types_named_by_sweeps()
+    assert {"task", "application", "rectification", "score", "outbox_mail", "user", "duty"} <= named
+    missing = named - set(sweeps.RECORD_TYPES)
+    assert not missing, f"register these with sweeps.register_record_type: {sorted(missing)}"
+    from flask import url_for
+
+    for name, kind in sweeps.RECORD_TYPES.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in kind.label), name
+        if kind.endpoint:
+            with app.test_request_context():
+                assert "4242" in url_for(kind.endpoint, **{kind.arg: 4242}), name
+
+
+def test_a_rectification_and_a_score_that_fail_are_named_and_linked_on_the_health_page(app, make, login):
+    unit = make.unit(name="民政局")
+    item = make.rectification(unit)
+    with app.app_context():
+        with sweeps.run("reminders"):
+            with sweeps.isolated("rectification", item.id, item.title, savepoint=False):
+                raise OverflowError("date value out of range")
+        with sweeps.run("scores-provisional"):
+            with sweeps.isolated("score", f"2026-Q3:{unit.id}", "2026年第三季度考核得分：民政局", savepoint=False):
+                raise KeyError("rubric")
+    page = login(make.user("office", unit=make.unit(kind="office"))).get("/admin/health").get_data(as_text=True)
+    assert f"整改事项 #{item.id}" in page and f'href="/rectifications/{item.id}"' in page
+    assert f"考核得分 #2026-Q3:{unit.id}" in page and f'href="/scores/2026-Q3/units/{unit.id}"' in page
+    assert "rectification #" not in page and "score #" not in page

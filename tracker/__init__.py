@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .dashboard.views import bp as dashboard
     from .disclosure.views import bp as disclosure
     from .inspections.views import bp as inspections
+    from .notify.channel_views import bp as channels
     from .notify.views import bp as notify
     from .portal.views import bp as portal
     from .reports.views import bp as reports
@@ -91,5 +92,5 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
                worklist, portal, reports, scores, sweeps):
         app.register_blueprint(bp)
-    for bp in (inspections, bulletins):
+    for bp in (inspections, bulletins, channels):
         app.register_blueprint(bp)

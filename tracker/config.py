@@ -24,7 +24,9 @@ _ENV_SETTINGS = {
     "MAIL_LEASE_SECONDS": ("TRACKER_MAIL_LEASE_SECONDS", int),
     "MAIL_TIMEOUT_SECONDS": ("TRACKER_MAIL_TIMEOUT_SECONDS", int),
     "MAIL_MAX_ATTEMPTS": ("TRACKER_MAIL_MAX_ATTEMPTS", int),
+    "MAIL_COMMIT_EVERY": ("TRACKER_MAIL_COMMIT_EVERY", int),
     "BASE_URL": ("TRACKER_BASE_URL", str),
+    "OUTBOUND_PROXY": ("TRACKER_OUTBOUND_PROXY", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
     "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -72,14 +74,19 @@ def defaults(instance_path: str) -> dict:
         "LOOKUP_MAX_FAILURES_PER_CODE": 30,
         "LOOKUP_KNOWN_ADDRESS_DAYS": 90,
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
-        # temporary failures only), mails claimed at a time, and how long a claim holds when its
-        # sender vanished (renewed before each mail; a local sender that died is noticed at once).
+        # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
+        # every quarter of this while it runs, and its claims are taken over only once it has
+        # lapsed (a killed sender's mails wait at most this long). Longer than a few timeouts.
         "MAIL_TIMEOUT_SECONDS": 20,
         "MAIL_MAX_ATTEMPTS": 6,
-        "MAIL_BATCH_SIZE": 20,
-        "MAIL_LEASE_SECONDS": 300,
+        "MAIL_BATCH_SIZE": 50,
+        "MAIL_LEASE_SECONDS": 120,
         # One run of the sender stops claiming new batches after this long (the job runs every minute).
         "MAIL_RUN_SECONDS": 50,
+        # Rows a service accepted are marked sent together, every this many rows or seconds (a sender
+        # killed before that sends them again, with the same Message-ID / idempotency key).
+        "MAIL_COMMIT_EVERY": 50,
+        "MAIL_COMMIT_SECONDS": 1.0,
         # Applications: calendar days a letter or notice is presumed to take by post when only its
         # sending day is known (the 15 consultation days and 20 payment days run from receipt).
         "POSTAL_ALLOWANCE_DAYS": 3,

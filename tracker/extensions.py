@@ -1,9 +1,12 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Engine
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -40,3 +43,20 @@ def drop_public_schema() -> None:
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite (the embedded default) in write-ahead-log mode with ``synchronous=NORMAL``: readers
+    never wait for the writer and a commit costs an append, not a journal written and synced
+    twice (durable across a crash of the process; a power cut may lose the last commits, never
+    corrupt the file). A writer waits up to 15 s for another's lock instead of failing at once."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()

@@ -28,7 +28,17 @@ from .inspections.models import (  # noqa: F401
     RectificationResponse,
     Urging,
 )
-from .notify.models import ActionToken, GroupedReminder, Notification, OutboxMail, Setting  # noqa: F401
+from .notify.models import (  # noqa: F401
+    ActionToken,
+    GroupedReminder,
+    Notification,
+    OutboxMail,
+    RobotItem,
+    SenderInstance,
+    Setting,
+    UnitRobot,
+    UserChannels,
+)
 from .reports.models import (  # noqa: F401
     AnnualReport,
     NormativeDocument,

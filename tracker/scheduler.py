@@ -54,7 +54,8 @@ def jobs(manual: bool = False) -> list[Job]:
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60, "公开办每日监督摘要"),
         Job("scores-final", finalise, 60, "考核得分期末计算"),
         Job("scores-provisional", nightly, 60, "考核得分每晚暂定计算"),
-        Job("send-mail", lambda now: send_due_mails(now, force=manual), 1, "邮件发送", full_sweep=False),
+        Job("send-mail", lambda now: send_due_mails(now, force=manual), 1, "消息发送（邮件、群机器人、短信）",
+            full_sweep=False),
     ]
 
 

@@ -62,6 +62,7 @@ NAV = [
         ("单位管理", "units.index", ("office",)),
         ("用户管理", "accounts.users", ("office",)),
         ("提醒规则", "notify.reminder_settings", ("office",)),
+        ("短信平台", "channels.sms_gateway", ("office",)),
         ("通报设置", "bulletins.settings", ("office",)),
         ("公开门户首页", "portal.settings", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),

@@ -23,10 +23,12 @@ def _deadline(app: Application) -> str:
     return f"{app.due_date:%Y-%m-%d}{'（暂定）' if app.due_provisional else ''}"
 
 
-def _tell_staff(users, app: Application, event: ApplicationEvent, title: str, lines: tuple[str, ...]) -> None:
+def _tell_staff(users, app: Application, event: ApplicationEvent, title: str, lines: tuple[str, ...],
+                kind: str = "other") -> None:
     message = Message(title, lines, f"/applications/{app.id}")
     for user in users:
-        notify(user, message, key=f"application:{app.id}:{event.kind}:{event.id}:{user.id}", immediate=True)
+        notify(user, message, key=f"application:{app.id}:{event.kind}:{event.id}:{user.id}", immediate=True,
+               kind=kind)
 
 
 def routed(app: Application, event: ApplicationEvent, note: str = "") -> None:
@@ -36,7 +38,7 @@ def routed(app: Application, event: ApplicationEvent, note: str = "") -> None:
              f"收到申请日期 {app.receipt_date:%Y-%m-%d}，答复期限 {_deadline(app)}。",
              *((f"说明：{note}",) if note else ()), "请及时办理，逾期将影响考核。")
     _tell_staff(people.contacts + people.reviewers, app, event, f"【新分办申请】{app.tracking_code} {app.title}",
-                lines)
+                lines, kind="application_routed")
 
 
 def sent_back(app: Application, event: ApplicationEvent, reason: str, actor) -> None:

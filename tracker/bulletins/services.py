@@ -281,7 +281,7 @@ def announce_publication(bulletin: Bulletin) -> int:
             for item in items.get(user.unit_id, []):
                 lines.append(f"本单位整改要求：{item['requirement']}（请于{item['due_text']}前整改到位并在平台报送整改情况）")
         sent += notify(user, Message(title, tuple(lines), f"/bulletins/{bulletin.id}"),
-                       key=f"bulletin:{bulletin.id}:published:{user.id}", immediate=True)
+                       key=f"bulletin:{bulletin.id}:published:{user.id}", immediate=True, kind="bulletin_published")
     return sent
 
 

@@ -8,6 +8,7 @@ from ..scores.demo import load_scores_demo
 from ..units.models import Unit
 from ..units.services import create_unit
 from .applications import load_demo_applications
+from .channels import load_channels_demo
 from .disclosure import load_disclosure_demo
 from .health import load_health_demo
 from .public import load_public_demo
@@ -57,6 +58,7 @@ def load_demo() -> dict:
     load_reports_demo()
     load_scores_demo()  # after the records it scores
     load_bulletins_demo()  # after the scores a published quarter's bulletin carries
+    load_channels_demo()  # 民政局's group robot and mobile numbers (when ./scripts/demo runs its sink)
     load_health_demo()  # last: the jobs run over everything loaded above
     return {"password": DEMO_PASSWORD, "accounts": accounts, "lookup": lookup}
 

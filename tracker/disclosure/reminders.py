@@ -34,8 +34,9 @@ def task_opened(task: Task) -> None:
         notify(user, Message(f"【新公开任务】{task.title}", (
             f"本单位有一项新的主动公开任务：{task.title}。",
             f"信息形成日期 {task.formed_date:%Y-%m-%d}，应于 {due} 前公开（{task.period_days}个工作日）。",
-            "请点击下面的链接签收（链接仅限本人使用一次，14天内有效）。"), f"/a/{token}"),
-            key=f"task:{task.id}:new:{user.id}")
+            "请点击下面的链接签收（链接仅限本人使用一次，14天内有效）。"), f"/a/{token}",
+            shared_link=f"/disclosure/tasks/{task.id}"),
+            key=f"task:{task.id}:new:{user.id}", kind="new_task")
 
 
 def _tell(task: Task, event: TaskEvent, users, title: str, lines: tuple[str, ...], immediate: bool = False) -> None:
@@ -94,7 +95,8 @@ def task_reminders(today: date, settings: dict):
                     f"公开任务“{t.title}”已下达 {waited} 个工作日，尚未签收。", "请尽快签收并按期公开。"), link)
                 for u in people[t.unit_id].contacts or people[t.unit_id].office:
                     yield Reminder(f"task:{t.id}:unack:{u.id}", u, message, record=("task", t.id),
-                                   item=f"{people[t.unit_id].unit_name} · {t.title} 已下达{waited}个工作日未签收")
+                                   item=f"{people[t.unit_id].unit_name} · {t.title} 已下达{waited}个工作日未签收",
+                                   kind="new_task")
         if t.state == "in_review" and t.id in review_since:
             since = review_since[t.id]
             waited = workdays_between(since, today).count

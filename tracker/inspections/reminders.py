@@ -14,8 +14,11 @@ from ..notify.reminders import (
     register_unit_summary_source,
 )
 from ..notify.services import notify
-from ..sweeps import isolated_rows
+from ..sweeps import isolated_rows, register_record_type
 from .models import AWAITING_UNIT_STATES, Rectification
+
+# An item whose reminders cannot be worked out is named on the 系统运行状况 page with its page.
+register_record_type("rectification", "整改事项", "inspections.rectification", "rectification_id")
 
 
 def _link(item: Rectification) -> str:
@@ -34,7 +37,7 @@ def rectification_issued(item: Rectification) -> None:
         f"公开办向本单位下达整改要求（来源：{item.source_label}）：", item.requirement,
         f"请于 {due} 前（{item.period_days}个工作日内）整改到位，并在平台报送整改情况和佐证材料。"), _link(item))
     for user in _unit_staff(item.unit_id):
-        notify(user, message, key=f"rectification:{item.id}:issued:{user.id}")
+        notify(user, message, key=f"rectification:{item.id}:issued:{user.id}", kind="rectification_due")
 
 
 def rectification_returned(item: Rectification, reason: str) -> None:
@@ -44,7 +47,7 @@ def rectification_returned(item: Rectification, reason: str) -> None:
         "公开办未通过本单位报送的整改情况，请按意见重新整改并报送：", reason,
         f"整改期限：{item.due_date:%Y-%m-%d}。"), _link(item))
     for user in people.contacts:
-        notify(user, message)
+        notify(user, message, kind="rectification_due")
 
 
 @register_reminder_source

@@ -31,11 +31,11 @@ from .. import sweeps
 from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import utcnow
+from .routing import add
 from .services import (
     Message,
-    held_for_digest,
+    channel_rows,
     insert_new,
-    mail_values,
     notification_values,
     notify,
     queue_mail,
@@ -55,6 +55,8 @@ class Reminder:
     # The record it is about, e.g. ("task", 12): a reminder that cannot be queued is reported
     # against it on the system health page.
     record: tuple[str, int] | None = None
+    # The kind of message (routing.KINDS): which channel the user chose for it.
+    kind: str = "other"
 
 
 _sources: list[Callable[[date, dict], Iterable[Reminder]]] = []
@@ -129,10 +131,9 @@ def _queue_singles(reminders: list[Reminder]) -> int:
     rows = []
     for r in _new_only(Notification, reminders):
         with sweeps.isolated(*_record_of(r), savepoint=False):  # rendering the mail may fail for one
-            mail = None
-            if r.user.email and not held_for_digest(r.user, r.escalation):
-                mail = mail_values(r.user.email, r.message, user=r.user, key=f"mail:{r.key}")
-            rows.append((r, notification_values(r.user, r.message, key=r.key, escalation=r.escalation), mail))
+            extra = channel_rows(r.user, r.message, key=r.key, kind=r.kind, escalation=r.escalation)
+            rows.append((r, notification_values(r.user, r.message, key=r.key, escalation=r.escalation, kind=r.kind),
+                         extra))
     queued = 0
     for chunk in _chunks(rows, SET_SIZE):
         try:
@@ -148,12 +149,10 @@ def _queue_singles(reminders: list[Reminder]) -> int:
 def _insert_singles(rows) -> int:
     """The bell rows in one statement, then the mails of those that were new (another sweep
     running at once may have inserted some: their mails are its)."""
-    from .models import Notification, OutboxMail
+    from .models import Notification
 
     new = set(insert_new(Notification, [note for _, note, _ in rows]).scalars())
-    mails = [mail for _, note, mail in rows if mail is not None and note["key"] in new]
-    if mails:
-        insert_new(OutboxMail, mails)
+    add([row for _, note, extra in rows if note["key"] in new for row in extra])
     return len(new)
 
 
@@ -367,6 +366,7 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
     due_text = f"{due:%Y-%m-%d}"
     kind, _, record_id = key.partition(":")
     record = (kind, int(record_id)) if record_id.isdigit() else None
+    soon_kind, late_kind = ("rectification_due",) * 2 if kind == "rectification" else ("due_soon", "overdue")
     named = f"{people.unit_name} · {name or what}"
     if due > today:
         left = workdays_between(today, due).count
@@ -375,13 +375,14 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
             message = Message(f"【即将到期】{what}", (f"{what}将于 {due_text} 到期，还剩 {left} 个工作日。", "请及时办理。"), link)
             for u in handlers:
                 yield Reminder(f"{key}:before{threshold}:{due}:{u.id}", u, message,
-                               item=f"{named} 还剩{left}个工作日到期（{due_text}）", record=record)
+                               item=f"{named} 还剩{left}个工作日到期（{due_text}）", record=record, kind=soon_kind)
         return
     if due == today:
         if settings["on_day"]:
             message = Message(f"【今日到期】{what}", (f"{what}今天（{due_text}）到期。", "请在今天内办结。"), link)
             for u in handlers:
-                yield Reminder(f"{key}:due:{due}:{u.id}", u, message, item=f"{named} 今日到期", record=record)
+                yield Reminder(f"{key}:due:{due}:{u.id}", u, message, item=f"{named} 今日到期", record=record,
+                               kind=soon_kind)
         return
     over = workdays_between(due, today).count
     step = overdue_step(over, settings["overdue_every"])
@@ -390,14 +391,15 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
     late_item = f"{named} 已逾期{over}个工作日（期限 {due_text}）"
     late = Message(f"【已逾期】{what}", (f"{what}已于 {due_text} 到期，已逾期 {over} 个工作日。", "请立即办理。"), link)
     for u in handlers:
-        yield Reminder(f"{key}:overdue{step}:{due}:{u.id}", u, late, escalation=True, item=late_item, record=record)
+        yield Reminder(f"{key}:overdue{step}:{due}:{u.id}", u, late, escalation=True, item=late_item, record=record,
+                       kind=late_kind)
     if over >= settings["escalate_reviewer_after"]:
         for u in people.reviewers:
             yield Reminder(f"{key}:esc-reviewer:{due}:{u.id}", u, Message(
                 f"【逾期督办】{what}", (f"本单位的{what}已逾期 {over} 个工作日（期限 {due_text}），请督促办理。",), link),
-                escalation=True, record=record)
+                escalation=True, record=record, kind=late_kind)
     if over >= settings["escalate_office_after"] and people.contacts:  # (without contacts the office was told above)
         for u in people.office:
             yield Reminder(f"{key}:esc-office:{due}:{u.id}", u, Message(
                 f"【逾期报告】{what}", (f"{what}已逾期 {over} 个工作日（期限 {due_text}），单位尚未办结。",), link),
-                escalation=True, item=late_item, record=record)
+                escalation=True, item=late_item, record=record, kind=late_kind)

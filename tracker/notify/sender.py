@@ -1,331 +1,468 @@
-"""The sender job: claims due rows of the outbox, sends them over SMTP, marks them sent.
+"""The sender job: claims due rows of the outbox and sends each through its channel (email, group
+robots, SMS: notify/channels/), marking it sent.
 
-Claims are compare-and-set updates (``status`` queued → sending, or a ``sending`` row whose claim
-lease expired because its process died; the lease is renewed, compare-and-set, just before each
-mail is sent), so two senders never claim the same row; on PostgreSQL the candidates are read with
-``FOR UPDATE SKIP LOCKED`` so senders do not wait on each other. A row is marked sent right after
-the SMTP server accepts it.
+Claims are compare-and-set updates held by a sender *instance* under a lease it renews
+(``claims.py``): two senders never claim the same row, and a sender's claims are taken over only
+once its lease has lapsed — never because a process id looks dead from another PID namespace. A
+row is marked sent right after the channel accepts it, and only while the claim is still this
+sender's own.
 
-What a failure costs (a weekend mail outage loses nothing; one bad mail stops no other):
-- the server cannot be reached, drops the connection, or refuses our sender address: an outage of
-  the sender as a whole (``delivery.py``). No mail is charged an attempt; claimed mails go back to
-  the queue at once and the sender backs off as a whole, so a weekend outage fails nothing;
-- the server refuses one message permanently (5xx, e.g. 550 no such user) or the message cannot
-  be built: that mail is ``failed`` at once, without six retries;
-- the server refuses one message for now (4xx): that mail is retried with back-off and is
+What a failure costs, on every channel alike (each channel classifies its own errors):
+- the service cannot be reached, or answers that it is closing (SMTP 421 anywhere, HTTP 502/503/
+  504): an outage of that channel as a whole (``delivery.py``). No row is charged an attempt;
+  claimed rows go back to the queue and the channel backs off as a whole, so a weekend outage
+  fails nothing. The outage ends when the service accepts a message again, not when it merely
+  accepts a connection. The other channels go on;
+- the connection is lost *while one row is being sent*: the sender reconnects at once and goes on
+  with the next row. If the service accepts other rows in the same run (before or after), the
+  lost row is charged one attempt as a temporary failure of its own and moved behind the others,
+  so a message that breaks the connection each time never holds up the queue (and fails after
+  ``MAIL_MAX_ATTEMPTS``, named on the system health page). If the next row is lost too, or the
+  service cannot be reached again, it is an outage (nothing charged; the first row still goes
+  behind the others). A row lost with no other row of its channel in the run to compare is
+  charged nothing, named on the health page and retried later each time (``interruptions``);
+- a refusal (SMTP 5xx, a robot's wrong key, the SMS gateway's "no"), a message without an address,
+  or one that cannot be built: ``failed`` at once;
+- a refusal for now (SMTP 4xx other than 421, a robot's "too fast"): retried with back-off and
   ``failed`` after ``MAIL_MAX_ATTEMPTS``.
 
-Claims are given back, not left to their lease: on an error, on SIGTERM (the scheduler asks the
-loop to stop between mails) and when a sender on this host died (its process id is gone) or lost
-its database connection mid-batch. Delivery is at least once: a process killed after the SMTP
-server accepted a mail but before it was marked sent will send it again, with the same
-Message-ID (a function of the outbox row), so mail clients fold the duplicate.
+The sender keeps each destination's rate limit itself (a robot: 20 a minute; the SMS gateway: its
+configured rate): a row over the limit waits (a moment) or goes back to the queue until the
+window allows it, without an attempt. An SMS that must not go in quiet hours goes back until
+they end. Claims are given back, not left to their lease: on an error, on SIGTERM (the scheduler
+asks the loop to stop between rows), and at the end of every run. Delivery is at least once: a
+process killed after a channel accepted a row but before it was marked sent sends it again, with
+the same idempotency key (email: the Message-ID), so receivers fold the duplicate.
 """
-import os
-import secrets
-import smtplib
-import socket
-import threading
 import time
-from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from .. import sweeps
 from ..extensions import db
-from ..sweeps.errors import describe_error
 from ..timeutil import utcnow
-from . import delivery
+from . import channels, claims, delivery
+from .channels import CONNECTION, PERMANENT, Channel
 from .models import OutboxMail
-from .services import attach_files
 
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
-
-_HOST = socket.gethostname()
-_active_workers: set[str] = set()   # this process's senders now running (the rest of its claims are orphans)
-_active_lock = threading.Lock()
+# A destination over its rate limit: wait this long at most in the run, else give the row back.
+RATE_WAIT_SECONDS = 2.0
 
 
 def worker_name() -> str:
-    """``host:pid:random`` - a sender on the same host can tell whether the claimer still lives."""
-    return f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-
-
-def _due(now):
-    return or_(
-        (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
-        (OutboxMail.status == "sending") & (OutboxMail.claimed_at < now - _lease()),
-    )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _orphaned(worker: str | None) -> bool:
-    """A claim whose sender is known to be gone: on this host, its process has ended, or it is
-    this process's own claim from a batch that is no longer running."""
-    host, _, rest = (worker or "").partition(":")
-    pid, _, _token = rest.partition(":")
-    if host != _HOST or not pid.isdigit():
-        return False  # another machine (or a name we did not give): only its lease can tell
-    if int(pid) == os.getpid():
-        with _active_lock:
-            return worker not in _active_workers
-    return not _pid_alive(int(pid))
+    """Who ran a job, for the job runs on the health page (a label; claims use instance ids)."""
+    return claims.process_label()
 
 
 def lease_expired(mail: OutboxMail, now=None) -> bool:
-    """A ``sending`` mail whose sender died (or is stuck) may be taken over."""
-    return (mail.claimed_at is None or mail.claimed_at < (now or utcnow()) - _lease()
-            or _orphaned(mail.claimed_by))
+    """A ``sending`` row whose sender is gone (its lease lapsed) may be taken over or resent."""
+    return not claims.claim_is_live(mail, now or utcnow())
 
 
-def _release(where) -> int:
-    """Give claimed mails back to the queue as they were: no attempt counted, due at once."""
-    result = db.session.execute(update(OutboxMail).where(OutboxMail.status == "sending", where)
-                                .values(status="queued", claimed_by=None, claimed_at=None))
-    db.session.commit()
-    return result.rowcount
-
-
-def release_orphaned_claims() -> int:
-    """Claims of senders that are gone (see ``_orphaned``) go back to the queue now, without
-    waiting for their lease."""
-    holders = db.session.scalars(select(OutboxMail.claimed_by).distinct().where(
-        OutboxMail.status == "sending", OutboxMail.claimed_by.is_not(None))).all()
-    orphans = [h for h in holders if _orphaned(h)]
-    return _release(OutboxMail.claimed_by.in_(orphans)) if orphans else 0
-
-
-def _renew_claim(mail_id: int, worker: str, now) -> bool:
-    """Compare-and-set just before sending: the mail is still ours, and its lease starts again, so no
-    other sender takes it over while this one sends it (a long batch can outlast the first lease)."""
-    result = db.session.execute(
-        update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "sending",
-                                 OutboxMail.claimed_by == worker).values(claimed_at=now))
-    db.session.commit()
-    return result.rowcount == 1
+def release_orphaned_claims(now=None) -> int:
+    return claims.release_orphaned(now or utcnow())
 
 
 def claim(now=None, limit: int | None = None, worker: str | None = None) -> list[int]:
-    """Claim up to ``limit`` due mails for this worker and commit the claim."""
-    now = now or utcnow()
-    worker = worker or worker_name()
-    limit = limit or current_app.config["MAIL_BATCH_SIZE"]
-    stmt = select(OutboxMail.id).where(_due(now)).order_by(OutboxMail.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    candidates = db.session.scalars(stmt).all()
-    claimed = []
-    if candidates:
-        claimed = sorted(db.session.scalars(
-            update(OutboxMail).where(OutboxMail.id.in_(candidates), _due(now))
-            .values(status="sending", claimed_by=worker, claimed_at=now).returning(OutboxMail.id)).all())
-    db.session.commit()
-    return claimed
+    """Claim up to ``limit`` due rows for sender instance ``worker`` and commit the claim. An
+    instance that was never started (or has stopped) holds its claims only until another sender
+    looks: start one with ``claims.start``."""
+    return claims.claim(now or utcnow(), limit or current_app.config["MAIL_BATCH_SIZE"],
+                        worker or claims.new_instance_id())
 
 
-def message_id(mail: OutboxMail, domain: str) -> str:
-    """The same for every delivery of one outbox row (its id and creation time), so a mail client
-    recognises a resend as the same message."""
-    return f"<outbox-{mail.id}.{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
+def _backoff(n: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_SECONDS[min(max(n, 1), len(BACKOFF_SECONDS)) - 1])
 
 
-def _message(mail: OutboxMail) -> EmailMessage:
-    cfg = current_app.config
-    msg = EmailMessage()
-    name, addr = parseaddr(cfg["MAIL_SENDER"])
-    msg["From"] = formataddr((name, addr)) if name else addr
-    msg["To"] = mail.to_addr
-    msg["Subject"] = mail.subject
-    domain = addr.rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = message_id(mail, domain)
-    msg["X-Tracker-Outbox-Id"] = str(mail.id)
-    msg.set_content(mail.body_text)
-    msg.add_alternative(mail.body_html, subtype="html")
-    attach_files(msg, mail.id)  # e.g. the letter to an applicant (notify.services.queue_mail)
-    return msg
+@dataclass
+class _Lost:
+    """A row during which the connection was lost, waiting to see whether the service accepts another."""
+
+    row_id: int
+    label: str
+    error: str
+    detail: str
 
 
-def _connect() -> smtplib.SMTP:
-    cfg = current_app.config
-    timeout = cfg.get("MAIL_TIMEOUT_SECONDS", 20)
-    if cfg["MAIL_USE_SSL"]:
-        smtp = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout)
-    else:
-        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout)
-        if cfg["MAIL_USE_TLS"]:
-            smtp.starttls()
-    if cfg["MAIL_USERNAME"]:
-        smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
-    return smtp
+@dataclass
+class _Line:
+    """One channel within a run: its session, what it accepted, a lost row, its outage."""
+
+    channel: Channel
+    session: object = None
+    opened: bool = False
+    accepted: int = 0
+    lost: _Lost | None = None
+    connection_failed: bool = False
+    outage_open: bool = False
+    down: bool = False          # an outage in this run: its rows are not claimed again
 
 
-def failure_kind(exc: BaseException) -> str:
-    """``"connection"`` (the sender's problem: back off, charge no mail), ``"permanent"`` (this
-    mail will never go: fail it now) or ``"temporary"`` (this mail, later)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return "permanent" if codes and all(500 <= c < 600 for c in codes) else "temporary"
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        return "permanent" if exc.smtp_code == 552 else "connection"  # 552: this message is too big
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return "connection"
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return "permanent"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        if exc.smtp_code == 421:
-            return "connection"
-        return "permanent" if 500 <= exc.smtp_code < 600 else "temporary"
-    if isinstance(exc, smtplib.SMTPException):
-        return "temporary"
-    if isinstance(exc, OSError):
-        return "connection"
-    return "permanent"  # the message itself cannot be built or encoded
+@dataclass
+class _Run:
+    """One run of the sender: its instance, its channels, its clock and what it did."""
 
+    instance: str
+    now: datetime               # the run's start on the (testable) clock
+    started: datetime           # the real time at the start: the clock moves with it
+    counts: dict
+    lines: dict[str, _Line]
+    heartbeat_at: datetime = None
+    pending: list[int] = field(default_factory=list)
+    # rows the services accepted, not yet recorded: (line, row id), written in one statement and
+    # one commit every ``MAIL_COMMIT_EVERY`` rows or second (a crash before it sends them again)
+    accepted: list = field(default_factory=list)
+    accepted_since: float = 0.0
+    windows: dict = field(default_factory=dict)   # destination -> recent send times (rate limits)
 
-def _label(mail: OutboxMail) -> str:
-    return f"{mail.to_addr} · {mail.subject}"
+    def clock(self) -> datetime:
+        return self.now + (utcnow() - self.started)
 
+    def open_channels(self) -> list[str]:
+        return [name for name, line in self.lines.items() if not line.down]
 
-def _mail_failed(mail: OutboxMail, exc: BaseException, permanent: bool, now) -> None:
-    error, detail = describe_error(exc)
-    mail.attempts += 1
-    mail.last_error, mail.last_error_detail = error[:500], detail
-    mail.claimed_by = mail.claimed_at = None
-    if permanent or mail.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 6):
-        mail.status = "failed"
-    else:
-        mail.status = "queued"
-        mail.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[min(mail.attempts, len(BACKOFF_SECONDS)) - 1])
-    sweeps.row_failed("outbox_mail", mail.id, _label(mail), error, detail)
+    # --- the lease ---------------------------------------------------------------------------
 
+    def keep_alive(self) -> None:
+        """Renew the lease every quarter of it; if it had lapsed, keep only the claims still ours."""
+        now = self.clock()
+        if self.heartbeat_at is not None and now - self.heartbeat_at < claims.heartbeat_every():
+            return
+        self.heartbeat_at = now
+        if not claims.renew(self.instance, now):
+            self.pending = claims.still_mine(self.instance, self.pending)
 
-def _count(counts: dict, mail: OutboxMail) -> None:
-    counts["sent" if mail.status == "sent" else "failed" if mail.status == "failed" else "retry"] += 1
+    # --- outcomes (compare-and-set: only while the claim is still ours) -----------------------
 
+    def _finish(self, row_id: int, **values) -> bool:
+        result = db.session.execute(update(OutboxMail).where(
+            OutboxMail.id == row_id, OutboxMail.status == "sending", OutboxMail.claimed_by == self.instance)
+            .values(claimed_by=None, claimed_at=None, **values))
+        return result.rowcount == 1
 
-def _send_batch(smtp, ids: list[int], worker: str, now, started, counts: dict) -> bool:
-    """Send the claimed mails one by one, each committed on its own. Returns False when the
-    connection is lost (an outage is recorded); unattempted mails are given back either way."""
-    pending = list(ids)
-    try:
-        while pending and not sweeps.shutdown_requested():
-            mail_id = pending[0]
-            if not _renew_claim(mail_id, worker, now + (utcnow() - started)):
-                pending.pop(0)
-                continue  # taken over by another sender
-            mail = db.session.get(OutboxMail, mail_id)
-            try:
-                smtp.send_message(_message(mail))
-            except Exception as exc:  # noqa: BLE001 - classified: one bad mail never holds up the queue
-                kind = failure_kind(exc)
-                if kind == "connection":
-                    db.session.rollback()
-                    error, detail = describe_error(exc)
-                    delivery.record_outage(error, detail, now)
-                    db.session.commit()
-                    sweeps.job_failed(error, detail)
-                    return False  # this mail and the rest go back to the queue, uncharged
-                _mail_failed(mail, exc, kind == "permanent", now)
-            else:
-                mail.status, mail.sent_at, mail.last_error, mail.last_error_detail = "sent", utcnow(), None, None
-                mail.claimed_by = mail.claimed_at = None
-                sweeps.row_done("outbox_mail", mail.id)
-            _count(counts, mail)
-            db.session.commit()  # one mail at a time: a crash later does not resend the ones before
-            pending.pop(0)
-        return True
-    finally:
-        if pending:
-            try:
-                db.session.rollback()
-                counts["released"] = counts.get("released", 0) + _release(
-                    OutboxMail.id.in_(pending) & (OutboxMail.claimed_by == worker))
-            except Exception:  # noqa: BLE001 - the database is gone: the next run (or the lease) frees them
-                current_app.logger.exception("could not give back %d claimed mails", len(pending))
+    def sent(self, line: _Line, row: OutboxMail) -> None:
+        """The service accepted ``row``: recorded with the next flush (see ``accepted``)."""
+        if not self.accepted:
+            self.accepted_since = time.monotonic()
+        self.accepted.append((line, row.id))
+        line.accepted += 1
+        cfg = current_app.config
+        if len(self.accepted) >= cfg.get("MAIL_COMMIT_EVERY", 50) or line.lost is not None or line.outage_open \
+                or time.monotonic() - self.accepted_since >= cfg.get("MAIL_COMMIT_SECONDS", 1.0):
+            self.flush()
 
+    def flush(self) -> None:
+        """Mark the accepted rows sent — each only while its claim is still ours — in one statement
+        and one commit; then charge a lost row and end an outage that these rows disproved."""
+        if not self.accepted:
+            return
+        accepted, self.accepted = self.accepted, []
+        done = self._mark_sent([row_id for _, row_id in accepted])
+        db.session.commit()
+        self.counts["sent"] += len(done)
+        for row_id in done:
+            sweeps.row_done("outbox_mail", row_id)
+        for line in {line.channel.name: line for line, _ in accepted}.values():
+            if line.lost is not None:
+                self._charge_lost(line)
+            if line.outage_open and delivery.clear_outage(line.channel.name):  # the service accepts again
+                db.session.commit()
+            line.outage_open = False
 
-def _any_due(now) -> bool:
-    return db.session.scalar(select(OutboxMail.id).where(_due(now)).limit(1)) is not None
+    def _mark_sent(self, ids: list[int]) -> set[int]:
+        return set(db.session.scalars(update(OutboxMail).where(
+            OutboxMail.id.in_(ids), OutboxMail.status == "sending", OutboxMail.claimed_by == self.instance)
+            .values(status="sent", sent_at=self.clock(), last_error=None, last_error_detail=None, claimed_by=None,
+                    claimed_at=None).returning(OutboxMail.id)))
 
+    def failed(self, row_id: int, label: str, attempts: int, error: str, detail: str, permanent: bool,
+               **extra) -> None:
+        self.flush()
+        attempts += 1
+        values = dict(attempts=attempts, last_error=error[:500], last_error_detail=detail, **extra)
+        if permanent or attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 6):
+            values["status"] = "failed"
+        else:
+            values.update(status="queued", next_attempt_at=self.clock() + _backoff(attempts))
+        if self._finish(row_id, **values):
+            self.counts["failed" if values["status"] == "failed" else "retry"] += 1
+            sweeps.row_failed("outbox_mail", row_id, label, error, detail)
+        db.session.commit()
 
-def send_due_mails(now=None, limit: int | None = None, worker: str | None = None, *, force: bool = False) -> dict:
-    """Send what is due now, batch after batch, for up to ``MAIL_RUN_SECONDS``.
+    def wait(self, row_id: int, until: datetime) -> None:
+        """Give a row back without an attempt, due again at ``until`` (rate limit, quiet hours)."""
+        self.flush()
+        if claims.release(self.instance, [row_id], next_attempt_at=until):
+            self.counts["deferred"] = self.counts.get("deferred", 0) + 1
 
-    Returns counts ``{"sent", "retry", "failed"}``, plus ``"outage"`` (the Chinese error) when
-    the server cannot be reached, ``"held"`` when no server is configured, and ``"released"``
-    when claims were given back. While an outage lasts the sender only tries to connect when its
-    back-off allows, unless ``force`` (the ``sweep`` command: "now")."""
-    now = now or utcnow()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    if not delivery.configured():
-        counts["held"] = "未配置邮件服务器（TRACKER_MAIL_SERVER），邮件保留在发件箱中"
-        return counts
-    worker = worker or worker_name()
-    if released := release_orphaned_claims():
-        counts["released"] = released
-    outage = delivery.current_outage()
-    if not _any_due(now) and (outage is None or now < outage.retry_at):
-        return counts
-    if outage is not None and now < outage.retry_at and not force:
-        sweeps.job_failed(outage.error, outage.detail, quiet=True)
-        return {**counts, "outage": outage.error}
-    try:
-        smtp = _connect()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is an outage of the sender
+    def _charge_lost(self, line: _Line) -> None:
+        """The service accepted another row after the connection was lost on this one: the loss
+        was this row's, a temporary failure of its own (one attempt, behind the others)."""
+        lost, line.lost = line.lost, None
+        attempts, interruptions = db.session.execute(select(OutboxMail.attempts, OutboxMail.interruptions)
+                                                     .where(OutboxMail.id == lost.row_id)).one()
+        self.failed(lost.row_id, lost.label, attempts, f"发送时与{line.channel.label}服务的连接中断（{lost.error}），"
+                    "服务随后正常接受了其他消息：按该消息的临时失败计一次", lost.detail, False,
+                    interruptions=interruptions + 1)
+
+    def _unproved_lost(self, line: _Line) -> None:
+        """The run ends with no other row to tell whether the lost connection was this row's:
+        nothing charged; it goes behind the others and waits a little longer each time."""
+        lost, line.lost = line.lost, None
+        interruptions = (db.session.scalar(select(OutboxMail.interruptions)
+                                           .where(OutboxMail.id == lost.row_id)) or 0) + 1
+        if claims.release(self.instance, [lost.row_id], interruptions=interruptions,
+                          next_attempt_at=self.clock() + _backoff(interruptions)):
+            sweeps.row_failed("outbox_mail", lost.row_id, lost.label,
+                              f"发送时与{line.channel.label}服务的连接中断（{lost.error}），未计入失败次数，稍后重试",
+                              lost.detail)
+
+    # --- a lost connection, an outage -----------------------------------------------------------
+
+    def connection_lost(self, line: _Line, row: OutboxMail, error: str, detail: str) -> None:
+        """The connection was lost while ``row`` was being sent: reconnect and go on, or (a second
+        loss in a row, or no new connection) declare the channel's outage."""
+        label = line.channel.label_of(row)
         db.session.rollback()
-        error, detail = describe_error(exc)
-        delivery.record_outage(error, detail, now)
+        self.flush()
+        line.connection_failed = True  # an outage open before this run is not over
+        if line.lost is not None:  # two rows in a row: the service's condition, not a row's
+            first, line.lost = line.lost, None
+            claims.release(self.instance, [first.row_id], next_attempt_at=self.clock())  # behind the others
+            claims.release(self.instance, [row.id])
+            self.outage(line, error, detail, [(first.row_id, first.label), (row.id, label)])
+            return
+        try:
+            line.channel.close(line.session)
+            line.session = line.channel.open()
+        except Exception as again:  # noqa: BLE001 - the service is gone: an outage
+            claims.release(self.instance, [row.id], next_attempt_at=self.clock())
+            self.outage(line, *line.channel.describe(again), [(row.id, label)])
+            return
+        line.lost = _Lost(row.id, label, error, detail)
+        if line.accepted:  # the service accepted other rows in this run, and a new connection now
+            self._charge_lost(line)
+
+    def outage(self, line: _Line, error: str, detail: str, rows=()) -> None:
+        self.flush()
+        line.connection_failed = line.down = True
+        delivery.record_outage(error, detail, self.clock(), mails=rows, channel=line.channel.name)
         db.session.commit()
         sweeps.job_failed(error, detail)
-        return {**counts, "outage": error}
-    if delivery.clear_outage():
-        db.session.commit()
-    with _active_lock:
-        _active_workers.add(worker)
-    started, clock = utcnow(), time.monotonic()   # the lease follows the (testable) clock; the budget real time
-    budget = current_app.config.get("MAIL_RUN_SECONDS", 50)
-    try:
-        while not sweeps.shutdown_requested() and time.monotonic() - clock < budget:
-            ids = claim(now + (utcnow() - started), limit, worker)
+        self.counts["outage"] = error
+        # the rest of this channel's claims in the batch go back as they were
+        mine = db.session.scalars(select(OutboxMail.id).where(
+            OutboxMail.id.in_(self.pending), OutboxMail.channel == line.channel.name)).all()
+        if released := claims.release(self.instance, list(mine)):
+            self.counts["released"] = self.counts.get("released", 0) + released
+        self.pending = [i for i in self.pending if i not in set(mine)]
+
+    def session_of(self, line: _Line):
+        if not line.opened:
+            line.opened = True
+            try:
+                line.session = line.channel.open()
+            except Exception as exc:  # noqa: BLE001 - any failure to connect is an outage of the channel
+                db.session.rollback()
+                self.outage(line, *line.channel.describe(exc))
+        return None if line.down else line.session
+
+    # --- rate limits ------------------------------------------------------------------------------
+
+    def over_limit(self, line: _Line, row: OutboxMail) -> datetime | None:
+        """When ``row``'s destination may be sent to again, if it is at its limit now. The sends of
+        the last window are read from the outbox when the run first meets the destination, then
+        counted as this run sends (``note_sent``)."""
+        limited = line.channel.rate_limit(row)
+        if limited is None:
+            return None
+        destination, limit = limited
+        now, span = self.clock(), timedelta(seconds=limit.seconds)
+        window = self.windows.get(destination)
+        if window is None:
+            where = [OutboxMail.channel == row.channel, OutboxMail.status == "sent", OutboxMail.sent_at > now - span]
+            if ":unit:" in destination:
+                where.append(OutboxMail.unit_id == row.unit_id)
+            window = self.windows[destination] = deque(sorted(db.session.scalars(select(OutboxMail.sent_at)
+                                                                                 .where(*where))))
+        while window and window[0] <= now - span:
+            window.popleft()
+        if len(window) < limit.messages:
+            return None
+        return window[len(window) - limit.messages] + span
+
+    def note_sent(self, line: _Line, row: OutboxMail) -> None:
+        limited = line.channel.rate_limit(row)
+        if limited is not None:
+            self.windows.setdefault(limited[0], deque()).append(self.clock())
+
+    # --- the loop -----------------------------------------------------------------------------------
+
+    def send_one(self, row: OutboxMail) -> None:
+        line = self.lines.get(row.channel)
+        if line is None or line.down:  # a channel not available in this run: back as it was
+            claims.release(self.instance, [row.id])
+            return
+        if (later := line.channel.not_before(row, self.clock())) is not None:
+            self.wait(row.id, later)
+            return
+        if (free_at := self.over_limit(line, row)) is not None:
+            pause = (free_at - self.clock()).total_seconds()
+            if pause > RATE_WAIT_SECONDS:
+                self.wait(row.id, free_at)
+                return
+            time.sleep(max(pause, 0) + 0.01)
+        session = self.session_of(line)
+        if session is None:
+            claims.release(self.instance, [row.id])
+            return
+        try:
+            line.channel.send(session, row)
+        except Exception as exc:  # noqa: BLE001 - classified: one bad row never holds up the queue
+            kind = line.channel.classify(exc)
+            error, detail = line.channel.describe(exc)
+            if kind == CONNECTION and getattr(exc, "unreached", False):  # never reached: the service's outage
+                db.session.rollback()
+                claims.release(self.instance, [row.id])
+                self.outage(line, error, detail)
+                return
+            if kind == CONNECTION:
+                self.connection_lost(line, row, error, detail)
+                return
+            label, attempts = line.channel.label_of(row), row.attempts
+            db.session.rollback()
+            self.failed(row.id, label, attempts, error, detail, kind == PERMANENT)
+        else:
+            self.note_sent(line, row)
+            self.sent(line, row)
+
+    def send_batch(self, ids: list[int]) -> None:
+        """Send the claimed rows one by one; unattempted rows are given back either way."""
+        self.pending = list(ids)
+        rows = {row.id: row for row in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)))}
+        by_channel: dict[str, list[OutboxMail]] = {}
+        for row in rows.values():
+            by_channel.setdefault(row.channel, []).append(row)
+        for name, some in by_channel.items():
+            if name in self.lines:
+                self.lines[name].channel.prepare(some)
+        try:
+            while self.pending and not sweeps.shutdown_requested():
+                self.keep_alive()
+                if not self.pending:
+                    break
+                self.send_one(rows[self.pending.pop(0)])
+        finally:
+            self.give_back()
+
+    def give_back(self) -> None:
+        self.flush()
+        if not self.pending:
+            return
+        try:
+            db.session.rollback()
+            self.counts["released"] = self.counts.get("released", 0) + claims.release(self.instance, self.pending)
+            self.pending = []
+        except Exception:  # noqa: BLE001 - the database is gone: the lease frees them
+            current_app.logger.exception("could not give back %d claimed rows", len(self.pending))
+
+    def drain(self, limit: int | None) -> None:
+        limit = limit or current_app.config["MAIL_BATCH_SIZE"]
+        budget, clock = current_app.config.get("MAIL_RUN_SECONDS", 50), time.monotonic()
+        while not sweeps.shutdown_requested() and time.monotonic() - clock < budget and self.open_channels():
+            self.keep_alive()
+            ids = claims.claim(self.clock(), limit, self.instance, self.open_channels())
             if not ids:
                 break
-            if not _send_batch(smtp, ids, worker, now, started, counts):
-                counts["outage"] = delivery.current_outage().error
-                break
-    finally:
-        with _active_lock:
-            _active_workers.discard(worker)
+            self.send_batch(ids)
+
+    def close(self) -> None:
         try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+            self.flush()
+            for line in self.lines.values():
+                if line.lost is not None:
+                    self._unproved_lost(line)
+                if line.outage_open and line.opened and not line.connection_failed \
+                        and delivery.clear_outage(line.channel.name):
+                    db.session.commit()  # reached again and nothing failed (e.g. nothing was left to send)
+        finally:
+            for line in self.lines.values():
+                if line.opened and line.session is not None:
+                    line.channel.close(line.session)
+            claims.stop(self.instance)
+
+
+def _due_channels(now, names: list[str]) -> set[str]:
+    if not names:
+        return set()
+    return set(db.session.scalars(select(OutboxMail.channel).where(claims.due(now), OutboxMail.channel.in_(names))
+                                  .group_by(OutboxMail.channel)))
+
+
+def send_due(now=None, limit: int | None = None, worker: str | None = None, *, force: bool = False) -> dict:
+    """Send what is due now on every channel, batch after batch, for up to ``MAIL_RUN_SECONDS``.
+
+    Returns counts ``{"sent", "retry", "failed"}``, plus ``"outage"`` (the Chinese error) when a
+    channel's service cannot be reached, ``"held"`` when no mail server is configured,
+    ``"released"`` when claims were given back and ``"deferred"`` when rows wait for a rate limit
+    or quiet hours. While a channel's outage lasts the sender only tries it when its back-off
+    allows, unless ``force`` (the ``sweep`` command: "now"). ``worker``: the sender instance's id
+    (a random one by default)."""
+    from .routing import compose_robot_messages
+
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    compose_robot_messages(now)
+    if released := claims.release_orphaned(now):
+        counts["released"] = released
+    ready, probe = {}, set()
+    for channel in channels.all_channels():
+        if (held := channel.held()) is not None:
+            if channel.name == "email":
+                counts["held"] = held
+            continue
+        outage = delivery.current_outage(channel.name)
+        if outage is not None and now < outage.retry_at and not force:
+            if _due_channels(now, [channel.name]):
+                sweeps.job_failed(outage.error, outage.detail, quiet=True)
+                counts["outage"] = outage.error
+            continue
+        ready[channel.name] = _Line(channel, outage_open=outage is not None)
+        if outage is not None:
+            probe.add(channel.name)  # its back-off allows a try: reach it even with nothing due
+    due = _due_channels(now, list(ready))
+    lines = {name: line for name, line in ready.items() if name in due or name in probe}
+    if not lines:
+        return counts
+    run = _Run(claims.start(now, worker), now, utcnow(), counts, lines, heartbeat_at=now)
+    try:
+        for name in probe - due:
+            run.session_of(lines[name])
+        run.drain(limit)
+    finally:
+        run.give_back()
+        run.close()
     return counts
 
 
+send_due_mails = send_due   # the scheduler's job "send-mail" sends every channel's messages
+
+
 def resend(mail: OutboxMail) -> None:
-    """Office: put a failed (or stuck) mail back in the queue with a fresh count of attempts."""
-    mail.status, mail.attempts, mail.next_attempt_at = "queued", 0, utcnow()
+    """Office: put a failed (or stuck) row back in the queue with a fresh count of attempts."""
+    mail.status, mail.attempts, mail.interruptions, mail.next_attempt_at = "queued", 0, 0, utcnow()
     mail.claimed_by = mail.claimed_at = None
 
 
 def resend_failed(matching) -> int:
-    """Office: every failed mail that ``matching`` (a filter on OutboxMail) selects, back in the
+    """Office: every failed row that ``matching`` (a filter on OutboxMail) selects, back in the
     queue with a fresh count of attempts. Returns how many."""
     return db.session.execute(update(OutboxMail).where(OutboxMail.status == "failed", matching).values(
-        status="queued", attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)).rowcount
+        status="queued", attempts=0, interruptions=0, next_attempt_at=utcnow(), claimed_by=None,
+        claimed_at=None)).rowcount

@@ -36,6 +36,9 @@ class Message:
     title: str
     lines: tuple[str, ...]
     link: str | None = None
+    # The link for a channel the whole unit reads (its group robot) when ``link`` is the
+    # recipient's own (e.g. a single-use link that acknowledges a task).
+    shared_link: str | None = None
 
 
 def insert_new(model, rows: list[dict]):
@@ -107,12 +110,13 @@ def queue_mail(to_addr: str, message: Message, *, user: User | None = None, key:
     return True
 
 
-def attach_files(msg, mail_id: int) -> None:
-    """The sender's hook: add the stored attachments of outbox mail ``mail_id`` to ``msg``."""
-    for item in db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.mail_id == mail_id)
+def attachments_of(mail_ids: list[int]) -> dict[int, list[OutboxAttachment]]:
+    """The sender's hook: the stored attachments of these outbox mails, in order, in one query."""
+    found: dict[int, list[OutboxAttachment]] = {}
+    for item in db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.mail_id.in_(mail_ids))
                                    .order_by(OutboxAttachment.id)):
-        maintype, _, subtype = item.mime_type.partition("/")
-        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
+        found.setdefault(item.mail_id, []).append(item)
+    return found
 
 
 def held_for_digest(user: User, escalation: bool, immediate: bool = False) -> bool:
@@ -122,34 +126,47 @@ def held_for_digest(user: User, escalation: bool, immediate: bool = False) -> bo
 
 
 def notification_values(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
-                        immediate: bool = False) -> dict:
+                        immediate: bool = False, kind: str = "other") -> dict:
     """The bell row of one notification: for ``notify`` and for set-based sweeps."""
+    from .routing import channel_for
+
     return dict(key=key, user_id=user.id, title=message.title[:300], body="\n".join(message.lines),
                 link=message.link, escalation=escalation,
-                digest_pending=held_for_digest(user, escalation, immediate) and bool(user.email),
-                created_at=utcnow())
+                digest_pending=held_for_digest(user, escalation, immediate) and bool(user.email)
+                and channel_for(user, kind) == "email", created_at=utcnow())
+
+
+def channel_rows(user: User, message: Message, *, key: str | None, kind: str = "other", escalation: bool = False,
+                 immediate: bool = False) -> list:
+    """The rows beyond the bell (a mail, an SMS, a robot item: routing.py) of one notification."""
+    from .routing import deliveries
+
+    return deliveries(user, message, key=key, kind=kind, urgent=escalation,
+                      digest_held=held_for_digest(user, escalation, immediate))
 
 
 def notify(user: User, message: Message, *, key: str | None = None, escalation: bool = False,
-           immediate: bool = False) -> bool:
-    """Tell a user: a bell notification, and a mail unless they chose the weekly digest.
+           immediate: bool = False, kind: str = "other") -> bool:
+    """Tell a user: a bell notification, and the message by the channel they chose for ``kind``
+    (routing.KINDS; email unless they chose the unit's robot, SMS or the bell only), a mail held
+    for the weekly digest if they chose that.
 
     Escalations and ``immediate`` messages (work handed to the user that cannot wait a week, e.g.
-    an application routed to their unit) always go out as mails of their own. Inactive users and
+    an application routed to their unit) always go out as messages of their own. Inactive users and
     users without an email address still get the bell. Returns False if ``key`` was used before
     (nothing is added).
     """
+    from .routing import add
+
     if not user.active:
         return False
-    digest = held_for_digest(user, escalation, immediate)
-    values = notification_values(user, message, key=key, escalation=escalation, immediate=immediate)
+    values = notification_values(user, message, key=key, escalation=escalation, immediate=immediate, kind=kind)
     if key is None:
         db.session.add(Notification(**values))
     else:
         if not _insert_new(Notification, values):
             return False
-    if user.email and not digest:
-        queue_mail(user.email, message, user=user, key=key and f"mail:{key}")
+    add(channel_rows(user, message, key=key, kind=kind, escalation=escalation, immediate=immediate))
     return True
 
 

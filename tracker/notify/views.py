@@ -13,7 +13,7 @@ from ..forms import choices, required
 from ..inputs import parse_id, parse_int
 from ..web import form_errors, refuse
 from . import delivery, sender, services, tokens
-from .models import MAIL_STATES, Notification, OutboxMail
+from .models import CHANNEL_LABELS, MAIL_STATES, Notification, OutboxMail
 
 bp = Blueprint("notify", __name__)
 
@@ -109,17 +109,20 @@ def _mail_id_arg() -> int | None:
 @allow("office")
 def outbox():
     status = request.args.get("status", "")
+    channel = request.args.get("channel", "")
     q = request.args.get("q", "").strip()[:200]
     mail_id = _mail_id_arg()
     matching = _outbox_filter(q, mail_id)
     stmt = select(OutboxMail).where(matching).order_by(OutboxMail.id.desc())
     if status in MAIL_STATES:
         stmt = stmt.where(OutboxMail.status == status)
+    if channel in CHANNEL_LABELS:
+        stmt = stmt.where(OutboxMail.channel == channel)
     page = db.paginate(stmt, per_page=50, error_out=False)
     failed = db.session.scalar(select(func.count()).select_from(OutboxMail).where(
         matching, OutboxMail.status == "failed")) if status in ("", "failed") else 0
     return render_template("notify/outbox.html", page=page, status=status, q=q, mail_id=mail_id,
-                           states=MAIL_STATES, failed=failed)
+                           states=MAIL_STATES, failed=failed, channel=channel, channels=CHANNEL_LABELS)
 
 
 @bp.route("/admin/outbox/resend-failed", methods=["POST"])

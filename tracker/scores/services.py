@@ -38,8 +38,16 @@ from .rubrics import rubric_for_year, spec_of
 from .rules import RULES
 from .sources import SOURCES
 
+
 # A unit's score of a period ("2026-Q3:12") that could not be computed, as 系统运行状况 names it.
-register_record_type("score", "考核得分")
+def _score_page(record_id: str) -> str | None:
+    from flask import url_for
+
+    key, _, unit_id = record_id.rpartition(":")
+    return url_for("scores.unit", key=key, unit_id=int(unit_id)) if key and unit_id.isdigit() else None
+
+
+register_record_type("score", "考核得分", link=_score_page)
 OBJECTION_WORKDAYS = 5  # practice: a unit may object within 5 working days of publication
 TRANSITIONS = {("provisional", "provisional"), ("provisional", "final"), ("final", "final"),
                ("final", "published")}

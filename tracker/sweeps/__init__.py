@@ -68,21 +68,35 @@ log = logging.getLogger("tracker.sweeps")
 
 RUN_HISTORY_DAYS = 14
 
-# record_type -> (Chinese name, endpoint, URL argument) for the health page; features add theirs.
-RECORD_TYPES: dict[str, tuple[str, str | None, str | None]] = {
-    "task": ("公开任务", "disclosure.task", "task_id"),
-    "duty": ("公开事项", "disclosure.edit_duty", "duty_id"),
-    "application": ("依申请公开申请", "applications.detail", "app_id"),
-    "outbox_mail": ("邮件", "notify.outbox", "mail_id"),
-    "user": ("用户", "accounts.edit_user", "user_id"),
-    "reminder_source": ("提醒来源", None, None),
-    "reminder": ("提醒", None, None),
+@dataclass(frozen=True)
+class RecordType:
+    """How the system health page names a kind of record and links to one: ``endpoint`` with the
+    record's id as ``arg``, or ``link(record_id)`` for ids that are not one number (a unit's score
+    of a period is ``2026-Q3:12``)."""
+
+    label: str
+    endpoint: str | None = None
+    arg: str | None = None
+    link: Callable[[str], str | None] | None = None
+
+
+# Every kind of record a sweep handles in isolation; features register theirs next to the sweep
+# (``register_record_type``), and a test checks that every kind a sweep names is here.
+RECORD_TYPES: dict[str, RecordType] = {
+    "task": RecordType("公开任务", "disclosure.task", "task_id"),
+    "duty": RecordType("公开事项", "disclosure.edit_duty", "duty_id"),
+    "application": RecordType("依申请公开申请", "applications.detail", "app_id"),
+    "outbox_mail": RecordType("邮件", "notify.outbox", "mail_id"),
+    "user": RecordType("用户", "accounts.edit_user", "user_id"),
+    "reminder_source": RecordType("提醒来源"),
+    "reminder": RecordType("提醒"),
 }
 
 
-def register_record_type(record_type: str, label: str, endpoint: str | None = None, arg: str | None = None):
+def register_record_type(record_type: str, label: str, endpoint: str | None = None, arg: str | None = None, *,
+                         link: Callable[[str], str | None] | None = None) -> None:
     """Name a kind of record (and the page that shows one) for the system health page."""
-    RECORD_TYPES[record_type] = (label, endpoint, arg)
+    RECORD_TYPES[record_type] = RecordType(label, endpoint, arg, link)
 
 
 @dataclass

@@ -53,6 +53,8 @@ def _mail_error(exc: BaseException) -> str | None:
     """Chinese for SMTP and network errors, or None when ``exc`` is neither."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _ in exc.recipients.values()})
+        if not codes:
+            return "邮件没有收件人地址"
         return "收件人被邮件服务器拒绝：" + "、".join(_smtp_code_text(c) for c in codes)
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return f"发件人地址被邮件服务器拒绝（{exc.smtp_code}），请检查 TRACKER_MAIL_SENDER 设置"

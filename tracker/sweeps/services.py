@@ -49,13 +49,17 @@ def open_failures(limit: int = 500) -> list[JobFailure]:
 
 def record_link(failure: JobFailure) -> tuple[str, str | None]:
     """The Chinese name of the failed record's kind, and a link to the record where there is one."""
-    label, endpoint, arg = RECORD_TYPES.get(failure.record_type, (failure.record_type, None, None))
-    if endpoint is None or not failure.record_id.isdigit():
-        return label, None
+    kind = RECORD_TYPES.get(failure.record_type)
+    if kind is None:
+        return failure.record_type, None
     try:
-        return label, url_for(endpoint, **{arg: int(failure.record_id)})
-    except BuildError:
-        return label, None
+        if kind.link is not None:
+            return kind.label, kind.link(failure.record_id)
+        if kind.endpoint is None or not failure.record_id.isdigit():
+            return kind.label, None
+        return kind.label, url_for(kind.endpoint, **{kind.arg: int(failure.record_id)})
+    except (BuildError, ValueError):
+        return kind.label, None
 
 
 def dismiss_failure(failure_id: int, actor) -> JobFailure:

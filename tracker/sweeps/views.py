@@ -13,13 +13,14 @@ bp = Blueprint("sweeps", __name__)
 @bp.route("/admin/health")
 @allow("office")
 def health():
-    from ..notify.delivery import delivery_status
+    from ..notify.delivery import channel_statuses, delivery_status
     from ..scheduler import jobs
 
     failures = services.open_failures()
     return render_template("sweeps/health.html", jobs=services.job_statuses(jobs()), failures=failures,
                            links={f.id: services.record_link(f) for f in failures},
-                           labels={job.name: job.label or job.name for job in jobs()}, mail=delivery_status())
+                           labels={job.name: job.label or job.name for job in jobs()}, mail=delivery_status(),
+                           channels=channel_statuses())
 
 
 @bp.route("/admin/health/failures/<int:failure_id>/dismiss", methods=["POST"])

@@ -5,7 +5,7 @@ that the record, the audit log and the supervision page can show it; the reason 
 confirmation are kept in the event's details. Earlier events are not marked.
 
 Revision ID: e1a7c3d95b20
-Revises: b7c2e41f9a15
+Revises: c1d3e5f7a902
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e1a7c3d95b20'
-down_revision = 'b7c2e41f9a15'
+down_revision = 'c1d3e5f7a902'
 branch_labels = None
 depends_on = None
 
