@@ -18,7 +18,7 @@ from tracker import sweeps
 from tracker.accounts.models import User
 from tracker.applications.models import Application
 from tracker.extensions import db
-from tracker.notify import delivery, services
+from tracker.notify import delivery, messages, services
 from tracker.notify.models import Notification, OutboxMail
 from tracker.notify.reminders import Reminder, _sources, register_reminder_source, sweep_reminders
 from tracker.notify.sender import BACKOFF_SECONDS, resend, send_due_mails
@@ -84,7 +84,7 @@ def a_working_monday():
 
 
 @pytest.fixture
-def poisoned_city(app, make, a_working_monday):
+def poisoned_city(app, make, a_working_monday, recorded_history):
     """On a working Monday (the digests run), three units with overdue tasks, a healthy overdue application and three poisoned rows: an
     application whose correction deadline is 9999-12-31 (as legacy data or the old form allowed),
     a contact whose mail fails to render, and a contact whose address the mail server refuses."""
@@ -117,14 +117,14 @@ def test_one_poisoned_row_of_each_kind_stops_nothing_else_and_the_sweep_says_so(
     import jinja2
 
     city = poisoned_city
-    render = services.render_mail
+    render = messages.render_mail
 
     def render_breaks_for_one_recipient(message, recipient):
         if recipient is not None and recipient.email == "render-breaks@example.gov.cn":
             raise jinja2.TemplateRuntimeError("'None' has no attribute 'display_name'")
         return render(message, recipient)
 
-    monkeypatch.setattr(services, "render_mail", render_breaks_for_one_recipient)
+    monkeypatch.setattr(messages, "render_mail", render_breaks_for_one_recipient)
     refuse(smtp, "nobody@")
 
     result = app.test_cli_runner().invoke(args=["sweep"])
@@ -167,7 +167,7 @@ def test_one_poisoned_row_of_each_kind_stops_nothing_else_and_the_sweep_says_so(
         ("reminders", "application"), ("reminders", "task"), ("digests", "user"), ("send-mail", "outbox_mail")}
 
     # once the data is repaired and the template works, the next sweep clears them and exits 0
-    monkeypatch.setattr(services, "render_mail", render)
+    monkeypatch.setattr(messages, "render_mail", render)
     with app.app_context():
         db.session.execute(update(Application).where(Application.id == poisoned.id)
                            .values(pause_due=china_today() + timedelta(days=2)))

@@ -84,7 +84,7 @@ def channel_for(user, kind: str) -> str:
 
 def sms_text(title: str, link: str | None, sign: str = "") -> str:
     """One SMS of at most 70 characters: the 签名, what it is about (shortened) and the link."""
-    from .services import absolute
+    from .messages import absolute
 
     link = absolute(link) or current_app.config["BASE_URL"]
     head = f"【{sign}】" if sign else ""
@@ -100,7 +100,7 @@ def sms_text(title: str, link: str | None, sign: str = "") -> str:
 def deliveries(user, message, *, key: str | None, kind: str, urgent: bool, digest_held: bool) -> list:
     """The rows a notification adds beyond the bell: ``[(model, values)]`` for ``insert_new``."""
     from .channels.sms import gateway, quiet_until
-    from .services import absolute, mail_values
+    from .messages import absolute, mail_values
 
     channel = channel_for(user, kind)
     if channel == "email":
@@ -124,7 +124,7 @@ def deliveries(user, message, *, key: str | None, kind: str, urgent: bool, diges
 
 def add(rows: list) -> None:
     """Insert ``deliveries`` rows in the current transaction (a row whose key exists is skipped)."""
-    from .services import insert_new
+    from .messages import insert_new
 
     by_model = defaultdict(list)
     for model, values in rows:
@@ -148,7 +148,7 @@ def _heading(title: str) -> tuple[str, str]:
 def robot_text(unit_name: str, items: list[RobotItem], now: datetime) -> tuple[str, str]:
     """The subject and markdown body of a unit's grouped robot message."""
     from .channels.robots import MAX_BYTES
-    from .services import absolute
+    from .messages import absolute
 
     lines_by_heading: dict[str, list[str]] = defaultdict(list)
     seen = set()

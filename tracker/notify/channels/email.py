@@ -18,9 +18,9 @@ from email.utils import formataddr, parseaddr
 from flask import current_app
 
 from ...errors import ServiceError
+from ..messages import attachments_of
 from ..models import OutboxMail
-from ..services import attachments_of
-from . import CONNECTION, PERMANENT, TEMPORARY, Channel, register
+from .base import CONNECTION, PERMANENT, TEMPORARY, Channel, register
 
 
 class EmptyRecipient(ServiceError):

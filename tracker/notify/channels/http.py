@@ -4,7 +4,7 @@ import httpx
 from flask import current_app
 
 from ...secretbox import redact
-from . import CONNECTION, PERMANENT, TEMPORARY, DeliveryError, idempotency_key
+from .base import CONNECTION, PERMANENT, TEMPORARY, DeliveryError, idempotency_key
 
 
 def client() -> httpx.Client:

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 from ...extensions import db
 from ...secretbox import SecretsUnavailable, decrypt, redact
 from ..models import OutboxMail, UnitRobot
-from . import PERMANENT, TEMPORARY, Channel, DeliveryError, RateLimit, register
+from .base import PERMANENT, TEMPORARY, Channel, DeliveryError, RateLimit, register
 from .http import client, json_of, request
 
 PER_MINUTE = RateLimit(20, 60.0)

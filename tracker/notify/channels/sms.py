@@ -21,7 +21,7 @@ from ...extensions import db
 from ...secretbox import SecretsUnavailable, decrypt
 from ...timeutil import CHINA
 from ..models import OutboxMail, Setting
-from . import PERMANENT, Channel, DeliveryError, RateLimit, idempotency_key, register
+from .base import PERMANENT, Channel, DeliveryError, RateLimit, idempotency_key, register
 from .http import client, json_of, request
 
 SETTING = "sms_gateway"
