@@ -619,7 +619,6 @@ from .supervision import (  # noqa: E402,F401
     worst_units,
 )
 
-
 # --- panels on the home dashboard -------------------------------------------------------------------
 
 

@@ -1,0 +1,145 @@
+"""The website sweeps, run by the scheduler like every other job (never inside a web request).
+
+* ``website-pages``: registers newly published addresses, then reads what is due — publication
+  checks first, then the re-checks spread over the cycle.
+* ``website-columns``: reads the columns whose time has come.
+* ``website-rechecks``: re-reads what a finding was about once the unit has answered its
+  rectification item (or the office asked), so the office sees whether the problem is gone.
+
+Each run takes due rows in batches: the batch is fetched concurrently (outside any database
+write: on SQLite the web workers keep writing meanwhile), then each row's reading is stored in
+isolation (a savepoint: one row that fails is recorded on the health page and the rest go on)
+and the batch is committed, so a long sweep keeps its progress. A run stops taking batches after
+``WEBSITE_RUN_SECONDS`` (the next run goes on where it stopped: the rows are due by time).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+
+from ..extensions import db
+from ..sweeps import isolated, register_record_type, row_failed
+from ..timeutil import CHINA
+from . import columns, findings, pages
+from .models import WebColumn, WebFinding
+from .net import Crawler
+from .reading import read_column, read_page
+from .recheck import recheck
+from .settings import config, crawl_settings, settings
+
+log = logging.getLogger("tracker.website")
+BATCH = 100
+
+register_record_type("web_page", "已发布信息网址", "website.page", "page_id")
+register_record_type("web_column", "网站栏目", "website.column", "column_id")
+register_record_type("web_finding", "网站巡查发现", "website.finding", "finding_id")
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+def _batches(load: Callable[[], list], read, store, seconds: float | None, batch_size: int) -> int:
+    """Load due jobs, read them concurrently, store each in isolation; batch after batch until
+    nothing is due or the time is up. Returns the number of rows handled."""
+    values = settings()
+    started, handled = time.monotonic(), 0
+    first = load()
+    if not first:
+        return 0   # nothing due: no client, no event loop
+
+    async def main():
+        nonlocal handled
+        async with Crawler(crawl_settings(values)) as crawler:
+            done: set = set()
+            jobs = first
+            while seconds is None or time.monotonic() - started < seconds:
+                jobs = jobs if jobs is not None else [j for j in load() if _key(j) not in done]
+                if not jobs:
+                    break
+                db.session.commit()   # no transaction is held while the network is read
+                readings = await asyncio.gather(*(read(crawler, job, values) for job in jobs),
+                                                return_exceptions=True)
+                for job, reading in zip(jobs, readings):
+                    done.add(_key(job))
+                    if isinstance(reading, BaseException):
+                        row_failed(*_row(job), reading)
+                        continue
+                    with isolated(*_row(job)):
+                        store(job, reading, values)
+                    handled += 1
+                db.session.commit()
+                jobs = None
+
+    asyncio.run(main())
+    return handled
+
+
+def _key(job) -> tuple:
+    return type(job).__name__, getattr(job, "page_id", None) or getattr(job, "column_id", None) or job.id
+
+
+def _row(job) -> tuple[str, int, str]:
+    if isinstance(job, pages.PageJob):
+        return "web_page", job.page_id, job.url
+    if isinstance(job, columns.ColumnJob):
+        return "web_column", job.column_id, f"{job.name} {job.url}"
+    return "web_finding", job.id, job.summary
+
+
+def sweep_pages(now: datetime, seconds: float | None = -1, batch: int = BATCH) -> str:
+    """发布核验 and re-checks of published addresses that are due at ``now``."""
+    seconds = config("WEBSITE_RUN_SECONDS") if seconds == -1 else seconds
+    found = pages.discover(now)
+    today = _today(now)
+
+    async def read(crawler, job, values):
+        return await read_page(crawler, job.url, job.title, today, values["max_attachments"])
+
+    def store(job, reading, values):
+        pages.apply(job, reading, now, values)
+
+    n = _batches(lambda: pages.due_jobs(now, batch), read, store, seconds, batch)
+    return f"新登记网址 {found} 个，读取 {n} 个"
+
+
+def sweep_columns(now: datetime, seconds: float | None = -1, batch: int = BATCH) -> str:
+    """栏目巡查 of the columns that are due at ``now``."""
+    seconds = config("WEBSITE_RUN_SECONDS") if seconds == -1 else seconds
+    today = _today(now)
+    statuses: dict[str, int] = {}
+
+    async def read(crawler, job, values):
+        return await read_column(crawler, job.url, today, values["max_list_pages"], values["max_links"])
+
+    def store(job, reading, values):
+        status = columns.apply(job, reading, today, now, values)
+        statuses[status] = statuses.get(status, 0) + 1
+
+    n = _batches(lambda: columns.due_jobs(now, batch), read, store, seconds, batch)
+    detail = "，".join(f"{WebColumn(status=s).status_label} {c}" for s, c in sorted(statuses.items()))
+    return f"读取栏目 {n} 个" + (f"（{detail}）" if detail else "")
+
+
+def sweep_rechecks(now: datetime, seconds: float | None = -1, batch: int = 50) -> str:
+    """Re-read what findings were about once their rectification item was answered."""
+    seconds = config("WEBSITE_RUN_SECONDS") if seconds == -1 else seconds
+    today = _today(now)
+    outcome = {"passed": 0, "failed": 0}
+
+    async def read(crawler, job, values):
+        return await recheck(crawler, job, today, values)
+
+    def store(job: WebFinding, result, values):
+        finding = db.session.get(WebFinding, job.id)
+        findings.recheck_result(finding, result.passed, result.note, now)
+        if result.reading is not None:
+            pages.store_check(result.reading, unit_id=finding.unit_id, purpose="finding", now=now,
+                              finding_id=finding.id, expect_title=False)
+        outcome["passed" if result.passed else "failed"] += 1
+
+    n = _batches(lambda: findings.findings_awaiting_recheck(batch), read, store, seconds, batch)
+    return f"复查 {n} 个（通过 {outcome['passed']}，未通过 {outcome['failed']}）"
