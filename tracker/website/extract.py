@@ -46,6 +46,11 @@ class Document:
     problem: str | None = None    # why no text could be read
 
 
+# Meta tags are ASCII: read as ISO-8859-1, every byte is a character and nothing fails to decode.
+_BYTES_PARSER = lxml.html.HTMLParser(encoding="iso-8859-1")
+_TEXT_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+
 def codec(name: str | None) -> str | None:
     if not name:
         return None
@@ -61,7 +66,7 @@ def codec(name: str | None) -> str | None:
 def _meta_charset(body: bytes) -> str | None:
     """The charset a page declares in its own ``<meta>`` (read with the HTML parser)."""
     try:
-        head = lxml.html.document_fromstring(body[:16384], parser=lxml.html.HTMLParser(encoding="latin-1"))
+        head = lxml.html.document_fromstring(body[:16384], parser=_BYTES_PARSER)
     except (etree.ParserError, ValueError):
         return None
     for meta in head.iter("meta"):
@@ -77,8 +82,11 @@ def _meta_charset(body: bytes) -> str | None:
 
 def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     """(text, encoding) of an HTML body: declared charset first, then detection."""
-    for declared in (header_charset, _meta_charset(body)):
-        name = codec(declared)
+    def declared():
+        yield header_charset
+        yield _meta_charset(body)   # read only when the header named none it knows
+
+    for name in map(codec, declared()):
         if name:
             try:
                 return body.decode(name), name
@@ -157,7 +165,7 @@ def read_html(body: bytes, charset: str | None, url: str) -> Document:
     if not text.strip():
         return Document("html", encoding=encoding, problem="网页内容为空")
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_TEXT_PARSER)
     except (etree.ParserError, ValueError):
         return Document("html", encoding=encoding, problem="网页无法解析")
     for bad in root.xpath("//script|//style|//noscript|//template"):

@@ -53,6 +53,7 @@ def seen(kind: str, unit_id: int, key: str, *, url: str, summary: str, now: date
     finding.excerpt = excerpt[:200] if excerpt else None
     finding.match_digest = digest or finding.match_digest
     finding.column_id, finding.page_id = column_id or finding.column_id, page_id or finding.page_id
+    db.session.flush()   # its id is what a reading keeps open (``gone``)
     return finding
 
 
@@ -60,6 +61,7 @@ def gone(stmt_filter, kinds: tuple[str, ...], keep: set[int], now: datetime, how
     """Close the open findings of ``kinds`` matching ``stmt_filter`` that this reading did not see."""
     stmt = (update(WebFinding).where(stmt_filter, WebFinding.kind.in_(kinds), WebFinding.state == "open")
             .values(state="resolved", resolved_at=now, resolved_how=how[:100]))
+    keep = {i for i in keep if i is not None}
     if keep:
         stmt = stmt.where(WebFinding.id.not_in(sorted(keep)))
     return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
