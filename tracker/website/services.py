@@ -48,7 +48,7 @@ CHECK_FILTERS = {"awaiting": "待核验", "passed": "核验通过待确认", "fa
 
 def page_query(user, flag="awaiting", unit_id=None):
     """Watched addresses with their task; ``awaiting``: tasks still waiting for the office's 核验."""
-    stmt = scope(select(WebPage, Task).join(Task, Task.id == WebPage.task_id), WebPage, user)
+    stmt = scope(select(WebPage).join(Task, Task.id == WebPage.task_id), WebPage, user)
     if unit_id:
         stmt = stmt.where(WebPage.unit_id == unit_id)
     if flag == "awaiting":
@@ -60,6 +60,11 @@ def page_query(user, flag="awaiting", unit_id=None):
     elif flag in ("gone", "changed", "refused"):
         stmt = stmt.where(WebPage.state == flag)
     return stmt.order_by(WebPage.id.desc())
+
+
+def tasks_by_id(ids) -> dict[int, Task]:
+    ids = [i for i in ids if i]
+    return {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids or [-1])))}
 
 
 def checks_by_id(ids) -> dict[int, WebCheck]:

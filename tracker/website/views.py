@@ -269,8 +269,9 @@ def checks():
     flag = request.args.get("flag", "awaiting")
     flag = flag if flag in services.CHECK_FILTERS or flag == "all" else "awaiting"
     page = db.paginate(services.page_query(current_user, flag, _unit_filter()), per_page=PER_PAGE, error_out=False)
-    evidence = services.checks_by_id([p.last_check_id for p, _ in page.items])
+    evidence = services.checks_by_id([p.last_check_id for p in page.items])
     return render_template("website/checks.html", page=page, evidence=evidence, flag=flag,
+                           tasks=services.tasks_by_id([p.task_id for p in page.items]),
                            flags=services.CHECK_FILTERS, unit_id=_unit_filter(),
                            units=_units() if current_user.sees_all_units else [], form=SelectionForm(formdata=None),
                            auto_verify=settings()["auto_verify"])
