@@ -16,11 +16,11 @@ def _users(web):
 
 
 def test_a_leak_becomes_a_rectification_item_and_its_recheck_passes_once_masked(web):
+    from tests.website_site import pdf
     from tracker.inspections import services as inspections
     from tracker.inspections.models import Rectification
     from tracker.website import findings as wf
     from tracker.website.fixture_server import Reply
-    from tests.website_site import pdf
     publish(web, HALF_WIDTH_TITLE, web.base + "/old/notice")
     with web.app.app_context():
         run("sweep_pages")
@@ -96,6 +96,7 @@ def test_many_findings_become_items_of_their_units_in_one_inspection(web):
 
 def test_turning_findings_into_work_refuses_what_cannot_be_turned(web):
     import pytest
+
     from tracker.errors import ServiceError
     from tracker.website import findings as wf
     add_column(web, "/xxgk/kong/index.html", kind="plan", name="规划计划")
@@ -115,8 +116,8 @@ def test_turning_findings_into_work_refuses_what_cannot_be_turned(web):
 
 def test_scores_count_stale_columns_dead_links_and_leaks_by_the_rubric(web):
     from tracker.scores.periods import parse_period
-    from tracker.scores.rules import RULES, evaluate
     from tracker.scores.rubrics import default_spec
+    from tracker.scores.rules import RULES, evaluate
     from tracker.scores.sources import SOURCES
     add_column(web, "/xxgk/tzgg/index.html")
     add_column(web, "/xxgk/dtyw/index.html", kind="news", name="工作动态")
@@ -164,6 +165,7 @@ def test_columns_import_from_xlsx_refuses_the_whole_file_on_any_bad_row(web):
 
     import pytest
     from openpyxl import Workbook
+
     from tracker.errors import ValidationErrors
     from tracker.website.columns import import_columns
     from tracker.website.models import WebColumn

@@ -100,7 +100,7 @@ def create_column(data: ColumnData, actor, now: datetime) -> WebColumn:
     if _duplicate(unit.id, data.url):
         raise ServiceError("该单位的这个栏目地址已经登记过。", "url")
     column = WebColumn(unit_id=unit.id, name=data.name, url=data.url, kind=data.kind, max_age_days=data.max_age_days,
-                       active=True, created_by_id=actor.id, next_check_at=now, status="pending")
+                       active=True, created_by_id=actor.id, created_at=now, next_check_at=now, status="pending")
     db.session.add(column)
     db.session.flush()
     record("website.column_create", column, after=snapshot(column, WebColumn.AUDIT_FIELDS), actor=actor)
@@ -152,7 +152,7 @@ def import_columns(filename: str, data: bytes, actor, now: datetime) -> tuple[in
     for number, row in rows:
         unit_id = units.get(row.get("unit_code", ""))
         kind = kinds.get(row.get("kind", ""))
-        if kind is None and row.get("kind", "").isdigit():
+        if kind is None and row.get("kind", "").isascii() and row.get("kind", "").isdigit():
             kind, row["max_age_days"] = "custom", row["kind"]
         data_row = ColumnData(unit_id, row.get("name", ""), row.get("url", ""), kind or "", row.get("max_age_days"))
         if unit_id is None:

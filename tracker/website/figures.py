@@ -5,7 +5,7 @@ For a bulletin of a quarter, per unit: the columns found stale or blank during t
 (``web_stale``), the personal data found during it (``web_privacy``), and the link error rate
 of the unit's columns as last read (``web_link_rate``: broken ÷ checked links; the 普查's 链接错误
 indicator). A city that registered no column gets no website figures at all (the bulletin then
-carries no 网站巡查 columns).
+carries no 网站巡查 columns), nor does a quarter that ended before the first column was registered.
 """
 from __future__ import annotations
 
@@ -32,14 +32,18 @@ def _seen_between(kinds, start: date, end: date, as_of: date):
             WebFinding.last_seen >= _utc(start))
 
 
-def in_use() -> bool:
-    return db.session.scalar(select(WebColumn.id).limit(1)) is not None
+def in_use(by: date | None = None) -> bool:
+    """Columns were registered (by the end of ``by``): the city inspects its website."""
+    stmt = select(WebColumn.id).limit(1)
+    if by is not None:
+        stmt = stmt.where(WebColumn.created_at < _utc(by + timedelta(days=1)))
+    return db.session.scalar(stmt) is not None
 
 
 def quarter_figures(start: date, end: date, as_of: date) -> dict:
     """{"rows": {unit_id: {web_stale, web_privacy, web_link_rate}}, "totals": {...}, "stale_units":
-    [unit ids]}, or {} when no column is registered. Three queries."""
-    if not in_use():
+    [unit ids]}, or {} when no column was registered by the quarter's end. Four queries."""
+    if not in_use(end):
         return {}
     rows: dict[int, dict] = {}
     for key, kinds in (("web_stale", ("stale_column", "blank_column")), ("web_privacy", ("privacy_leak",))):

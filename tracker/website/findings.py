@@ -110,7 +110,7 @@ def to_rectifications(finding_ids, actor, today: date, period_days=None) -> list
     whole when any chosen finding cannot be turned (already turned, closed, unknown)."""
     if actor is None or actor.role != "office":
         raise ServiceError("只有公开办可以把巡查发现转为整改事项。")
-    ids = sorted({int(i) for i in finding_ids or [] if str(i).isdigit() and int(i) < 2**31})
+    ids = sorted({int(i) for i in finding_ids or [] if str(i).isascii() and str(i).isdigit() and int(i) < 2**31})
     if not ids:
         raise ServiceError("请选择要转为整改事项的巡查发现。", "finding_ids")
     if len(ids) > MAX_CONVERT:

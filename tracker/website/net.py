@@ -306,7 +306,7 @@ class Crawler:
     async def _read(self, response: httpx.Response, result: Fetched) -> bytes | None:
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if declared.isascii() and declared.isdigit() and int(declared) > cap:
             result.error, result.message = "too_large", f"文件超过巡查大小上限（{_mb(int(declared))}，上限{_mb(cap)}）"
             return None
         chunks, size = [], 0
@@ -346,7 +346,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)

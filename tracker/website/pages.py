@@ -83,6 +83,23 @@ def due_jobs(now: datetime, limit: int) -> list[PageJob]:
             for pid, tid, uid, url, title, check_id, baseline, published in rows]
 
 
+def prepare(jobs: list[PageJob]) -> set[int]:
+    """Load a batch's pages in one statement (they stay in the session's identity map, kept
+    there by the returned list's owner) and return the ids of those with open findings (only
+    they may have findings to close)."""
+    ids = [j.page_id for j in jobs]
+    loaded = db.session.scalars(select(WebPage).where(WebPage.id.in_(ids))).all()
+    with_findings = set(db.session.scalars(select(WebFinding.page_id).where(
+        WebFinding.page_id.in_(ids), WebFinding.state == "open").distinct()))
+    return _Prepared(with_findings, loaded)
+
+
+class _Prepared(set):
+    def __init__(self, ids, rows):
+        super().__init__(ids)
+        self.rows = rows
+
+
 def store_check(reading: PageReading, *, unit_id: int, purpose: str, now: datetime, page_id=None, task_id=None,
                 finding_id=None, expect_title: bool = True, published_on=None) -> WebCheck:
     """The evidence of one reading, with its verdict."""
@@ -111,7 +128,7 @@ def _gone(reading: PageReading, failures: int) -> bool:
     return failures >= GONE_AFTER_FAILURES
 
 
-def apply(job: PageJob, reading: PageReading, now: datetime, values: dict) -> WebCheck:
+def apply(job: PageJob, reading: PageReading, now: datetime, values: dict, with_findings=None) -> WebCheck:
     """Store one reading of a published address and act on it (see the module docstring)."""
     page = db.session.get(WebPage, job.page_id)
     check = store_check(reading, unit_id=job.unit_id, purpose="publication" if job.first else "recheck", now=now,
@@ -127,7 +144,7 @@ def apply(job: PageJob, reading: PageReading, now: datetime, values: dict) -> We
     else:
         _recheck(page, job, reading, check, now, cycle)
     if reading.answered:
-        _page_findings(page, job, reading, now)
+        _page_findings(page, job, reading, now, with_findings is None or page.id in with_findings)
     return check
 
 
@@ -183,7 +200,7 @@ def _recheck(page: WebPage, job: PageJob, reading: PageReading, check: WebCheck,
     _tell(finding, job, f"已发布信息无法访问：{why}")
 
 
-def _page_findings(page: WebPage, job: PageJob, reading: PageReading, now: datetime) -> None:
+def _page_findings(page: WebPage, job: PageJob, reading: PageReading, now: datetime, had: bool) -> None:
     """Personal data and dead attachments of a page that answered; the ones no longer there close."""
     keep = set()
     for where, name, leaks in [(reading.url, "页面正文", reading.personal)] + [
@@ -197,8 +214,8 @@ def _page_findings(page: WebPage, job: PageJob, reading: PageReading, now: datet
             keep.add(findings.seen("dead_link", job.unit_id, a.url, url=a.url, found_on=job.url,
                                    summary=f"“{job.title[:60]}”的附件“{a.name[:60]}”无法打开：{a.problem}",
                                    now=now, page_id=page.id).id)
-    db.session.flush()
-    findings.gone(WebFinding.page_id == page.id, ("privacy_leak", "dead_link"), keep, now, "复查时未再发现")
+    if had:
+        findings.gone(WebFinding.page_id == page.id, ("privacy_leak", "dead_link"), keep, now, "复查时未再发现")
 
 
 def _tell(finding: WebFinding, job: PageJob, what: str) -> None:

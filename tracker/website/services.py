@@ -101,7 +101,7 @@ def verify_passed(task_ids, actor) -> int:
     qualifies; tasks that do not (failed check, already verified) are left as they are."""
     if actor is None or actor.role != "office":
         raise ServiceError("只有公开办可以核验。")
-    ids = sorted({int(i) for i in task_ids or [] if str(i).isdigit() and int(i) < 2**31})[:MAX_BULK]
+    ids = sorted({int(i) for i in task_ids or [] if str(i).isascii() and str(i).isdigit() and int(i) < 2**31})[:MAX_BULK]
     if not ids:
         raise ServiceError("请选择要核验的公开任务。", "ids")
     rows = db.session.execute(

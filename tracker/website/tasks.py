@@ -42,7 +42,7 @@ def _today(now: datetime) -> date:
     return now.astimezone(CHINA).date()
 
 
-def _batches(load: Callable[[], list], read, store, seconds: float | None, batch_size: int) -> int:
+def _batches(load: Callable[[], list], read, store, seconds: float | None, batch_size: int, prepare=None) -> int:
     """Load due jobs, read them concurrently, store each in isolation; batch after batch until
     nothing is due or the time is up. Returns the number of rows handled."""
     values = settings()
@@ -63,13 +63,14 @@ def _batches(load: Callable[[], list], read, store, seconds: float | None, batch
                 db.session.commit()   # no transaction is held while the network is read
                 readings = await asyncio.gather(*(read(crawler, job, values) for job in jobs),
                                                 return_exceptions=True)
+                context = prepare(jobs) if prepare is not None else None  # the batch's rows at once
                 for job, reading in zip(jobs, readings):
                     done.add(_key(job))
                     if isinstance(reading, BaseException):
                         row_failed(*_row(job), reading)
                         continue
                     with isolated(*_row(job)):
-                        store(job, reading, values)
+                        store(job, reading, values, context)
                     handled += 1
                 db.session.commit()
                 jobs = None
@@ -99,10 +100,10 @@ def sweep_pages(now: datetime, seconds: float | None = -1, batch: int = BATCH) -
     async def read(crawler, job, values):
         return await read_page(crawler, job.url, job.title, today, values["max_attachments"])
 
-    def store(job, reading, values):
-        pages.apply(job, reading, now, values)
+    def store(job, reading, values, with_findings):
+        pages.apply(job, reading, now, values, with_findings)
 
-    n = _batches(lambda: pages.due_jobs(now, batch), read, store, seconds, batch)
+    n = _batches(lambda: pages.due_jobs(now, batch), read, store, seconds, batch, pages.prepare)
     return f"新登记网址 {found} 个，读取 {n} 个"
 
 
@@ -115,7 +116,7 @@ def sweep_columns(now: datetime, seconds: float | None = -1, batch: int = BATCH)
     async def read(crawler, job, values):
         return await read_column(crawler, job.url, today, values["max_list_pages"], values["max_links"])
 
-    def store(job, reading, values):
+    def store(job, reading, values, context):
         status = columns.apply(job, reading, today, now, values)
         statuses[status] = statuses.get(status, 0) + 1
 
@@ -133,7 +134,7 @@ def sweep_rechecks(now: datetime, seconds: float | None = -1, batch: int = 50) -
     async def read(crawler, job, values):
         return await recheck(crawler, job, today, values)
 
-    def store(job: WebFinding, result, values):
+    def store(job: WebFinding, result, values, context):
         finding = db.session.get(WebFinding, job.id)
         findings.recheck_result(finding, result.passed, result.note, now)
         if result.reading is not None:

@@ -22,8 +22,8 @@ from datetime import date
 
 # --- dates --------------------------------------------------------------------------------------
 
-_FULL_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?!\d)")
-_SHORT_DATE = re.compile(r"[\[［(（【]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[\]］)）】]")
+_FULL_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?!\d)", re.ASCII)
+_SHORT_DATE = re.compile(r"[\[［(（【]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[\]］)）】]", re.ASCII)
 
 
 def find_dates(text: str, today: date) -> list[date]:
@@ -80,9 +80,9 @@ def content_hash(text: str) -> str:
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-_ID = re.compile(r"(?<![0-9A-Za-z*])([1-9]\d{5}(?:18|19|20)\d{2}\d{2}\d{2}\d{3}[0-9Xx])(?![0-9A-Za-z*])")
-_MOBILE = re.compile(r"(?<![0-9*\-－])(?:\+?86[\s-]?)?(1[3-9]\d{9})(?![0-9*])")
-_CARD = re.compile(r"(?<![0-9*])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9*])")
+_ID = re.compile(r"(?<![0-9A-Za-z*])([1-9]\d{5}(?:18|19|20)\d{2}\d{2}\d{2}\d{3}[0-9Xx])(?![0-9A-Za-z*])", re.ASCII)
+_MOBILE = re.compile(r"(?<![0-9*\-－])(?:\+?86[\s-]?)?(1[3-9]\d{9})(?![0-9*])", re.ASCII)
+_CARD = re.compile(r"(?<![0-9*])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9*])", re.ASCII)
 
 PRIVACY_KINDS = {"id_number": "身份证号码", "mobile": "手机号码", "bank_card": "银行卡号"}
 
@@ -125,7 +125,7 @@ def mask(number: str, keep_start: int, keep_end: int) -> str:
     return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[len(number) - keep_end:]
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = re.compile(r"\d", re.ASCII)
 
 
 def _context(text: str, start: int, end: int, masked: str) -> str:

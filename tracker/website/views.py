@@ -214,7 +214,7 @@ def rectify():
     except ServiceError as exc:
         flash(exc.message, "danger")
         back = request.form.get("back")
-        if back and back.isdigit():
+        if back and back.isascii() and back.isdigit():
             return redirect(url_for("website.finding", finding_id=int(back)))
         return redirect(url_for("website.finding_list"))
     flash(f"已转为整改事项 {len(items)} 项，各单位已收到整改通知。", "success")
