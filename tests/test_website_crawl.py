@@ -258,15 +258,16 @@ def test_slow_page_within_the_timeout_passes_and_one_slower_than_the_timeout_fai
 
 
 def test_a_file_over_the_size_cap_is_not_read(web):
+    from tests.website_site import run_async
     from tracker.website.net import Crawler
     from tracker.website.settings import crawl_settings
+    with web.app.app_context():
+        settings = crawl_settings()
 
     async def fetch():
-        async with Crawler(crawl_settings()) as crawler:
+        async with Crawler(settings) as crawler:
             return await crawler.fetch(web.base + "/files/huge.pdf")
-    import asyncio
-    with web.app.app_context():
-        result = asyncio.run(fetch())
+    result = run_async(fetch)
     assert result.error == "too_large" and "大小上限" in result.message and result.body == b""
 
 

@@ -1,11 +1,10 @@
 """网站巡查 rules that need no website: personal data in text, dates in list rows, titles, and
 the crawler's refusal of addresses outside the allow-list or inside the network."""
-import asyncio
 from datetime import date
 
 import pytest
 
-from tests.website_site import id_number
+from tests.website_site import id_number, run_async
 from tracker.website import text
 from tracker.website.fixture_server import Site, html, redirect, serve
 from tracker.website.net import Crawler, CrawlSettings, host_allowed
@@ -86,7 +85,7 @@ def fetch(settings, url):
     async def go():
         async with Crawler(settings) as crawler:
             return await crawler.fetch(url)
-    return asyncio.run(go())
+    return run_async(go)
 
 
 def test_an_address_typed_as_127_0_0_1_is_refused_unless_private_addresses_are_allowed(loopback):

@@ -5,9 +5,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.test_website_crawl import NOW, TODAY, add_column, findings, fixture_site, publish, run, web  # noqa: F401
+from tests import test_website_crawl as crawl
+from tests.test_website_crawl import NOW, TODAY, add_column, findings, publish, run
 from tests.website_site import HALF_WIDTH_TITLE
 from tracker.extensions import db
+
+fixture_site, web = crawl.fixture_site, crawl.web   # the loopback site and the unit it belongs to
 
 
 def _users(web):

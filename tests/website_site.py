@@ -147,3 +147,15 @@ def build(today: date = date(2026, 12, 7)) -> Site:
     site["/moved"] = redirect("/")
     site["/"] = html(_page("东宁市人民政府", "<h1>首页</h1>"))
     return site
+
+
+def run_async(make_coroutine):
+    """Run a coroutine to its end in a thread of its own (a browser test's event loop may hold
+    this thread, as the scheduler's thread never does)."""
+    import asyncio
+    import threading
+    out = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(make_coroutine())))
+    thread.start()
+    thread.join(120)
+    return out[0]

@@ -195,12 +195,14 @@ class ColumnJob:
     max_age_days: int | None
 
 
-def due_jobs(now: datetime, limit: int) -> list[ColumnJob]:
-    rows = db.session.execute(
-        select(WebColumn.id, WebColumn.unit_id, WebColumn.name, WebColumn.url, WebColumn.kind, WebColumn.max_age_days)
-        .where(WebColumn.active.is_(True), WebColumn.next_check_at <= now)
-        .order_by(WebColumn.next_check_at, WebColumn.id).limit(limit)).all()
-    return [ColumnJob(*row) for row in rows]
+def due_jobs(now: datetime, limit: int, exclude=()) -> list[ColumnJob]:
+    stmt = (select(WebColumn.id, WebColumn.unit_id, WebColumn.name, WebColumn.url, WebColumn.kind,
+                   WebColumn.max_age_days)
+            .where(WebColumn.active.is_(True), WebColumn.next_check_at <= now)
+            .order_by(WebColumn.next_check_at, WebColumn.id).limit(limit))
+    if exclude:
+        stmt = stmt.where(WebColumn.id.not_in(sorted(exclude)))
+    return [ColumnJob(*row) for row in db.session.execute(stmt)]
 
 
 def apply(job: ColumnJob, reading: ColumnReading, today: date, now: datetime, values: dict) -> str:

@@ -142,7 +142,7 @@ def to_rectifications(finding_ids, actor, today: date, period_days=None) -> list
     return items
 
 
-def findings_awaiting_recheck(limit: int) -> list[WebFinding]:
+def findings_awaiting_recheck(limit: int, exclude=()) -> list[WebFinding]:
     """Findings to read again: those whose rectification item the unit has answered since the
     last re-check (待验收), and those the office asked to re-check."""
     answered = (select(RectificationResponse.rectification_id, func.max(RectificationResponse.submitted_at)
@@ -152,8 +152,10 @@ def findings_awaiting_recheck(limit: int) -> list[WebFinding]:
                     .where(Rectification.state == "submitted",
                            WebFinding.rechecked_at.is_(None) | (WebFinding.rechecked_at < answered.c.at)))
     asked = select(WebFinding.id).where(WebFinding.recheck_due.is_(True))
-    return db.session.scalars(select(WebFinding).where(WebFinding.id.in_(after_answer.union(asked)))
-                              .order_by(WebFinding.id).limit(limit)).all()
+    stmt = select(WebFinding).where(WebFinding.id.in_(after_answer.union(asked)))
+    if exclude:
+        stmt = stmt.where(WebFinding.id.not_in(sorted(exclude)))
+    return db.session.scalars(stmt.order_by(WebFinding.id).limit(limit)).all()
 
 
 def recheck_result(finding: WebFinding, passed: bool, note: str, now: datetime) -> None:

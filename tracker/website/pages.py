@@ -72,13 +72,16 @@ def discover(now: datetime) -> int:
     return len(new) + len(moved)
 
 
-def due_jobs(now: datetime, limit: int) -> list[PageJob]:
-    rows = db.session.execute(
+def due_jobs(now: datetime, limit: int, exclude=()) -> list[PageJob]:
+    stmt = (
         select(WebPage.id, WebPage.task_id, WebPage.unit_id, WebPage.url, Task.title, WebPage.publication_check_id,
                WebPage.baseline_hash, Task.published_on)
         .join(Task, Task.id == WebPage.task_id)
         .where(WebPage.next_check_at <= now, Task.state.in_(DONE_STATES))
-        .order_by(WebPage.next_check_at, WebPage.id).limit(limit)).all()
+        .order_by(WebPage.next_check_at, WebPage.id).limit(limit))
+    if exclude:
+        stmt = stmt.where(WebPage.id.not_in(sorted(exclude)))
+    rows = db.session.execute(stmt).all()
     return [PageJob(pid, tid, uid, url, title, check_id is None, baseline, published)
             for pid, tid, uid, url, title, check_id, baseline, published in rows]
 

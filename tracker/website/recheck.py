@@ -11,11 +11,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from . import text
 from .columns import cutoff
 from .models import WebColumn, WebFinding
 from .net import Crawler
 from .reading import PageReading, column_verdict, read_column, read_document
+
+
+@dataclass(frozen=True)
+class RecheckJob:
+    """What a re-check needs, read from the database before the network is (plain data)."""
+
+    id: int
+    kind: str
+    url: str
+    summary: str
+    digest: str | None
+    column_name: str | None = None
+    column_kind: str | None = None
+    max_age_days: int | None = None
+
+
+def recheck_jobs(found: list[WebFinding]) -> list[RecheckJob]:
+    from ..extensions import db
+    columns = {c.id: c for c in db.session.scalars(
+        select(WebColumn).where(WebColumn.id.in_({f.column_id for f in found if f.column_id} or {-1})))}
+    out = []
+    for f in found:
+        col = columns.get(f.column_id)
+        out.append(RecheckJob(f.id, f.kind, f.url, f.summary, f.match_digest, col.name if col else None,
+                              col.kind if col else None, col.max_age_days if col else None))
+    return out
 
 
 @dataclass
@@ -25,15 +53,12 @@ class Recheck:
     reading: PageReading | None = None
 
 
-async def recheck(crawler: Crawler, finding: WebFinding, today: date, values: dict) -> Recheck:
-    kind, url, column_id = finding.kind, finding.url, finding.column_id
-    fingerprint_digest = finding.match_digest
+async def recheck(crawler: Crawler, job: RecheckJob, today: date, values: dict) -> Recheck:
+    kind, url, fingerprint_digest = job.kind, job.url, job.digest
     if kind in ("stale_column", "blank_column"):
-        from ..extensions import db
-        column = db.session.get(WebColumn, column_id) if column_id else None
-        if column is None:
+        if job.column_kind is None:
             return Recheck(False, "栏目登记已删除，无法复查")
-        name, col_kind, max_age = column.name, column.kind, column.max_age_days
+        name, col_kind, max_age = job.column_name, job.column_kind, job.max_age_days
         reading = await read_column(crawler, url, today, values["max_list_pages"], 0)
         problem = reading.fetched.problem()
         if problem:

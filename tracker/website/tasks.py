@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from . import columns, findings, pages
 from .models import WebColumn, WebFinding
 from .net import Crawler
 from .reading import read_column, read_page
-from .recheck import recheck
+from .recheck import RecheckJob, recheck, recheck_jobs
 from .settings import config, crawl_settings, settings
 
 log = logging.getLogger("tracker.website")
@@ -42,45 +43,88 @@ def _today(now: datetime) -> date:
     return now.astimezone(CHINA).date()
 
 
-def _batches(load: Callable[[], list], read, store, seconds: float | None, batch_size: int, prepare=None) -> int:
+class _Network:
+    """The crawl's event loop, in a thread of its own: the next batch is read from the network
+    there while this thread stores the last one (the database is only ever used from here)."""
+
+    def __init__(self, crawl):
+        self.crawl = crawl
+
+    def __enter__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="website-crawl", daemon=True)
+        self.thread.start()
+        self.crawler = self._call(self._open())
+        return self
+
+    async def _open(self) -> Crawler:
+        return Crawler(self.crawl)
+
+    def _call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def submit(self, jobs: list, read, values: dict):
+        async def batch():
+            return await asyncio.gather(*(read(self.crawler, job, values) for job in jobs), return_exceptions=True)
+        return asyncio.run_coroutine_threadsafe(batch(), self.loop)
+
+    def __exit__(self, *exc):
+        try:
+            self._call(self.crawler.__aexit__(None, None, None))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(30)
+            self.loop.close()
+
+
+def _batches(load: Callable[[set], list], read, store, seconds: float | None, prepare=None) -> int:
     """Load due jobs, read them concurrently, store each in isolation; batch after batch until
-    nothing is due or the time is up. Returns the number of rows handled."""
+    nothing is due or the time is up. ``load(exclude)`` gives due jobs whose keys are not in
+    ``exclude`` (the batch being read, and rows that failed in this run). Returns rows handled."""
     values = settings()
     started, handled = time.monotonic(), 0
-    first = load()
-    if not first:
-        return 0   # nothing due: no client, no event loop
-
-    async def main():
-        nonlocal handled
-        async with Crawler(crawl_settings(values)) as crawler:
-            done: set = set()
-            jobs = first
-            while seconds is None or time.monotonic() - started < seconds:
-                jobs = jobs if jobs is not None else [j for j in load() if _key(j) not in done]
-                if not jobs:
-                    break
+    jobs = load(set())
+    if not jobs:
+        return 0   # nothing due: no client, no thread
+    failed: set = set()
+    with _Network(crawl_settings(values)) as network:
+        pending = network.submit(jobs, read, values)
+        try:
+            while jobs:
                 db.session.commit()   # no transaction is held while the network is read
-                readings = await asyncio.gather(*(read(crawler, job, values) for job in jobs),
-                                                return_exceptions=True)
+                readings = pending.result()
+                in_time = seconds is None or time.monotonic() - started < seconds
+                following = load({_key(j) for j in jobs} | failed) if in_time else []
+                pending = network.submit(following, read, values) if following else None
                 context = prepare(jobs) if prepare is not None else None  # the batch's rows at once
                 for job, reading in zip(jobs, readings):
-                    done.add(_key(job))
                     if isinstance(reading, BaseException):
                         row_failed(*_row(job), reading)
+                        failed.add(_key(job))
                         continue
                     with isolated(*_row(job)):
                         store(job, reading, values, context)
+                    if current_failed(_row(job)):
+                        failed.add(_key(job))
                     handled += 1
                 db.session.commit()
-                jobs = None
-
-    asyncio.run(main())
+                jobs = following
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
     return handled
 
 
-def _key(job) -> tuple:
-    return type(job).__name__, getattr(job, "page_id", None) or getattr(job, "column_id", None) or job.id
+def current_failed(row: tuple) -> bool:
+    """Whether the row just handled failed (recorded on the run by ``isolated``)."""
+    from ..sweeps import current_run
+    run = current_run()
+    return run is not None and (row[0], str(row[1])) in run.failures
+
+
+def _key(job) -> int:
+    return job.page_id if isinstance(job, pages.PageJob) else job.column_id if isinstance(
+        job, columns.ColumnJob) else job.id
 
 
 def _row(job) -> tuple[str, int, str]:
@@ -103,7 +147,7 @@ def sweep_pages(now: datetime, seconds: float | None = -1, batch: int = BATCH) -
     def store(job, reading, values, with_findings):
         pages.apply(job, reading, now, values, with_findings)
 
-    n = _batches(lambda: pages.due_jobs(now, batch), read, store, seconds, batch, pages.prepare)
+    n = _batches(lambda exclude: pages.due_jobs(now, batch, exclude), read, store, seconds, pages.prepare)
     return f"新登记网址 {found} 个，读取 {n} 个"
 
 
@@ -120,7 +164,7 @@ def sweep_columns(now: datetime, seconds: float | None = -1, batch: int = BATCH)
         status = columns.apply(job, reading, today, now, values)
         statuses[status] = statuses.get(status, 0) + 1
 
-    n = _batches(lambda: columns.due_jobs(now, batch), read, store, seconds, batch)
+    n = _batches(lambda exclude: columns.due_jobs(now, batch, exclude), read, store, seconds)
     detail = "，".join(f"{WebColumn(status=s).status_label} {c}" for s, c in sorted(statuses.items()))
     return f"读取栏目 {n} 个" + (f"（{detail}）" if detail else "")
 
@@ -134,7 +178,7 @@ def sweep_rechecks(now: datetime, seconds: float | None = -1, batch: int = 50) -
     async def read(crawler, job, values):
         return await recheck(crawler, job, today, values)
 
-    def store(job: WebFinding, result, values, context):
+    def store(job: RecheckJob, result, values, context):
         finding = db.session.get(WebFinding, job.id)
         findings.recheck_result(finding, result.passed, result.note, now)
         if result.reading is not None:
@@ -142,5 +186,6 @@ def sweep_rechecks(now: datetime, seconds: float | None = -1, batch: int = 50) -
                               finding_id=finding.id, expect_title=False)
         outcome["passed" if result.passed else "failed"] += 1
 
-    n = _batches(lambda: findings.findings_awaiting_recheck(batch), read, store, seconds, batch)
+    n = _batches(lambda exclude: recheck_jobs(findings.findings_awaiting_recheck(batch, exclude)), read, store,
+                 seconds)
     return f"复查 {n} 个（通过 {outcome['passed']}，未通过 {outcome['failed']}）"
