@@ -119,9 +119,11 @@ def load(app, hosts: int, port: int) -> None:
     with app.app_context():
         db.session.execute(insert(Unit), [{"code": f"u{u:03d}", "name": f"测试单位{u:03d}", "kind": "department",
                                            "active": True} for u in range(UNITS)])
-        area = KeyArea(name="其他")
-        db.session.add(area)
-        db.session.flush()
+        area = db.session.scalar(db.select(KeyArea).where(KeyArea.name == "其他"))
+        if area is None:
+            area = KeyArea(name="其他")
+            db.session.add(area)
+            db.session.flush()
         units = [row[0] for row in db.session.execute(db.select(Unit.id).order_by(Unit.id))]
         db.session.execute(insert(Duty), [{"unit_id": uid, "title": "政府采购项目信息", "key_area_id": area.id,
                                            "cadence": "adhoc", "channels": ["website"], "review_required": False,
@@ -157,11 +159,14 @@ def timed(app, label: str, fn) -> float:
         db.session.commit()
         elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label:<34} {elapsed:8.1f} s   peak RSS so far {peak:6.0f} MB   {result}", flush=True)
+    from tracker.website.tasks import TIMES
+    print(f"{label:<34} {elapsed:8.1f} s   peak RSS so far {peak:6.0f} MB   {result}  {TIMES}", flush=True)
+    TIMES.clear()
     return elapsed
 
 
 def main() -> int:
+    global UNITS, PAGES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary directory")
     parser.add_argument("--reset", action="store_true", help="PostgreSQL: drop and recreate the public schema first")
@@ -169,7 +174,10 @@ def main() -> int:
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--global-limit", type=int, default=16)
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--units", type=int, default=UNITS, help="a smaller city for a quick look")
+    parser.add_argument("--pages", type=int, default=PAGES)
     args = parser.parse_args()
+    UNITS, PAGES = args.units, args.pages
 
     tmp = tempfile.mkdtemp(prefix="bench-website-")
     url = args.database_url or f"sqlite:///{tmp}/bench.db"
@@ -221,7 +229,7 @@ def main() -> int:
         from sqlalchemy import func, select
 
         from tracker.website.models import WebFinding
-        print("findings:", dict(db.session.execute(select(WebFinding.kind, func.count()).group_by(WebFinding.kind))))
+        print("findings:", dict(db.session.execute(select(WebFinding.kind, func.count()).group_by(WebFinding.kind)).all()))
     server.terminate()
     return 0
 

@@ -177,12 +177,18 @@ def read_html(body: bytes, charset: str | None, url: str) -> Document:
     if base_el is not None and base_el.get("href"):
         base = urljoin(url, base_el.get("href"))
     body_el = root.find("body")
-    page_text = (body_el if body_el is not None else root).text_content()
+    page_text = _text_of(body_el if body_el is not None else root)
     return Document("html", text=page_text[:TEXT_LIMIT], title=title[:300], links=_links(root, base),
                     encoding=encoding)
 
 
 ROW_TAGS = {"li", "tr", "dd", "dt", "p", "dl"}
+
+
+def _text_of(element) -> str:
+    """The element's text with its pieces apart: a number in one cell and a date in the next are
+    two things, not one run of digits."""
+    return " ".join(piece for piece in element.itertext() if piece and not piece.isspace())
 
 
 def _row_text(anchor) -> str:
@@ -198,8 +204,8 @@ def _row_text(anchor) -> str:
             break
         node = node.getparent()
     if node is None or (node.tag not in ROW_TAGS and len(node.findall(".//a")) > 1):
-        return anchor.text_content()
-    return node.text_content()[:500]
+        return _text_of(anchor)
+    return _text_of(node)[:500]
 
 
 def _links(root, base: str) -> list[Link]:
@@ -211,7 +217,7 @@ def _links(root, base: str) -> list[Link]:
         url = urljoin(base, href).split("#", 1)[0]
         if not url.startswith(("http://", "https://")):
             continue
-        text = " ".join(anchor.text_content().split()) or (anchor.get("title") or "").strip()
+        text = " ".join(_text_of(anchor).split()) or (anchor.get("title") or "").strip()
         key = (url, text)
         if key in seen:
             continue

@@ -143,6 +143,9 @@ class Crawler:
     def __init__(self, settings: CrawlSettings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
         self._hosts: dict[str, _Host] = {}
+        # Link checks of this crawl by address: the header and footer links every column page of
+        # a site repeats are fetched once, not once per column.
+        self._checked: dict[str, asyncio.Future] = {}
         self._all = asyncio.Semaphore(max(1, settings.global_limit))
         timeout = httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
                                 write=settings.read_timeout, pool=None)
@@ -212,8 +215,16 @@ class Crawler:
     # --- fetching -----------------------------------------------------------------------------
 
     async def fetch(self, url: str, *, body: bool = True) -> Fetched:
-        """GET ``url`` following redirects (each hop admitted anew). ``body=False`` stops after
-        the headers (a link check)."""
+        """GET ``url`` following redirects (each hop admitted anew). ``body=False`` is a link
+        check: the body is not kept, and an address already checked in this crawl is not fetched
+        again."""
+        if body:
+            return await self._fetch(url, body=True)
+        if url not in self._checked:
+            self._checked[url] = asyncio.ensure_future(self._fetch(url, body=False))
+        return await asyncio.shield(self._checked[url])
+
+    async def _fetch(self, url: str, *, body: bool) -> Fetched:
         started = time.monotonic()
         result = Fetched(url)
         current = url
@@ -286,6 +297,8 @@ class Crawler:
                         if data is None:
                             return None
                         result.body = data
+                    elif not body:
+                        await _drain(response)   # a small page read to its end keeps the connection
                     result.headers = response_headers
                     return status, response_headers
                 finally:
@@ -323,6 +336,19 @@ class Crawler:
             if data is None:
                 result.error, result.message = "too_large", f"文件解压后超过巡查大小上限（上限{_mb(cap)}）"
         return data
+
+
+DRAIN_LIMIT = 256 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read and drop up to DRAIN_LIMIT bytes of a body nobody needs (a link check), so that the
+    connection can serve the next request; a larger body is cut off with its connection."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > DRAIN_LIMIT:
+            return
 
 
 def _decompress(data: bytes, encoding: str, cap: int) -> bytes | None:

@@ -86,25 +86,37 @@ def due_jobs(now: datetime, limit: int, exclude=()) -> list[PageJob]:
             for pid, tid, uid, url, title, check_id, baseline, published in rows]
 
 
-def prepare(jobs: list[PageJob]) -> set[int]:
-    """Load a batch's pages in one statement (they stay in the session's identity map, kept
-    there by the returned list's owner) and return the ids of those with open findings (only
-    they may have findings to close)."""
-    ids = [j.page_id for j in jobs]
-    loaded = db.session.scalars(select(WebPage).where(WebPage.id.in_(ids))).all()
-    with_findings = set(db.session.scalars(select(WebFinding.page_id).where(
-        WebFinding.page_id.in_(ids), WebFinding.state == "open").distinct()))
-    return _Prepared(with_findings, loaded)
+class Batch:
+    """Readings of a batch of pages stored together: the pages loaded in one statement, which of
+    them have open findings (only those may have findings to close) in another, and the evidence
+    inserted as one set when the batch is finished (``finish``), not one statement a page."""
 
+    def __init__(self, jobs: list[PageJob]):
+        ids = [j.page_id for j in jobs]
+        self.pages = {p.id: p for p in db.session.scalars(select(WebPage).where(WebPage.id.in_(ids)))}
+        self.with_findings = set(db.session.scalars(select(WebFinding.page_id).where(
+            WebFinding.page_id.in_(ids), WebFinding.state == "open").distinct()))
+        self.links: list[tuple[WebPage, WebCheck, bool]] = []
+        self.to_verify: list[tuple[int, WebCheck, datetime]] = []
 
-class _Prepared(set):
-    def __init__(self, ids, rows):
-        super().__init__(ids)
-        self.rows = rows
+    def finish(self) -> None:
+        if not self.links:
+            return
+        db.session.flush()   # the evidence rows in sets; their ids are then known
+        for page, check, publication in self.links:
+            page.last_check_id = check.id
+            if publication:
+                page.publication_check_id = check.id
+        for task_id, check, now in self.to_verify:
+            task = db.session.get(Task, task_id)
+            if task.state == "published":
+                from ..disclosure.workflow import verify
+                verify(task, SystemVerifier(), f"网站巡查核验通过（{now:%Y-%m-%d %H:%M} UTC 读取，证据 #{check.id}）")
+        self.links, self.to_verify = [], []
 
 
 def store_check(reading: PageReading, *, unit_id: int, purpose: str, now: datetime, page_id=None, task_id=None,
-                finding_id=None, expect_title: bool = True, published_on=None) -> WebCheck:
+                finding_id=None, expect_title: bool = True, published_on=None, flush: bool = True) -> WebCheck:
     """The evidence of one reading, with its verdict."""
     f = reading.fetched
     reasons = reading.reasons(expect_title)
@@ -120,7 +132,8 @@ def store_check(reading: PageReading, *, unit_id: int, purpose: str, now: dateti
                      attachments=[a.as_json() for a in reading.attachments], passed=not reasons, reasons=reasons,
                      notes=notes, error=(f.message or "")[:500] or None)
     db.session.add(check)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return check
 
 
@@ -131,23 +144,25 @@ def _gone(reading: PageReading, failures: int) -> bool:
     return failures >= GONE_AFTER_FAILURES
 
 
-def apply(job: PageJob, reading: PageReading, now: datetime, values: dict, with_findings=None) -> WebCheck:
-    """Store one reading of a published address and act on it (see the module docstring)."""
-    page = db.session.get(WebPage, job.page_id)
+def apply(job: PageJob, reading: PageReading, now: datetime, values: dict, batch: Batch) -> WebCheck:
+    """Store one reading of a published address and act on it (see the module docstring); the
+    evidence's id reaches the page when the batch is finished."""
+    page = batch.pages.get(job.page_id) or db.session.get(WebPage, job.page_id)
     check = store_check(reading, unit_id=job.unit_id, purpose="publication" if job.first else "recheck", now=now,
-                        page_id=page.id, task_id=job.task_id, published_on=job.published_on)
-    page.checked_at, page.last_check_id = now, check.id
+                        page_id=page.id, task_id=job.task_id, published_on=job.published_on, flush=False)
+    page.checked_at = now
+    batch.links.append((page, check, False))
     cycle = timedelta(days=values["recheck_days"])
     if reading.answered:
         page.failures_in_row = 0
     else:
         page.failures_in_row += 1
     if job.first:
-        _publication(page, job, reading, check, now, cycle, values)
+        _publication(page, job, reading, check, now, cycle, values, batch)
     else:
-        _recheck(page, job, reading, check, now, cycle)
+        _recheck(page, job, reading, check, now, cycle, page.id in batch.with_findings)
     if reading.answered:
-        _page_findings(page, job, reading, now, with_findings is None or page.id in with_findings)
+        _page_findings(page, job, reading, now, page.id in batch.with_findings)
     return check
 
 
@@ -160,31 +175,30 @@ def _refused(page: WebPage, reading: PageReading, now, cycle) -> bool:
     return True
 
 
-def _publication(page: WebPage, job: PageJob, reading: PageReading, check: WebCheck, now, cycle, values) -> None:
+def _publication(page: WebPage, job: PageJob, reading: PageReading, check: WebCheck, now, cycle, values,
+                 batch: Batch) -> None:
     if _refused(page, reading, now, cycle):
         return
     transient = not reading.answered and not _gone(reading, page.failures_in_row)
     if transient and page.failures_in_row < GONE_AFTER_FAILURES:
         page.state, page.next_check_at = "unreachable", now + RETRY_AFTER_TROUBLE   # try again before judging
         return
-    page.publication_check_id = check.id
+    batch.links[-1] = (page, check, True)   # the evidence of the publication check
     page.state = "passed" if check.passed else "failed"
     page.baseline_hash = reading.content_hash if reading.answered else None
     page.next_check_at = now + cycle * (0.5 + spread(page.id))
     if check.passed and values.get("auto_verify"):
-        task = db.session.get(Task, job.task_id)
-        if task.state == "published":
-            from ..disclosure.workflow import verify
-            verify(task, SystemVerifier(), f"网站巡查核验通过（{now:%Y-%m-%d %H:%M} UTC 读取，证据 #{check.id}）")
+        batch.to_verify.append((job.task_id, check, now))
 
 
-def _recheck(page: WebPage, job: PageJob, reading: PageReading, check: WebCheck, now, cycle) -> None:
+def _recheck(page: WebPage, job: PageJob, reading: PageReading, check: WebCheck, now, cycle, had: bool) -> None:
     key = f"page:{page.id}"
     if _refused(page, reading, now, cycle):
         return
     if reading.answered:
         page.next_check_at = now + cycle
-        findings.gone(WebFinding.page_id == page.id, ("page_gone",), set(), now, "复查时已可访问")
+        if had:
+            findings.gone(WebFinding.page_id == page.id, ("page_gone",), set(), now, "复查时已可访问")
         if page.baseline_hash and reading.content_hash and reading.content_hash != page.baseline_hash:
             finding = findings.seen("page_changed", job.unit_id, f"{key}:{reading.content_hash}", url=job.url,
                                     summary=f"“{job.title[:80]}”的页面内容与发布时不同", now=now, page_id=page.id)

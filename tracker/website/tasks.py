@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from ..extensions import db
-from ..sweeps import isolated, register_record_type, row_failed
+from ..sweeps import isolated, register_record_type, row_done, row_failed, savepoint
 from ..timeutil import CHINA
 from . import columns, findings, pages
 from .models import WebColumn, WebFinding
@@ -33,6 +33,7 @@ from .settings import config, crawl_settings, settings
 
 log = logging.getLogger("tracker.website")
 BATCH = 100
+TIMES: dict = {}
 
 register_record_type("web_page", "已发布信息网址", "website.page", "page_id")
 register_record_type("web_column", "网站栏目", "website.column", "column_id")
@@ -92,27 +93,55 @@ def _batches(load: Callable[[set], list], read, store, seconds: float | None, pr
         try:
             while jobs:
                 db.session.commit()   # no transaction is held while the network is read
+                _t = time.monotonic()
                 readings = pending.result()
+                TIMES["wait"] = TIMES.get("wait", 0) + time.monotonic() - _t
+                _t = time.monotonic()
                 in_time = seconds is None or time.monotonic() - started < seconds
                 following = load({_key(j) for j in jobs} | failed) if in_time else []
                 pending = network.submit(following, read, values) if following else None
-                context = prepare(jobs) if prepare is not None else None  # the batch's rows at once
-                for job, reading in zip(jobs, readings):
-                    if isinstance(reading, BaseException):
-                        row_failed(*_row(job), reading)
-                        failed.add(_key(job))
-                        continue
-                    with isolated(*_row(job)):
-                        store(job, reading, values, context)
-                    if current_failed(_row(job)):
-                        failed.add(_key(job))
-                    handled += 1
+                handled += _store_all(jobs, readings, store, values, prepare, failed)
                 db.session.commit()
+                TIMES["store"] = TIMES.get("store", 0) + time.monotonic() - _t
                 jobs = following
         finally:
             if pending is not None and not pending.done():
                 pending.cancel()
     return handled
+
+
+def _store_all(jobs: list, readings: list, store, values: dict, prepare, failed: set) -> int:
+    """Store a batch's readings in one savepoint (the batch's statements in sets); when any row
+    fails, roll the batch back and store row by row, each in isolation, so one bad row is
+    recorded and skipped and the others are kept. Returns the rows handled."""
+    good = []
+    for job, reading in zip(jobs, readings):
+        if isinstance(reading, BaseException):
+            row_failed(*_row(job), reading)
+            failed.add(_key(job))
+        else:
+            good.append((job, reading))
+    try:
+        with savepoint():
+            context = prepare([j for j, _ in good]) if prepare is not None else None
+            for job, reading in good:
+                store(job, reading, values, context)
+            if context is not None:
+                context.finish()
+    except Exception:  # noqa: BLE001 - some row is bad: find it by storing one row at a time
+        log.info("a batch of %s failed as a whole; storing row by row", len(good), exc_info=True)
+        for job, reading in good:
+            with isolated(*_row(job)):
+                context = prepare([job]) if prepare is not None else None
+                store(job, reading, values, context)
+                if context is not None:
+                    context.finish()
+            if current_failed(_row(job)):
+                failed.add(_key(job))
+    else:
+        for job, _ in good:
+            row_done(*_row(job)[:2])
+    return len(good)
 
 
 def current_failed(row: tuple) -> bool:
@@ -144,10 +173,10 @@ def sweep_pages(now: datetime, seconds: float | None = -1, batch: int = BATCH) -
     async def read(crawler, job, values):
         return await read_page(crawler, job.url, job.title, today, values["max_attachments"])
 
-    def store(job, reading, values, with_findings):
-        pages.apply(job, reading, now, values, with_findings)
+    def store(job, reading, values, batch):
+        pages.apply(job, reading, now, values, batch)
 
-    n = _batches(lambda exclude: pages.due_jobs(now, batch, exclude), read, store, seconds, pages.prepare)
+    n = _batches(lambda exclude: pages.due_jobs(now, batch, exclude), read, store, seconds, pages.Batch)
     return f"新登记网址 {found} 个，读取 {n} 个"
 
 
