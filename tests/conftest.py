@@ -1,18 +1,46 @@
 """Test fixtures: a real database (SQLite by default, PostgreSQL when TRACKER_TEST_DATABASE_URL is
 set) migrated once per session with the same Alembic migrations as production, emptied after
-each test; small factories; a client that signs in and carries the CSRF token like a browser."""
+each test; small factories; a client that signs in and carries the CSRF token like a browser.
+
+Every test runs on the suite's frozen clock (``tests/clock.py``): ``TRACKER_TEST_TODAY`` or its default
+working day, from before collection to the end of the session."""
 import itertools
 import os
 import re
 
 import pytest
+import time_machine
 from flask_migrate import upgrade
 
 from tracker import create_app
 from tracker.extensions import db, delete_all_rows, drop_public_schema
 
+from . import clock
+
 PASSWORD = "testpass2026"
 _seq = itertools.count(1)
+
+
+_traveller = time_machine.travel(clock.START, tick=True)
+
+
+def pytest_configure(config):
+    """Freeze the clock before anything is collected: module-level code sees the suite's day too."""
+    _traveller.start()
+
+
+def pytest_unconfigure(config):
+    _traveller.stop()
+
+
+def pytest_report_header(config):
+    return f"the suite's day: {clock.TODAY.isoformat()} (TRACKER_TEST_TODAY; default {clock.DEFAULT_DAY})"
+
+
+@pytest.fixture
+def today():
+    """The suite's frozen day (a date in China time)."""
+    return clock.TODAY
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -381,7 +409,7 @@ def chromium():
 @pytest.fixture
 def page(chromium, live_server):
     """A fresh browser context (no cookies) with the base URL set; fails on any external request."""
-    context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context = clock.new_context(chromium, live_server, viewport={"width": 1366, "height": 900})
     external = []
     context.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
                else external.append(r.url))

@@ -4,6 +4,7 @@ import pytest
 
 from tracker.timeutil import china_today
 
+from . import clock
 from .conftest import apply_online, sign_in
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ def test_online_application_from_submission_to_reply(make, page, chromium, live_
     assert code.startswith("YSQ-")
     assert _status(page, code, password) == "待确认"
 
-    office_page = chromium.new_context(base_url=live_server, locale="zh-CN").new_page()
+    office_page = clock.new_context(chromium, live_server).new_page()
     sign_in(office_page, office.username)
     office_page.goto("/applications/?state=pending")
     office_page.click(f"text={code}")
@@ -43,7 +44,7 @@ def test_online_application_from_submission_to_reply(make, page, chromium, live_
     assert _status(page, code, password) == "办理中"
     assert page.locator("#status-due").inner_text().strip().startswith(str(china_today().year))
 
-    unit_page = chromium.new_context(base_url=live_server, locale="zh-CN").new_page()
+    unit_page = clock.new_context(chromium, live_server).new_page()
     sign_in(unit_page, contact.username)
     unit_page.goto("/applications/")
     unit_page.click(f"text={code}")

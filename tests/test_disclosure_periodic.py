@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tracker.disclosure import services
 from tracker.disclosure.models import Duty, Task, TaskEvent
-from tracker.disclosure.tasks import open_periodic_tasks
+from tracker.disclosure.tasks import open_periodic_tasks, open_tasks_on_working_days
 from tracker.extensions import db
 
 
@@ -104,3 +104,17 @@ def test_open_tasks_command(app, make):
     assert _count(app) == 2
     bad = runner.invoke(args=["open-tasks", "--date", "2026-02-30"])
     assert bad.exit_code != 0 and "日期格式不正确" in bad.output
+
+
+def test_the_scheduled_job_opens_tasks_on_working_days_with_their_formation_day_kept(app, make):
+    """2026-02-01 is a Sunday: the sweep opens nothing (nobody is told of new work on a day off);
+    on Monday the February task opens, formed on the 1st, its deadline counted from the 1st."""
+    duty = make.duty(make.unit(), cadence="periodic", frequency="monthly", start_date=date(2026, 2, 1))
+    with app.app_context():
+        assert open_tasks_on_working_days(date(2026, 2, 1)) == 0
+        assert open_tasks_on_working_days(date(2026, 2, 2)) == 1
+        db.session.commit()
+        task = db.session.scalar(select(Task).where(Task.duty_id == duty.id))
+        # 20 working days from the 1st: past the Spring Festival (15-23 Feb), counting the make-up
+        # Saturdays 14 and 28 February
+        assert task.formed_date == date(2026, 2, 1) and task.due_date == date(2026, 3, 5)

@@ -184,6 +184,19 @@ def test_a_digest_missed_on_its_day_goes_out_later_that_week_once(app, make, smt
     assert len(bodies) == 2 and MSG.title in bodies[1]
 
 
+def test_no_digest_on_a_day_off_it_waits_for_the_first_working_day_of_the_week(app, make, smtp):
+    """National Day 2026: Monday 5 October to Wednesday 7 October are holidays; Thursday works."""
+    user = make.user("contact")
+    with app.app_context():
+        db.session.get(User, user.id).mail_mode = "digest"
+        db.session.commit()
+    queue(app, user, key="a")
+    with app.app_context():
+        assert [send_digests(date(2026, 10, d)) for d in (5, 6, 7)] == [0, 0, 0]
+        assert send_digests(date(2026, 10, 8)) == 1
+        assert send_digests(date(2026, 10, 10)) == 0  # the make-up Saturday: this week's went out already
+
+
 def test_every_contact_gets_a_weekly_digest_of_their_units_open_work(app, make, smtp):
     unit = make.unit(name="民政局")
     contact = make.user("contact", unit=unit, email="lly@example.gov.cn")

@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from tests import clock
 from tracker import sweeps
 from tracker.accounts.models import User
 from tracker.applications.models import Application
@@ -260,7 +260,7 @@ def test_a_killed_sender_s_unattempted_mails_go_out_at_once_not_after_the_lease(
         return "250 OK"
 
     smtp.sink.handle_RCPT = hold_the_first
-    proc = subprocess.Popen([sys.executable, "-c", SENDER_PROCESS], cwd=ROOT,
+    proc = subprocess.Popen(clock.python_argv("-c", SENDER_PROCESS), cwd=ROOT,
                             env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="5"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -287,7 +287,7 @@ def test_sigterm_stops_the_scheduler_between_mails_and_gives_back_its_claims(app
         return await type(smtp.sink).handle_DATA(smtp.sink, server, session, envelope)
 
     smtp.sink.handle_DATA = slow
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT,
+    proc = subprocess.Popen(clock.python_argv("-m", "flask", "--app", "wsgi", "scheduler"), cwd=ROOT,
                             env=process_env(app, smtp, TRACKER_MAIL_BATCH_SIZE="10"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -3,13 +3,13 @@ the 2026 National Day holiday, once each, and acknowledging a task straight from
 import os
 import re
 import subprocess
-import sys
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
+from tests import clock
 from tracker.disclosure.models import Task
 from tracker.extensions import db
 from tracker.notify.models import GroupedReminder, Notification, OutboxMail
@@ -139,7 +139,7 @@ def test_two_sweep_processes_at_once_send_each_mail_once(app, make, city, smtp):
     env = {**os.environ, "TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "TRACKER_SECRET_KEY": "x" * 32, "TRACKER_MAIL_SERVER": "127.0.0.1", "TRACKER_MAIL_PORT": str(smtp.port),
            "TRACKER_INSTANCE_PATH": str(app.instance_path)}
-    procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "sweep"], cwd=ROOT, env=env,
+    procs = [subprocess.Popen(clock.python_argv("-m", "flask", "--app", "wsgi", "sweep"), cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs

@@ -5,13 +5,14 @@ import pytest
 
 from tracker.timeutil import china_today
 
+from . import clock
 from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def _as(chromium, live_server, username):
-    page = chromium.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900}).new_page()
+    page = clock.new_context(chromium, live_server, viewport={"width": 1366, "height": 900}).new_page()
     sign_in(page, username)
     return page
 

@@ -5,13 +5,13 @@ import io
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 from docx import Document
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from tests import clock
 from tests.test_reports_figures import TWO_A, _hand_in, city, frozen  # noqa: F401  (fixtures)
 from tracker.applications.statistics import NOTE
 from tracker.extensions import db
@@ -106,7 +106,7 @@ def test_html_is_a_printable_page(app, city):  # noqa: F811
 
 def run_cli(app, *args):
     env = dict(os.environ, TRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], TRACKER_SECRET_KEY="x")
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "report", "annual", *args], cwd=ROOT,
+    return subprocess.run(clock.python_argv("-m", "flask", "--app", "wsgi", "report", "annual", *args), cwd=ROOT,
                           env=env, capture_output=True, timeout=120)
 
 

@@ -40,14 +40,14 @@ def jobs(manual: bool = False) -> list[Job]:
     (``sweep``), so the mail sender tries the server now rather than after its back-off."""
     from .applications.services import close_lapsed_applications
     from .bulletins.services import draft_due_bulletin
-    from .disclosure.tasks import open_periodic_tasks
+    from .disclosure.tasks import open_tasks_on_working_days
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
     from .scores.tasks import finalise, nightly
     from .website.tasks import sweep_columns, sweep_pages, sweep_rechecks
 
     return [
-        Job("open-tasks", lambda now: open_periodic_tasks(_today(now)), 60, "生成定期公开任务"),
+        Job("open-tasks", lambda now: open_tasks_on_working_days(_today(now)), 60, "生成定期公开任务"),
         Job("close-lapsed", lambda now: close_lapsed_applications(_today(now)), 60, "依申请公开暂停期限届满处理"),
         Job("bulletin-draft", lambda now: draft_due_bulletin(_today(now)), 60, "起草上一季度通报"),
         Job("reminders", lambda now: sweep_reminders(_today(now)), 15, "到期提醒与逾期督办"),

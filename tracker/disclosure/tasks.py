@@ -36,3 +36,14 @@ def open_periodic_tasks(today: date) -> int:
             with isolated("duty", duty.id, duty.title):
                 opened += services.open_periodic_task(duty, key, formed) is not None
     return opened
+
+
+def open_tasks_on_working_days(today: date) -> int:
+    """The scheduled job: ``open_periodic_tasks`` on working days only. Information formed on a
+    holiday opens on the next working day with its formation day (and so its deadline) unchanged,
+    and nobody is told of new work on a day off. (The ``open-tasks`` command opens on any day.)"""
+    from ..workcal.services import get_calendar
+
+    if not get_calendar().is_workday(today):
+        return 0
+    return open_periodic_tasks(today)

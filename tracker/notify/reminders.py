@@ -226,16 +226,18 @@ def overdue_step(working_days_over: int, every: int) -> int | None:
 
 
 def send_digests(today: date) -> int:
-    """The weekly digest (每周工作提示): once a week, from the digest weekday on (so a scheduler that
-    was down on that day still sends it later in the week, once).
+    """The weekly digest (每周工作提示): once a week, on working days from the digest weekday on (so
+    a scheduler that was down on that day still sends it later in the week, once; a week spent on
+    holiday has none — nobody is reminded on a day off).
 
     Every active contact gets their unit's open work as the registered unit-summary sources report
     it; users who chose the digest also get the reminders held back for it. Nobody gets an empty mail.
     """
+    from ..workcal.services import get_calendar
     from .models import Notification, OutboxMail
 
     settings = reminder_settings()
-    if today.weekday() < settings["digest_weekday"]:
+    if today.weekday() < settings["digest_weekday"] or not get_calendar().is_workday(today):
         return 0
     week = today.isocalendar()
     pending = db.session.scalars(select(Notification).where(Notification.digest_pending.is_(True))
