@@ -27,6 +27,11 @@ def fixture_site():
 
 @pytest.fixture
 def web(app, fixture_site, make):
+    """The fixture site's unit, its contact and the office, on 2026-12-07 (the site's pages are
+    dated for that day: the suite's own day may be any other)."""
+    import time_machine
+    traveller = time_machine.travel(NOW, tick=True)
+    traveller.start()
     site, server = fixture_site
     saved = {k: app.config.get(k) for k in CONFIG}
     app.config.update(CONFIG)
@@ -42,6 +47,7 @@ def web(app, fixture_site, make):
     yield SimpleNamespace(base=f"http://{HOST}:{server.server_address[1]}", site=site, office=office, unit=unit,
                           contact=contact, factory=factory, app=app)
     app.config.update(saved)
+    traveller.stop()
 
 
 def add_column(web, path, kind="notice", name="通知公告", max_age_days=None):
