@@ -77,26 +77,31 @@ def _column_data(form: ColumnForm) -> columns.ColumnData:
                               form.max_age_days.data)
 
 
+def _save_column(save):
+    """The office's column form posted: (form, the saved column) or (form with its errors, None)."""
+    if current_user.role != "office":
+        abort(403)
+    form = _column_form(ColumnForm())
+    if not form.validate_on_submit():
+        form_errors(form)
+        return form, None
+    try:
+        return form, save(_column_data(form))
+    except ServiceError as exc:
+        refuse(exc, form)
+        return form, None
+
+
 @bp.route("/columns", methods=["GET", "POST"])
 @allow(*ALL_STAFF)
 @filter_names("unit", "status")
 def column_list(form=None, status_code=200):
     if request.method == "POST":
-        if current_user.role != "office":
-            abort(403)
-        form = _column_form(ColumnForm())
-        try:
-            if not form.validate_on_submit():
-                form_errors(form)
-                raise ServiceError("")
-            column = columns.create_column(_column_data(form), current_user, utcnow())
-        except ServiceError as exc:
-            if exc.message:
-                refuse(exc, form)
-            status_code = 422
-        else:
-            flash(f"已登记栏目“{column.name}”，调度程序将在下次运行时读取。", "success")
+        form, done = _save_column(lambda data: columns.create_column(data, current_user, utcnow()))
+        if done is not None:
+            flash(f"已登记栏目“{done.name}”，调度程序将在下次运行时读取。", "success")
             return redirect(url_for("website.column_list"))
+        status_code = 422
     status = request.args.get("status") or None
     stmt = services.column_query(current_user, _unit_filter(), status if status in COLUMN_STATUSES or
                                  status == "inactive" else None)
@@ -113,21 +118,11 @@ def column(column_id):
     form = None
     status_code = 200
     if request.method == "POST":
-        if current_user.role != "office":
-            abort(403)
-        form = _column_form(ColumnForm())
-        try:
-            if not form.validate_on_submit():
-                form_errors(form)
-                raise ServiceError("")
-            columns.update_column(col, _column_data(form), current_user, utcnow())
-        except ServiceError as exc:
-            if exc.message:
-                refuse(exc, form)
-            status_code = 422
-        else:
+        form, done = _save_column(lambda data: columns.update_column(col, data, current_user, utcnow()))
+        if done is not None:
             flash("栏目已保存，调度程序将在下次运行时重新读取。", "success")
             return redirect(url_for("website.column", column_id=col.id))
+        status_code = 422
     if form is None:
         form = _column_form(ColumnForm(formdata=None, obj=col))
         form.max_age_days.data = str(col.max_age_days or "")
@@ -137,26 +132,31 @@ def column(column_id):
                            limit=columns.cutoff(col.kind, col.max_age_days, china_today())), status_code
 
 
+def _office_action(model, record_id: int, act, message, endpoint: str, arg: str):
+    """A button of the office on a record: the form's token checked, ``act(record)``, a message,
+    back to the record's page."""
+    record = get_visible(model, record_id)
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    act(record)
+    flash(message(record) if callable(message) else message, "success")
+    return redirect(url_for(endpoint, **{arg: record.id}))
+
+
 @bp.route("/columns/<int:column_id>/active", methods=["POST"])
 @allow("office")
 def column_active(column_id):
-    col = get_visible(WebColumn, column_id)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    columns.set_active(col, not col.active, current_user, utcnow())
-    flash("栏目已启用。" if col.active else "栏目已停用，不再巡查。", "success")
-    return redirect(url_for("website.column", column_id=col.id))
+    return _office_action(WebColumn, column_id, lambda c: columns.set_active(c, not c.active, current_user, utcnow()),
+                          lambda c: "栏目已启用。" if c.active else "栏目已停用，不再巡查。", "website.column", "column_id")
 
 
 @bp.route("/columns/<int:column_id>/check", methods=["POST"])
 @allow("office")
 def column_check(column_id):
-    col = get_visible(WebColumn, column_id)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    col.next_check_at = utcnow()
-    flash("已安排立即巡查：调度程序将在下次运行时读取该栏目（通常在几分钟内）。", "success")
-    return redirect(url_for("website.column", column_id=col.id))
+    def due_now(col):
+        col.next_check_at = utcnow()
+    return _office_action(WebColumn, column_id, due_now, "已安排立即巡查：调度程序将在下次运行时读取该栏目（通常在几分钟内）。",
+                          "website.column", "column_id")
 
 
 @bp.route("/columns/import", methods=["POST"])
@@ -252,12 +252,9 @@ def dismiss(finding_id):
 @bp.route("/findings/<int:finding_id>/recheck", methods=["POST"])
 @allow("office")
 def recheck(finding_id):
-    f = get_visible(WebFinding, finding_id)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    findings.ask_recheck(f, current_user)
-    flash("已安排复查：调度程序将在下次运行时重新读取（通常在几分钟内），结果显示在本页和整改事项页。", "success")
-    return redirect(url_for("website.finding", finding_id=f.id))
+    return _office_action(WebFinding, finding_id, lambda f: findings.ask_recheck(f, current_user),
+                          "已安排复查：调度程序将在下次运行时重新读取（通常在几分钟内），结果显示在本页和整改事项页。",
+                          "website.finding", "finding_id")
 
 
 # --- publication checks ----------------------------------------------------------------------------
@@ -305,12 +302,10 @@ def page(page_id):
 @bp.route("/pages/<int:page_id>/check", methods=["POST"])
 @allow("office")
 def page_check(page_id):
-    p = get_visible(WebPage, page_id)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    p.next_check_at = utcnow()
-    flash("已安排立即复查：调度程序将在下次运行时读取该网址（通常在几分钟内）。", "success")
-    return redirect(url_for("website.page", page_id=p.id))
+    def due_now(page):
+        page.next_check_at = utcnow()
+    return _office_action(WebPage, page_id, due_now, "已安排立即复查：调度程序将在下次运行时读取该网址（通常在几分钟内）。",
+                          "website.page", "page_id")
 
 
 # --- settings ------------------------------------------------------------------------------------
