@@ -337,3 +337,18 @@ def test_rechecks_are_spread_over_the_cycle(web):
     from tracker.timeutil import to_china
     offsets = [(to_china(d) - to_china(NOW)).days for d in due]
     assert min(offsets) >= 15 and max(offsets) <= 45 and len(set(offsets)) >= 4   # not all on one day
+
+
+def test_old_recheck_readings_are_forgotten_but_the_publication_evidence_is_kept(web):
+    from tracker.website.models import WebCheck, WebPage
+    task_id = publish(web, "东宁市2026年第三季度财政收支情况", web.base + "/xxgk/2026/clean.html")
+    with web.app.app_context():
+        run("sweep_pages")
+    for days in (40, 80):
+        _recheck_now(web, task_id, NOW + timedelta(days=days))
+    with web.app.app_context():
+        first, at40, at80 = db.session.scalars(select(WebCheck.id).order_by(WebCheck.id)).all()
+        run("sweep_pages", NOW + timedelta(days=470))   # re-reads the page, forgets what is over 400 days old
+        page = db.session.scalar(select(WebPage).where(WebPage.task_id == task_id))
+        kept = db.session.scalars(select(WebCheck.id).order_by(WebCheck.id)).all()
+    assert page.publication_check_id == first and kept == [first, at80, page.last_check_id]

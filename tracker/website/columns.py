@@ -215,13 +215,10 @@ def apply(job: ColumnJob, reading: ColumnReading, today: date, now: datetime, va
         column.status = "refused" if f.error == "refused" else "unreachable"
         column.error = (f.problem() or "")[:500]
         if f.error != "refused":   # the column page itself is a dead link of the unit's site
-            finding = findings.seen("dead_link", job.unit_id, job.url, url=job.url,
-                                    summary=f"栏目“{job.name}”无法打开：{f.problem()}", now=now,
-                                    column_id=job.column_id)
+            findings.seen("dead_link", job.unit_id, job.url, url=job.url, summary=f"栏目“{job.name}”无法打开：{f.problem()}",
+                          now=now, column_id=job.column_id)
             column.links_checked, column.links_broken = 1, 1
-            db.session.flush()
-            findings.gone(WebFinding.column_id == job.column_id, ("dead_link",), {finding.id}, now, "复查时已可打开")
-        return column.status
+        return column.status   # nothing else was read: the column's other findings stay as they were
     latest = reading.latest
     column.error = None
     column.items, column.pages_read = len(reading.items), reading.pages_read

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from ..disclosure.models import DONE_STATES, Task
 from ..extensions import db
@@ -31,6 +31,9 @@ GOLDEN = 0.6180339887498949
 GONE_STATUSES = (404, 410)
 GONE_AFTER_FAILURES = 3
 RETRY_AFTER_TROUBLE = timedelta(hours=6)
+# Readings of re-checks are kept this long; a page's publication check and its latest reading
+# are kept whatever their age (the evidence the task's page shows).
+CHECK_HISTORY_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,16 @@ def store_check(reading: PageReading, *, unit_id: int, purpose: str, now: dateti
     if flush:
         db.session.flush()
     return check
+
+
+def prune(now: datetime) -> int:
+    """Forget re-check readings older than CHECK_HISTORY_DAYS (one statement)."""
+    kept = (select(WebPage.publication_check_id).where(WebPage.publication_check_id.is_not(None))
+            .union(select(WebPage.last_check_id).where(WebPage.last_check_id.is_not(None))))
+    result = db.session.execute(delete(WebCheck).where(
+        WebCheck.purpose == "recheck", WebCheck.fetched_at < now - timedelta(days=CHECK_HISTORY_DAYS),
+        WebCheck.id.not_in(kept)).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def _gone(reading: PageReading, failures: int) -> bool:

@@ -177,6 +177,7 @@ def sweep_pages(now: datetime, seconds: float | None = -1, batch: int = BATCH) -
         pages.apply(job, reading, now, values, batch)
 
     n = _batches(lambda exclude: pages.due_jobs(now, batch, exclude), read, store, seconds, pages.Batch)
+    pages.prune(now)
     return f"新登记网址 {found} 个，读取 {n} 个"
 
 
