@@ -26,6 +26,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# A link check asks with HEAD; a server that does not answer HEAD is asked again with GET.
+HEAD_REFUSED = (400, 403, 404, 405, 500, 501)
 DEFAULT_USER_AGENT = "ZhengwuGongkaiXuncha/1.0 (government information disclosure office; website inspection)"
 
 
@@ -216,8 +218,8 @@ class Crawler:
 
     async def fetch(self, url: str, *, body: bool = True) -> Fetched:
         """GET ``url`` following redirects (each hop admitted anew). ``body=False`` is a link
-        check: the body is not kept, and an address already checked in this crawl is not fetched
-        again."""
+        check: HEAD (GET where the server refuses HEAD), and an address already checked in this
+        crawl is not fetched again."""
         if body:
             return await self._fetch(url, body=True)
         if url not in self._checked:
@@ -259,7 +261,9 @@ class Crawler:
         for attempt in (1, 2):
             async with self._all, gate.slots:
                 await self._turn(gate)
-                outcome = await self._request(result, url, address, body)
+                outcome = await self._request(result, url, address, body, "GET" if body else "HEAD")
+                if outcome is not None and not body and outcome[0] in HEAD_REFUSED:
+                    outcome = await self._request(result, url, address, body, "GET")   # a server without HEAD
             if outcome is None:
                 return None, None
             status, headers = outcome
@@ -275,7 +279,7 @@ class Crawler:
                 return None, None
         return None, None  # pragma: no cover - the loop always returns
 
-    async def _request(self, result: Fetched, url: str, address: str | None, body: bool):
+    async def _request(self, result: Fetched, url: str, address: str | None, body: bool, method: str):
         s = self.settings
         target, extensions, headers = url, {}, {}
         if address is not None:
@@ -288,7 +292,7 @@ class Crawler:
                 extensions["sni_hostname"] = parts.hostname
         try:
             async with asyncio.timeout(s.total_timeout):
-                request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
+                request = self._client.build_request(method, target, headers=headers, extensions=extensions)
                 response = await self._client.send(request, stream=True)
                 try:
                     status, response_headers = response.status_code, {k.lower(): v for k, v in response.headers.items()}
@@ -297,7 +301,7 @@ class Crawler:
                         if data is None:
                             return None
                         result.body = data
-                    elif not body:
+                    elif not body and method == "GET":
                         await _drain(response)   # a small page read to its end keeps the connection
                     result.headers = response_headers
                     return status, response_headers
