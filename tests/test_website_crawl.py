@@ -352,3 +352,21 @@ def test_old_recheck_readings_are_forgotten_but_the_publication_evidence_is_kept
         page = db.session.scalar(select(WebPage).where(WebPage.task_id == task_id))
         kept = db.session.scalars(select(WebCheck.id).order_by(WebCheck.id)).all()
     assert page.publication_check_id == first and kept == [first, at80, page.last_check_id]
+
+
+def test_an_address_a_unit_typed_as_127_0_0_1_is_refused_when_private_addresses_are_not_allowed(web):
+    from tracker.accounts.models import User
+    from tracker.website.settings import save_settings
+    port = web.base.rsplit(":", 1)[1]
+    with web.app.app_context():
+        save_settings({"allowed_domains": "test.gov.cn\n127.0.0.1"}, db.session.get(User, web.office.id))
+        db.session.commit()
+    task_id = publish(web, "东宁市2026年第三季度财政收支情况", f"http://127.0.0.1:{port}/xxgk/2026/clean.html")
+    hits = web.site.hits.get("/xxgk/2026/clean.html", 0)
+    web.app.config["WEBSITE_ALLOW_PRIVATE"] = False
+    with web.app.app_context():
+        run("sweep_pages")
+    page, check = latest_check(web, task_id)
+    assert page.state == "refused" and "内网或本机地址（127.0.0.1）" in check.reason_text
+    assert web.site.hits.get("/xxgk/2026/clean.html", 0) == hits       # nothing reached the site
+    assert findings(web) == []
