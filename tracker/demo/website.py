@@ -233,7 +233,8 @@ def _serve_if_free(instance_path: str):
         return None
     process = subprocess.Popen([sys.executable, "-m", "tracker.demo.serve_website", "--instance", instance_path],
                                stdout=subprocess.DEVNULL, env={**os.environ, "TRACKER_DEMO_WEBSITE_PORT": str(port())})
-    for _ in range(100):
+    deadline = time.monotonic() + 90   # a busy machine takes its time to start a Python process
+    while time.monotonic() < deadline:
         if _listening():
             return process
         if process.poll() is not None:
