@@ -33,6 +33,8 @@ from .settings import config, crawl_settings, settings
 
 log = logging.getLogger("tracker.website")
 BATCH = 100
+# Seconds the sweeps of this process spent waiting for the network and storing (the benchmark
+# reports them; a slow sweep says which side to look at).
 TIMES: dict = {}
 
 register_record_type("web_page", "已发布信息网址", "website.page", "page_id")
@@ -93,16 +95,16 @@ def _batches(load: Callable[[set], list], read, store, seconds: float | None, pr
         try:
             while jobs:
                 db.session.commit()   # no transaction is held while the network is read
-                _t = time.monotonic()
+                mark = time.monotonic()
                 readings = pending.result()
-                TIMES["wait"] = TIMES.get("wait", 0) + time.monotonic() - _t
-                _t = time.monotonic()
+                TIMES["wait"] = TIMES.get("wait", 0) + time.monotonic() - mark
+                mark = time.monotonic()
                 in_time = seconds is None or time.monotonic() - started < seconds
                 following = load({_key(j) for j in jobs} | failed) if in_time else []
                 pending = network.submit(following, read, values) if following else None
                 handled += _store_all(jobs, readings, store, values, prepare, failed)
                 db.session.commit()
-                TIMES["store"] = TIMES.get("store", 0) + time.monotonic() - _t
+                TIMES["store"] = TIMES.get("store", 0) + time.monotonic() - mark
                 jobs = following
         finally:
             if pending is not None and not pending.done():
