@@ -36,6 +36,7 @@ if ROOT not in sys.path:
 UNITS, COLUMNS, LIST_PAGES, ITEMS, PAGES = 200, 8, 3, 20, 20_000
 KINDS = ["news", "notice", "policy", "notice", "news", "personnel", "plan", "policy"]
 TODAY = date(2026, 12, 7)
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)   # 10:00 in China on TODAY
 
 
 def host(unit: int, hosts: int) -> str:
@@ -139,7 +140,7 @@ def load(app, hosts: int, port: int) -> None:
         db.session.execute(insert(Task), rows)
         task_ids = [row[0] for row in db.session.execute(db.select(Task.id))]
         db.session.execute(insert(TaskChannel), [{"task_id": t, "channel": "website"} for t in task_ids])
-        now = datetime.now(timezone.utc)
+        now = NOW - timedelta(hours=1)   # registered before the pass
         db.session.execute(insert(WebColumn), [
             {"unit_id": units[u], "name": f"栏目{c}", "url": f"http://{host(u, hosts)}:{port}/u{u}/c{c}/index.html",
              "kind": KINDS[c], "active": True, "next_check_at": now, "status": "pending", "created_at": now}
@@ -213,7 +214,7 @@ def main() -> int:
     from tracker.website import tasks
     from tracker.website.models import WebPage
 
-    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    now = NOW
     columns = timed(app, "columns (1,600, 3 list pages each)", lambda: tasks.sweep_columns(now, seconds=None))
     first = timed(app, "publication checks (20,000)", lambda: tasks.sweep_pages(now, seconds=None))
 
