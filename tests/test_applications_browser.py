@@ -2,8 +2,6 @@
 and routes; the unit replies; the applicant sees the result."""
 import pytest
 
-from tracker.timeutil import china_today
-
 from . import clock
 from .conftest import apply_online, sign_in
 
@@ -18,7 +16,15 @@ def _status(page, code, password):
     return page.locator("#status-state").inner_text()
 
 
-def test_online_application_from_submission_to_reply(make, page, chromium, live_server):
+def _reply_due(app, received):
+    """What the reply clock gives for an application received on ``received`` (Art. 33)."""
+    from tracker.applications.clock import compute_deadline
+    from tracker.workcal.services import get_calendar
+    with app.app_context():
+        return compute_deadline(received, [], get_calendar()).due_date
+
+
+def test_online_application_from_submission_to_reply(app, make, page, chromium, live_server, today):
     office = make.user("office", unit=make.unit(kind="office"))
     unit = make.unit(name="民政局")
     contact = make.user("contact", unit=unit)
@@ -38,11 +44,12 @@ def test_online_application_from_submission_to_reply(make, page, chromium, live_
     office_page.select_option("#confirm-unit_id", str(unit.id))
     office_page.click("#act-confirm button[type=submit]")
     assert office_page.locator("#app-state").inner_text() == "办理中"
-    assert "（周" in office_page.locator("#due-date").inner_text()
+    due = _reply_due(app, today)  # confirmed today: the day of receipt (Art. 31)
+    assert office_page.locator("#due-date").inner_text().startswith(f"{due:%Y-%m-%d}（周")
     office_page.context.close()
 
     assert _status(page, code, password) == "办理中"
-    assert page.locator("#status-due").inner_text().strip().startswith(str(china_today().year))
+    assert page.locator("#status-due").inner_text().strip().startswith(f"{due:%Y-%m-%d}")
 
     unit_page = clock.new_context(chromium, live_server).new_page()
     sign_in(unit_page, contact.username)
@@ -50,8 +57,7 @@ def test_online_application_from_submission_to_reply(make, page, chromium, live_
     unit_page.click(f"text={code}")
     unit_page.click("#act-reply summary")
     unit_page.select_option("#reply-outcome", "grant")
-    today = china_today().isoformat()
-    unit_page.fill("#reply-reply_date", today)
+    unit_page.fill("#reply-reply_date", today.isoformat())
     unit_page.select_option("#reply-delivery", "email")
     unit_page.click("#act-reply button[type=submit]")
     assert unit_page.locator("#app-state").inner_text() == "已答复"

@@ -264,8 +264,12 @@ def test_sweep_command_runs_every_job(app, make, smtp):
     queue(app, make.user("contact"))
     result = app.test_cli_runner().invoke(args=["sweep"])
     assert result.exit_code == 0, result.output
-    assert "send-mail: {'sent': 1" in result.output
-    assert len(smtp.messages) == 1
+    from tracker.scheduler import jobs
+    assert [line.split(":")[0] for line in result.output.splitlines()] == [job.name for job in jobs()]
+    queued = mails(app)  # the mail queued here, and the day's reminders the sweep queued (if any)
+    assert f"send-mail: {{'sent': {len(queued)}," in result.output
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted(m.subject for m in queued)
+    assert MSG.title in {m["Subject"] for m in smtp.messages}
 
 
 
