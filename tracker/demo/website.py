@@ -5,8 +5,9 @@ on the first day a column not updated (民政局 工作动态), a blank column (
 links, and a leaked ID number in a published list of 低保 recipients.
 
 The site serves what ``instance/demo-website.json`` (written here) describes; ``./scripts/demo``
-runs it as ``python -m tracker.demo.serve_website`` on ``TRACKER_DEMO_WEBSITE_PORT`` (default: the
-app's port + 2, so 5002) for the scheduler's later re-checks and for the links people click.
+starts it (``python -m tracker.demo.serve_website``, on ``TRACKER_DEMO_WEBSITE_PORT``, default the
+app's port + 2, so 5002) before loading the demo, so the sweeps the demo runs once read it at once,
+and keeps it up for the scheduler's re-checks and for the links people click.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import html as html_lib
 import io
 import json
 import os
-import socket
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -125,8 +125,10 @@ def _leak_docx() -> bytes:
     return out.getvalue()
 
 
-def make_site(manifest: dict) -> Site:
+def make_site(source) -> Site:
+    """The demo site over a manifest (a dict, or a ``LiveManifest`` re-read as it changes)."""
     def answer(host: str, target: str) -> Reply | None:
+        manifest = source.fresh() if hasattr(source, "fresh") else source
         path = target.split("?", 1)[0]
         if path == "/":
             links = "".join(f"<li><a href='{p}index.html'>{html_lib.escape(c['unit_name'])} · {c['name']}</a></li>"
@@ -169,17 +171,36 @@ def read_manifest(instance_path: str) -> dict:
         return json.load(fh)
 
 
+class LiveManifest(dict):
+    """The manifest as ``flask demo`` last wrote it: the site starts before the demo is loaded
+    and serves what the loader writes, re-read whenever the file changes."""
+
+    def __init__(self, instance_path: str):
+        super().__init__(pages={}, files={}, columns={})
+        self.path, self.stamp = os.path.join(instance_path, MANIFEST), None
+
+    def fresh(self) -> "LiveManifest":
+        try:
+            stamp = os.stat(self.path).st_mtime_ns
+        except OSError:
+            return self
+        if stamp != self.stamp:
+            with open(self.path, encoding="utf-8") as fh:
+                self.update(json.load(fh))
+            self.stamp = stamp
+        return self
+
+
 # --- loading the demo ----------------------------------------------------------------------------
 
 def load_website_demo(instance_path: str, today: date | None = None) -> None:
-    """Point the demo's published tasks at the demo site, register the columns, and read them
-    all once (the demo site served in a thread meanwhile). Does nothing when columns exist."""
-    from flask import current_app
-
+    """Point the demo's published tasks at the demo site, register the columns (due now) and
+    write the manifest the site serves. The reading is the sweeps' work: ``load_health_demo``
+    runs them once while ``./scripts/demo``'s site is up, the scheduler goes on. Does nothing
+    when columns exist."""
     from ..disclosure.models import Task
     from ..notify.models import Setting
     from ..units.models import Unit
-    from ..website import tasks as sweeps
     from ..website.models import COLUMN_KINDS, WebColumn
 
     if db.session.scalar(select(WebColumn.id).limit(1)) is not None:
@@ -200,45 +221,4 @@ def load_website_demo(instance_path: str, today: date | None = None) -> None:
         assert column["kind"] in COLUMN_KINDS
         db.session.add(WebColumn(unit_id=units[column["unit"]], name=column["name"], url=base_url() + path,
                                  kind=column["kind"], active=True, next_check_at=now, status="pending"))
-    db.session.commit()
-    server = _serve_if_free(instance_path)
-    saved = {k: current_app.config.get(k) for k in ("WEBSITE_ALLOW_PRIVATE", "WEBSITE_DELAY_SECONDS",
-                                                    "WEBSITE_PER_HOST")}
-    current_app.config.update(WEBSITE_ALLOW_PRIVATE=True, WEBSITE_DELAY_SECONDS=0, WEBSITE_PER_HOST=4)
-    try:
-        sweeps.sweep_columns(now, seconds=None)
-        sweeps.sweep_pages(now, seconds=None)
-        db.session.commit()
-    finally:
-        current_app.config.update(saved)
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-
-
-def _listening() -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port())) == 0
-
-
-def _serve_if_free(instance_path: str):
-    """Start the demo site (a process of its own: in a thread it would share this process's
-    interpreter lock with the crawler) unless something — ``./scripts/demo``'s site — already
-    listens on its port. Returns the process to stop, or None."""
-    import subprocess
-    import sys
-    import time
-
-    if _listening():
-        return None
-    process = subprocess.Popen([sys.executable, "-m", "tracker.demo.serve_website", "--instance", instance_path],
-                               stdout=subprocess.DEVNULL, env={**os.environ, "TRACKER_DEMO_WEBSITE_PORT": str(port())})
-    deadline = time.monotonic() + 90   # a busy machine takes its time to start a Python process
-    while time.monotonic() < deadline:
-        if _listening():
-            return process
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError(f"演示网站未能在端口 {port()} 启动")
+    db.session.commit()   # the demo's sweeps (load_health_demo, then the scheduler) read them
