@@ -215,14 +215,15 @@ def main() -> int:
     from tracker.website.models import WebPage
 
     now = NOW
-    columns = timed(app, "columns (1,600, 3 list pages each)", lambda: tasks.sweep_columns(now, seconds=None))
-    first = timed(app, "publication checks (20,000)", lambda: tasks.sweep_pages(now, seconds=None))
+    columns = timed(app, f"columns ({UNITS * COLUMNS:,}, {LIST_PAGES} list pages each)",
+                    lambda: tasks.sweep_columns(now, seconds=None))
+    first = timed(app, f"publication checks ({PAGES:,})", lambda: tasks.sweep_pages(now, seconds=None))
 
     def recheck():
         db.session.execute(update(WebPage).values(next_check_at=now))
         db.session.commit()
         return tasks.sweep_pages(now + timedelta(days=31), seconds=None)
-    again = timed(app, "re-checks (20,000)", recheck)
+    again = timed(app, f"re-checks ({PAGES:,})", recheck)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"full pass (columns + re-checks): {columns + again:.1f} s; publication checks {first:.1f} s; "
           f"crawler peak RSS {peak:.0f} MB")
