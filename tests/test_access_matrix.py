@@ -156,6 +156,22 @@ EXPECTED = {
     "reports.normative_add": {"office", "contact", "reviewer"},
     "sweeps.health": OFFICE,
     "sweeps.dismiss": OFFICE,
+    "website.index": STAFF,
+    "website.column_list": STAFF,
+    "website.column": STAFF,
+    "website.column_active": OFFICE,
+    "website.column_check": OFFICE,
+    "website.column_import": OFFICE,
+    "website.finding_list": STAFF,
+    "website.finding": STAFF,
+    "website.rectify": OFFICE,
+    "website.dismiss": OFFICE,
+    "website.recheck": OFFICE,
+    "website.checks": STAFF,
+    "website.verify": OFFICE,
+    "website.page": STAFF,
+    "website.page_check": OFFICE,
+    "website.settings_page": OFFICE,
 }
 
 # GET responses that are redirects by design: always, or once signed in.
@@ -228,10 +244,27 @@ def world(make):
     args.update(inspection_id=inspection.id, rectification_id=item.id, evidence_id=evidence_id,
                 record_type="task", record_id=task.id, bulletin_id=bulletin.id, bulletin_item_id=item_id, file_type="docx")
     args.update(_scores(make, unit, users))
+    args.update(_website(make, unit, task))
     report = make.annual_report(unit, actor=users["contact"])  # reports: the unit's report of this year
     args.update(year=china_today().year, report_id=report.id, report_action="approve", fmt="json",
                 section="overview", ref="doc-999999", doc_action="kind")
     return users, args
+
+
+def _website(make, unit, task) -> dict:
+    """网站巡查: a column of the contact's unit, the address of its task, and a finding."""
+    from tracker.extensions import db
+    from tracker.website.models import WebColumn, WebFinding, WebPage
+    with make.app.app_context():
+        column = WebColumn(unit_id=unit.id, name="通知公告", url="http://www.a.gov.cn/tzgg/", kind="notice")
+        page = WebPage(task_id=task.id, unit_id=unit.id, url="http://www.a.gov.cn/t1.html")
+        db.session.add_all([column, page])
+        db.session.flush()
+        finding = WebFinding(unit_id=unit.id, kind="blank_column", fingerprint="x", column_id=column.id,
+                             url=column.url, summary="栏目空白")
+        db.session.add(finding)
+        db.session.commit()
+        return {"column_id": column.id, "page_id": page.id, "finding_id": finding.id}
 
 
 def _scores(make, unit, users) -> dict:

@@ -200,7 +200,10 @@ def test_the_default_rubric_is_scoring_md():
     sizes = {r.kind: r.points for _, r in spec.rule_settings()}
     assert sizes == {"no_active_contact": 5, "published_late": 2, "overdue_at_end": 2, "not_acknowledged": Decimal("0.5"),
                      "reply_late": 6, "case_corrected": 3, "correction_late": 1, "annual_report_late": 5,
-                     "annual_report_inconsistent": 5, "rectification_overdue": 2}
+                     "annual_report_inconsistent": 5, "rectification_overdue": 2,
+                     # scoring.md's "stale or empty columns: −1 per finding", read by 网站巡查, and its
+                     # link errors and privacy leaks (tracker/website/scoring.py)
+                     "website_columns": 1, "website_links": Decimal("0.5"), "website_privacy": 2}
     assert spec.bonus_cap == 5 and spec.total_points == 100
 
 

@@ -58,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .worklist.sources import load as load_work_sources
     load_work_sources()
     from .accounts.services import load_user
+    from .website import scoring as _website_rules  # noqa: F401  (the 网站巡查 rules join the registry)
     login_manager.user_loader(load_user)
 
     app.before_request(access.enforce_access)
@@ -86,11 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     from .scores.views import bp as scores
     from .sweeps.views import bp as sweeps
     from .units.views import bp as units
+    from .website.views import bp as website
     from .workcal.views import bp as workcal
     from .worklist.views import bp as worklist
 
     for bp in (accounts, audit, bulk_import, dashboard, disclosure, units, workcal, notify, applications, applications_public,
                worklist, portal, reports, scores, sweeps):
         app.register_blueprint(bp)
-    for bp in (inspections, bulletins, channels):
+    for bp in (inspections, bulletins, channels, website):
         app.register_blueprint(bp)

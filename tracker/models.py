@@ -59,4 +59,5 @@ from .scores.models import (  # noqa: F401
 )
 from .sweeps.models import JobFailure, JobRun  # noqa: F401
 from .units.models import Unit  # noqa: F401
+from .website.models import WebCheck, WebColumn, WebFinding, WebPage  # noqa: F401
 from .workcal.models import CalendarDay, CalendarNotice, DeadlineChange  # noqa: F401

@@ -44,6 +44,7 @@ def jobs(manual: bool = False) -> list[Job]:
     from .notify.reminders import send_digests, send_office_summary, sweep_reminders
     from .notify.sender import send_due_mails
     from .scores.tasks import finalise, nightly
+    from .website.tasks import sweep_columns, sweep_pages, sweep_rechecks
 
     return [
         Job("open-tasks", lambda now: open_tasks_on_working_days(_today(now)), 60, "生成定期公开任务"),
@@ -54,6 +55,9 @@ def jobs(manual: bool = False) -> list[Job]:
         Job("office-summary", lambda now: send_office_summary(_today(now)), 60, "公开办每日监督摘要"),
         Job("scores-final", finalise, 60, "考核得分期末计算"),
         Job("scores-provisional", nightly, 60, "考核得分每晚暂定计算"),
+        Job("website-pages", sweep_pages, 5, "网站巡查：发布核验与复查"),
+        Job("website-columns", sweep_columns, 15, "网站巡查：栏目巡查"),
+        Job("website-rechecks", sweep_rechecks, 5, "网站巡查：整改复查"),
         Job("send-mail", lambda now: send_due_mails(now, force=manual), 1, "消息发送（邮件、群机器人、短信）",
             full_sweep=False),
     ]

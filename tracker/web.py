@@ -36,6 +36,12 @@ NAV = [
         ("信息登记簿", "disclosure.register", STAFF),
         ("公开督查", "disclosure.supervision", ("office", "leader")),
     ]),
+    ("网站巡查", [
+        ("巡查概况", "website.index", STAFF),
+        ("发布核验", "website.checks", STAFF),
+        ("栏目巡查", "website.column_list", STAFF),
+        ("巡查发现", "website.finding_list", STAFF),
+    ]),
     ("依申请公开", [
         ("申请办理", "applications.index", STAFF),
         ("统计（表三/表四）", "applications.stats", STAFF),
@@ -65,6 +71,7 @@ NAV = [
         ("短信平台", "channels.sms_gateway", ("office",)),
         ("通报设置", "bulletins.settings", ("office",)),
         ("公开门户首页", "portal.settings", ("office",)),
+        ("网站巡查设置", "website.settings_page", ("office",)),
         ("发件箱", "notify.outbox", ("office",)),
         ("系统运行状况", "sweeps.health", ("office",)),
         ("操作日志", "audit.index", ("office", "leader")),

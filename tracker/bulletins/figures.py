@@ -30,6 +30,9 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 * **Rectifications** (督查整改): items still open on ``as_of``, and items due in the quarter not
   done by their deadline (``inspections.services.missed_clause``).
 * **督办**: urgings made within the quarter.
+* **网站巡查**: columns found stale or blank and personal data found during the quarter, and
+  each unit's link error rate as its columns were last read (``website.figures``); only for a
+  city that registered its website columns.
 * **Score and rank**: the unit's published assessment score of the quarter, its rank among the
   units of its kind (towns and departments are ranked separately) and its rank among all units,
   once the office has published the quarter's scores (``scores.ranking.rank_by_unit``).
@@ -50,6 +53,7 @@ from ..inspections import urging
 from ..notify.services import reminder_settings
 from ..timeutil import to_china, utcnow
 from ..units.models import Unit
+from ..website import figures as website_figures
 from ..workcal.services import get_calendar
 from .quarters import Quarter
 
@@ -70,8 +74,8 @@ RANK_NOTE = "类内排名为镇（街道）、市直部门分别排名，总排�
 COUNT_KEYS = [key for _, cols in COLUMN_GROUPS for key, _ in cols]
 
 
-def column_groups(with_scores: bool) -> list:
-    return COLUMN_GROUPS + ([SCORE_GROUP] if with_scores else [])
+def column_groups(with_scores: bool, with_website: bool = False) -> list:
+    return COLUMN_GROUPS + ([website_figures.GROUP] if with_website else []) + ([SCORE_GROUP] if with_scores else [])
 
 
 def _n(cond):
@@ -179,6 +183,7 @@ def compute(q: Quarter, as_of: date) -> dict:
     rects = inspections.counts_by_unit(q.start, q.end, as_of)
     urged = urging.counts_by_unit(q.start, q.end)
     scores = score_figures(q)
+    web = website_figures.quarter_figures(q.start, q.end, as_of)
     rows = []
     for unit in units:
         row = {"unit_id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind}
@@ -190,12 +195,15 @@ def compute(q: Quarter, as_of: date) -> dict:
         row["rect_missed"] = rects.get(unit.id, {}).get("missed", 0)
         row["urgings"] = urged.get(unit.id, 0)
         row["rate"] = on_time_rate(row["tasks_on_time"], row["tasks_late"], row["tasks_overdue"])
+        if web:
+            row.update({"web_stale": 0, "web_privacy": 0, "web_link_rate": "—", **web["rows"].get(unit.id, {})})
         if scores:
             row["score"], row["rank"], row["rank_in_kind"] = scores.get(unit.id, (None, None, None))
         rows.append(row)
     totals = {key: sum(r[key] for r in rows) for key in COUNT_KEYS}
     totals["rate"] = on_time_rate(totals["tasks_on_time"], totals["tasks_late"], totals["tasks_overdue"])
     totals["apps_rate"] = on_time_rate(totals["apps_on_time"], totals["apps_late"], totals["apps_overdue"])
+    totals.update(web.get("totals", {}))
     names = {u.id: u.name for u in units}
     urgings = [{"unit_id": u.unit_id, "unit": names.get(u.unit_id) or u.unit.name, "kind": u.kind_label,
                 "label": u.record_label, "urged_on": u.urged_on.isoformat(), "overdue": u.overdue,
@@ -205,5 +213,6 @@ def compute(q: Quarter, as_of: date) -> dict:
             "rows": rows, "totals": totals, "scores": bool(scores),
             "no_output": [r["name"] for r in rows if not r["published"]],
             "units_with_overdue": [r["name"] for r in rows if r["tasks_overdue"] or r["apps_overdue"]],
-            "urgings": urgings,
+            "urgings": urgings, "website": bool(web),
+            "units_with_stale_columns": [names[u] for u in web.get("stale_units", []) if u in names],
             "problems": [f"{names.get(uid, uid)}：{text}" for uid, text in problems.items()]}

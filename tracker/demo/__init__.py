@@ -1,5 +1,6 @@
 """The demo city, shaped like the county-level city in ``shared/seed/``: the office, six towns and
 about thirty city departments, each with a contact and a reviewer."""
+from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.services import create_user
@@ -14,6 +15,7 @@ from .health import load_health_demo
 from .public import load_public_demo
 from .reports import load_reports_demo
 from .supervision import load_bulletins_demo, load_supervision_demo
+from .website import load_website_demo
 
 DEMO_PASSWORD = "gongkai2026"
 
@@ -56,6 +58,7 @@ def load_demo() -> dict:
     load_supervision_demo()  # inspections, rectification items and 督办 over the records above
     lookup = load_public_demo()
     load_reports_demo()
+    load_website_demo(current_app.instance_path)  # the demo site read once: findings before the scores
     load_scores_demo()  # after the records it scores
     load_bulletins_demo()  # after the scores a published quarter's bulletin carries
     load_channels_demo()  # 民政局's group robot and mobile numbers (when ./scripts/demo runs its sink)

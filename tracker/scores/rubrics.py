@@ -122,19 +122,21 @@ def _rules(*pairs) -> list[RuleSetting]:
 
 
 def default_spec() -> RubricSpec:
-    """The default rubric of scoring.md: 100 points in seven categories, up to 5 bonus points."""
+    """The default rubric of scoring.md: 100 points in seven categories, up to 5 bonus points; the
+    网站巡查 rules (tracker/website/scoring.py) count what the website sweeps found."""
     D = Decimal
     return RubricSpec([
         Category("organisation", "组织制度", D(10), _rules("no_active_contact"),
                  [ItemType("training", "培训、制度文件缺失", D(1), D(5))]),
-        Category("proactive", "主动公开", D(35), _rules("published_late", "overdue_at_end", "not_acknowledged"),
+        Category("proactive", "主动公开", D(35), _rules("published_late", "overdue_at_end", "not_acknowledged",
+                                                        "website_columns", "website_links"),
                  [ItemType("content", "应公开内容缺失、栏目空白或长期未更新（每处）", D(1), D(1))]),
         Category("applications", "依申请公开", D(20), _rules("reply_late", "case_corrected", "correction_late"),
                  [ItemType("reply_document", "答复文书不规范（每件）", D(1), D(1))]),
         Category("annual_report", "年度报告", D(10), _rules("annual_report_late", "annual_report_inconsistent"),
                  [ItemType("copy_paste", "年度报告雷同（照搬照抄）", D(5), D(5))]),
         Category("inspection", "督查整改", D(10), _rules("rectification_overdue"), []),
-        Category("confidentiality", "保密审查", D(10), [],
+        Category("confidentiality", "保密审查", D(10), _rules("website_privacy"),
                  [ItemType("leak", "发现泄密问题（本项全扣）", D(10), D(10))]),
         Category("interpretation", "解读回应", D(5), [],
                  [ItemType("finding", "政策解读、回应关切不到位（每处）", D(1), D(1))]),

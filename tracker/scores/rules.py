@@ -303,3 +303,13 @@ def rectification_overdue(items, period: Period, as_of: date, params: dict, cale
     for r in items:
         if period.contains(r.due_date) and rectification_missed(r, as_of):
             yield Finding(r.unit_id, "rectification", r.id, r.title, rectification_detail(r, as_of))
+
+
+# --- 网站巡查 (website inspection): filled by tracker/website/scoring.py when the app starts ---------
+
+slot("website_columns", "网站巡查：栏目不更新或空白", category="proactive", points="1", awaiting="website",
+     source="《政府网站发展指引》（国办发〔2017〕47号）及全国政府网站普查指标：栏目不更新、空白栏目。")
+slot("website_links", "网站巡查：链接错误", category="proactive", points="0.5", awaiting="website",
+     source="《政府网站发展指引》（国办发〔2017〕47号）及全国政府网站普查指标：错链、断链。")
+slot("website_privacy", "网站巡查：隐私信息泄露", category="confidentiality", points="2", awaiting="website",
+     source="《政府信息公开条例》第十五条：涉及个人隐私的政府信息不得公开。")

@@ -66,3 +66,16 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 });
+
+// A checkbox marked data-check-all="NAME" ticks or clears every checkbox named NAME in its form
+// (choosing many rows of a list at once, e.g. 巡查发现 to turn into rectification items).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[data-check-all]").forEach((all) => {
+    all.addEventListener("change", () => {
+      const boxes = all.form ? Array.from(all.form.elements) : Array.from(document.querySelectorAll("input"));
+      boxes.filter((box) => box.type === "checkbox" && box.name === all.dataset.checkAll).forEach((box) => {
+        box.checked = all.checked;
+      });
+    });
+  });
+});
