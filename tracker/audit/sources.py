@@ -12,4 +12,5 @@ def load() -> None:
     from ..reports import audit_log as _reports  # noqa: F401
     from ..scores import audit_log as _scores  # noqa: F401
     from ..units import audit_log as _units  # noqa: F401
+    from ..website import audit_log as _website  # noqa: F401
     from ..workcal import audit_log as _workcal  # noqa: F401
