@@ -162,6 +162,7 @@ def test_office_summary_only_on_working_days(app, make, city):
     assert "主动公开任务逾期未公开：1 项" in body
 
 
+@pytest.mark.usefixtures("recorded_history")
 def test_application_reply_deadline_and_paused_period_reminders(app, make, city):
     from tracker.applications import services as aps
     from tracker.applications.models import Application
