@@ -29,6 +29,8 @@ _ENV_SETTINGS = {
     "OUTBOUND_PROXY": ("TRACKER_OUTBOUND_PROXY", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
     "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
+    "APPLICATION_REVIEW_BODY": ("TRACKER_APPLICATION_REVIEW_BODY", str),
+    "APPLICATION_COURT": ("TRACKER_APPLICATION_COURT", str),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
     # 网站巡查 (tracker/website/settings.py: CONFIG_DEFAULTS)
     "WEBSITE_ALLOW_PRIVATE": ("TRACKER_WEBSITE_ALLOW_PRIVATE", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -103,6 +105,10 @@ def defaults(instance_path: str) -> dict:
         # Applications: calendar days a letter or notice is presumed to take by post when only its
         # sending day is known (the 15 consultation days and 20 payment days run from receipt).
         "POSTAL_ALLOWANCE_DAYS": 3,
+        # The bodies a reply (答复书) names in its remedy paragraph: where the applicant may apply for
+        # administrative review (行政复议) and sue (行政诉讼), e.g. "东宁市人民政府", "东宁市人民法院".
+        "APPLICATION_REVIEW_BODY": "本级人民政府",
+        "APPLICATION_COURT": "有管辖权的人民法院",
     }
 
 

@@ -43,6 +43,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from .downloads import download
 from .errors import ServiceError
 from .inputs import strip_control_characters
 from .timeutil import china_today, to_china
@@ -292,15 +293,14 @@ def export(name: str, title: str, cols: list, rows, on_done=None):
     """A download of rows as ``<name>-<yyyymmdd>.xlsx`` (a Chinese name, sent as RFC 5987
     ``filename*``). Rows are streamed into a temporary file that spills to disk past 32 MB.
     ``on_done(count)`` runs after the last row (e.g. to audit how many rows left the system)."""
-    from flask import request, send_file
+    from flask import request
 
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     count = write_xlsx(spool, title, columns(*cols), rows)
     if on_done is not None:
         on_done(count)
     spool.seek(0)
-    response = send_file(spool, mimetype=XLSX_MIME, as_attachment=True,
-                         download_name=f"{name}-{china_today():%Y%m%d}.xlsx")
+    response = download(spool, f"{name}-{china_today():%Y%m%d}.xlsx", XLSX_MIME)
     token = request.args.get("download_token", "")
     if re.fullmatch(r"[0-9a-z]{1,32}", token):  # tells the page's script the file has arrived
         response.set_cookie("download_done", token, max_age=60, samesite="Lax", httponly=False)

@@ -74,6 +74,6 @@ def to_applicant(app: Application, kind: str, event: ApplicationEvent | None = N
     lines = (f"{app.applicant_name}：", first,
              f"申请事项：{app.title}", f"查询码：{app.tracking_code}（凭查询码和查询密码可在网上查询办理进度）")
     data = letters.build_letter(app, kind)
-    attachment = Attachment(f"{app.tracking_code}-{letters.LETTERS[kind]}.docx", letters.DOCX_MIME, data)
+    attachment = Attachment(letters.file_name(app, kind), letters.DOCX_MIME, data)
     return queue_mail(app.email, Message(f"【{subject}】{app.tracking_code}", lines, STATUS_LINK), key=key,
                       attachments=(attachment,))

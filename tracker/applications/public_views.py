@@ -2,11 +2,12 @@
 status lookup, and the reply letter's download for whoever just looked the application up."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, render_template, request, send_file, session
+from flask import Blueprint, abort, flash, render_template, request, session
 
 from .. import files
 from ..access import public
 from ..audit.services import record
+from ..downloads import download
 from ..errors import ServiceError
 from ..extensions import db
 from ..portal.services import public_page
@@ -89,7 +90,6 @@ def reply_document(document_id):
         abort(404)
     record("application.reply_download", app, actor=None, note=doc.original_name)
     try:
-        return send_file(files.path_of(doc.stored_name), mimetype=files.mime_type(doc.extension), as_attachment=True,
-                         download_name=doc.original_name)
+        return download(files.path_of(doc.stored_name), doc.original_name, files.mime_type(doc.extension))
     except FileNotFoundError:
         abort(404)

@@ -1,17 +1,14 @@
 """Staff pages for applications: list, register, record page with its actions, letters, export,
 statistics. Thin: parse, check who asks, call a service, render."""
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -20,6 +17,7 @@ from sqlalchemy import select
 from .. import files, spreadsheets
 from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.services import record
+from ..downloads import download
 from ..errors import ServiceError
 from ..extensions import db
 from ..inputs import query_id, query_int
@@ -273,8 +271,7 @@ def document(document_id):
     doc = db.session.get(ApplicationDocument, document_id) or abort(404)
     app = _visible_application(doc.application_id)
     record("application.document_view", app, note=doc.original_name)  # may hold personal data
-    return send_file(files.path_of(doc.stored_name), mimetype=files.mime_type(doc.extension), as_attachment=True,
-                     download_name=files.download_name(doc.original_name))
+    return download(files.path_of(doc.stored_name), doc.original_name, files.mime_type(doc.extension))
 
 
 @bp.route("/cases/<int:case_id>/result", methods=["POST"])
@@ -303,10 +300,7 @@ def letter(app_id, letter):
     app = _visible_application(app_id)
     if letter not in letters.LETTERS:
         abort(404)
-    data = letters.build_letter(app, letter)
-    filename = f"{app.tracking_code}-{letter}.docx"
-    return Response(data, mimetype=letters.DOCX_MIME,
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return download(letters.build_letter(app, letter), letters.file_name(app, letter), letters.DOCX_MIME)
 
 
 def _stats_scope():
@@ -335,8 +329,7 @@ def stats_export():
     organ = unit.name if unit else "全市"
     data = statistics_xlsx(year, organ, statistics_cells(year, unit_id))
     name = f"{organ}{year}年政府信息公开申请统计（表三表四）.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return download(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/statistics")

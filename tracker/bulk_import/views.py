@@ -1,10 +1,10 @@
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask import Blueprint, abort, flash, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from ..access import allow
+from ..downloads import download
 from ..errors import ServiceError, ValidationErrors
 from ..spreadsheets import XLSX_MIME
 from ..web import refuse
@@ -56,5 +56,4 @@ def upload(kind):
 def template(kind):
     if kind not in KINDS:
         abort(404)
-    return send_file(BytesIO(services.template_workbook(kind)), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=f"{KINDS[kind]}导入模板.xlsx")
+    return download(services.template_workbook(kind), f"{KINDS[kind]}导入模板.xlsx", XLSX_MIME)

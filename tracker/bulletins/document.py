@@ -16,125 +16,32 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
-from ..docx_text import Document  # cleans control characters out of every run
+from ..official_docx import (
+    CN_NUMBERS,
+    FANGSONG,
+    HEITI,
+    KAITI,
+    RED,
+    TITLE,
+    XIAOBIAOSONG,
+    column_widths,
+    keep_row,
+    new_document,
+    signature,
+)
+from ..official_docx import cell as _cell
+from ..official_docx import page as _page
+from ..official_docx import paragraph as _paragraph
+from ..official_docx import repeat_header as _repeat_header
+from ..official_docx import title as document_title
 from .figures import RANK_NOTE, column_groups
-
-FANGSONG = "仿宋_GB2312"
-XIAOBIAOSONG = "方正小标宋简体"
-HEITI = "黑体"
-KAITI = "楷体_GB2312"
-SONG = "宋体"
-FALLBACKS = {FANGSONG: "仿宋", XIAOBIAOSONG: SONG, KAITI: "楷体", HEITI: "SimHei", SONG: "SimSun"}
-
-BODY = Pt(16)          # 3号
-TITLE = Pt(22)         # 2号
-PAGE_NUMBER = Pt(14)   # 4号
-TABLE = Pt(10.5)       # 五号, so that the unit table fits a landscape page
-LINE = Pt(28.95)       # 225 mm / 22 lines
-INDENT = Pt(32)        # two characters
-RED = RGBColor(0xFF, 0x00, 0x00)
-CN_NUMBERS = "一二三四五六七八九十"
-
-
-def _font(run, name: str, size=BODY, bold: bool = False, color: RGBColor | None = None) -> None:
-    run.font.name = name
-    run.font.size = size
-    run.font.bold = bold
-    rfonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        rfonts.set(qn(attr), name)
-    if color is not None:
-        run.font.color.rgb = color
-
-
-def _paragraph(doc_or_cell, text: str = "", font: str = FANGSONG, size=BODY, bold=False, color=None,
-               align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, exact=True):
-    p = doc_or_cell.add_paragraph()
-    p.alignment = align
-    fmt = p.paragraph_format
-    fmt.space_before = fmt.space_after = Pt(0)
-    if exact:
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = LINE
-    if indent:
-        fmt.first_line_indent = INDENT
-    if text:
-        _font(p.add_run(text), font, size, bold, color)
-    return p
-
-
-def _register_fallbacks(doc) -> None:
-    """Name a fallback for each Chinese font in the document's font table (w:altName)."""
-    for rel in doc.part.rels.values():
-        if rel.reltype.endswith("/fontTable"):
-            part = rel.target_part
-            entries = "".join(
-                f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
-                f'<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>' for name, alt in FALLBACKS.items())
-            part._blob = part.blob.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")
-            return
-
-
-def _page(section, landscape: bool = False) -> None:
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Mm(297), Mm(210)
-        section.top_margin, section.bottom_margin = Mm(28), Mm(26)
-        section.left_margin, section.right_margin = Mm(37), Mm(35)
-    else:
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(37), Mm(35)   # 天头 37 mm; 297 − 37 − 225
-        section.left_margin, section.right_margin = Mm(28), Mm(26)   # 订口 28 mm; 210 − 28 − 156
-    section.footer_distance = Mm(28)   # the page number sits 7 mm below the text block
-    sect = section._sectPr
-    grid = sect.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        sect.append(grid)
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(int(LINE.pt * 20)))
-
-
-def _page_number(paragraph) -> None:
-    """— PAGE — in 4号 half-width numerals."""
-    _font(paragraph.add_run("— "), SONG, PAGE_NUMBER)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = paragraph.add_run()
-        _font(run, SONG, PAGE_NUMBER)
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._element.append(fld)
-        elif text.strip() == "PAGE":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._element.append(instr)
-        else:
-            run.text = text
-    _font(paragraph.add_run(" —"), SONG, PAGE_NUMBER)
-
-
-def _footers(doc, section) -> None:
-    """Page numbers on the outside edge: right on odd pages, left on even pages, one character in."""
-    doc.settings.odd_and_even_pages_header_footer = True
-    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
-                                                                        WD_ALIGN_PARAGRAPH.LEFT)):
-        p = footer.paragraphs[0]
-        p.alignment = align
-        if align == WD_ALIGN_PARAGRAPH.RIGHT:
-            p.paragraph_format.right_indent = Pt(14)
-        else:
-            p.paragraph_format.left_indent = Pt(14)
-        _page_number(p)
 
 
 def _red_rule(paragraph) -> None:
@@ -161,28 +68,6 @@ def _text_block(doc, text: str) -> None:
     for line in (text or "").splitlines():
         if line.strip():
             _paragraph(doc, line.strip())
-
-
-def _repeat_header(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    trpr.append(header)
-    cant = OxmlElement("w:cantSplit")
-    trpr.append(cant)
-
-
-def _cell(cell, text: str, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    p = cell.paragraphs[0]
-    p.alignment = align
-    fmt = p.paragraph_format
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)
-    snap = OxmlElement("w:snapToGrid")  # table lines do not snap to the body's 22-line grid
-    snap.set(qn("w:val"), "0")
-    p._p.get_or_add_pPr().insert(0, snap)
-    _font(p.add_run(text), HEITI if bold else FANGSONG, TABLE)
 
 
 def _value(value) -> str:
@@ -218,7 +103,7 @@ def unit_table(doc, content: dict):
         col += len(cols)
     for n, r in enumerate(figs["rows"], start=1):
         row = table.add_row()
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a unit's line stays on one page
+        keep_row(row)  # a unit's line stays on one page
         cells = row.cells
         _cell(cells[0], str(n))
         _cell(cells[1], r["name"], align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -231,27 +116,13 @@ def unit_table(doc, content: dict):
         _cell(cells[2 + j], _value(figs["totals"].get(key, "")) if key in figs["totals"] else "",
               align=WD_ALIGN_PARAGRAPH.RIGHT)
     widths = [Mm(9), Mm(38)] + [Mm((225 - 47) / len(keys))] * len(keys)  # the landscape text block is 225 mm
-    table.autofit = False
-    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
-        col.w = width
-    for row in table.rows:
-        col = 0
-        for tc in row._tr.tc_lst:  # a merged cell is as wide as the columns it spans
-            tc.width = sum(widths[col:col + tc.grid_span], Mm(0))
-            col += tc.grid_span
+    column_widths(table, widths)
     return table
 
 
 def build(content: dict, draft: bool = False) -> bytes:
     """The DOCX bytes of a bulletin's content (``services.content``)."""
-    doc = Document()
-    _register_fallbacks(doc)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = FANGSONG, BODY
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
-    section = doc.sections[0]
-    _page(section)
-    _footers(doc, section)
+    doc = new_document()
 
     # 版头: issuer mark in red, the document number, the red separator.
     _paragraph(doc, content["issuer"], XIAOBIAOSONG, Pt(30), color=RED, align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -264,9 +135,7 @@ def build(content: dict, draft: bool = False) -> bytes:
     _paragraph(doc, indent=False)
 
     # 主体: title, addressees, body with headings.
-    title = _paragraph(doc, content["title"], XIAOBIAOSONG, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-                       exact=False)
-    title.paragraph_format.line_spacing = Pt(35)
+    document_title(doc, content["title"])
     _paragraph(doc, indent=False)
     _paragraph(doc, content["addressees"], indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
     _paragraph(doc, f"为全面掌握各单位政务公开工作落实情况，根据《中华人民共和国政府信息公开条例》和政务公开工作考核"
@@ -278,11 +147,7 @@ def build(content: dict, draft: bool = False) -> bytes:
 
     _paragraph(doc)
     _paragraph(doc, f"附件：{content['table_title']}")
-    for _ in range(3):
-        _paragraph(doc)
-    for text in (content["issuer"], content["date_text"]):
-        p = _paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-        p.paragraph_format.right_indent = INDENT * 2  # about four characters from the right edge
+    signature(doc, (content["issuer"], content["date_text"]))
 
     # 附件: the unit table on landscape pages.
     annex = doc.add_section(WD_SECTION.NEW_PAGE)

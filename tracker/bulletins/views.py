@@ -1,14 +1,14 @@
 """Pages of the quarterly bulletin: the list, one bulletin (read by everyone once published; the
 office drafts, edits and publishes), its DOCX and XLSX, and the office's settings. Thin: parse,
 check access, call a service, render. The command line (``flask bulletin ...``) is in commands.py."""
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..access import ALL_STAFF, allow
+from ..downloads import download
 from ..errors import ServiceError
 from ..extensions import db
 from ..inputs import parse_date
@@ -157,8 +157,8 @@ def export(bulletin_id, file_type):
     if file_type not in exports.FORMATS:
         abort(404)
     bulletin = _visible(bulletin_id)
-    return send_file(BytesIO(exports.build(bulletin, file_type)), mimetype=exports.FORMATS[file_type][0],
-                     as_attachment=True, download_name=exports.file_name(bulletin, file_type))
+    return download(exports.build(bulletin, file_type), exports.file_name(bulletin, file_type),
+                    exports.FORMATS[file_type][0])
 
 
 @bp.route("/bulletins/settings", methods=["GET", "POST"])

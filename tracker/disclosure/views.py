@@ -11,15 +11,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import files, spreadsheets
+from .. import spreadsheets
 from ..access import ALL_STAFF, allow, can_see_unit, get_visible
 from ..applications import services as applications
+from ..downloads import download
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import max_length, required
@@ -307,8 +307,7 @@ def upload(task_id):
 def attachment(attachment_id):
     item = get_visible(TaskAttachment, attachment_id)
     try:
-        return send_file(evidence.attachment_path(item), mimetype=evidence.mime_type(item), as_attachment=True,
-                         download_name=files.download_name(item.original_name))
+        return download(evidence.attachment_path(item), item.original_name, evidence.mime_type(item))
     except FileNotFoundError:
         abort(404)
 

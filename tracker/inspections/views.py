@@ -1,6 +1,6 @@
 """Pages of supervision: inspections and their findings, rectification items with the unit's
 answers and the office's decision, and 督办. Thin: parse, check access, call a service, render."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
@@ -10,6 +10,7 @@ from ..access import ALL_STAFF, allow, can_see_unit, get_visible, is_local_path
 from ..bulletins.quarters import Quarter
 from ..disclosure.forms import to_int
 from ..disclosure.services import due_soon_cutoff
+from ..downloads import download
 from ..errors import ServiceError
 from ..extensions import db
 from ..inputs import parse_date
@@ -221,8 +222,7 @@ def cancel(rectification_id):
 def evidence(evidence_id):
     item = get_visible(RectificationEvidence, evidence_id)
     try:
-        return send_file(files.path_of(item.stored_name), mimetype=files.mime_type(item.extension),
-                         as_attachment=True, download_name=item.original_name)
+        return download(files.path_of(item.stored_name), item.original_name, files.mime_type(item.extension))
     except FileNotFoundError:
         abort(404)
 

@@ -1,6 +1,5 @@
 """Annual report pages: the office's overview, a unit's report, the city report, exports, the table 二
 figures and the normative documents. Thin: parse, check who asks, call a service, render."""
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,6 +9,7 @@ from sqlalchemy.orm import lazyload
 from ..access import ALL_STAFF, allow, can_see_unit
 from ..audit.models import AuditEvent
 from ..audit.services import ACTION_LABELS
+from ..downloads import content_disposition
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..inputs import parse_date, parse_id, query_id, query_int
@@ -56,7 +56,7 @@ def _page_of(report: AnnualReport):
 def _download(data: bytes, name: str, kind: str) -> Response:
     response = Response(data, mimetype=exports.MIMETYPES[kind])
     if kind != "html":
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        response.headers["Content-Disposition"] = content_disposition(name)
     return response
 
 

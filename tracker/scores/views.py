@@ -1,13 +1,13 @@
 """Pages of the assessment scores. Thin: parse, check access, call a service, render."""
 import json
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import files
 from ..access import ALL_STAFF, allow, can_see_unit
+from ..downloads import download
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
 from ..forms import choices
@@ -87,10 +87,8 @@ def export():
     if not ranking.may_see(row, current_user):
         abort(404)
     if request.args.get("format") == "csv":
-        return send_file(BytesIO(exports.to_csv(row).encode("utf-8-sig")), mimetype="text/csv", as_attachment=True,
-                         download_name=exports.filename(row, "csv"))
-    return send_file(BytesIO(exports.to_xlsx(row)), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=exports.filename(row, "xlsx"))
+        return download(exports.to_csv(row).encode("utf-8-sig"), exports.filename(row, "csv"), "text/csv")
+    return download(exports.to_xlsx(row), exports.filename(row, "xlsx"), XLSX_MIME)
 
 
 @bp.route("/mine")
@@ -265,8 +263,7 @@ def evidence(file_id):
     if item is None or not can_see_unit(item.unit_id):
         abort(404)
     try:
-        return send_file(files.path_of(item.stored_name), mimetype=files.mime_type(item.extension), as_attachment=True,
-                         download_name=item.original_name)
+        return download(files.path_of(item.stored_name), item.original_name, files.mime_type(item.extension))
     except FileNotFoundError:
         abort(404)
 
