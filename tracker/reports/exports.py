@@ -6,20 +6,20 @@ A report that breaks a consistency rule is exported only as a draft (marked 草�
 asked for as final, the export is refused naming the first broken rule.
 """
 import json
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Mm, Pt
 from flask import render_template
 
-from ..docx_text import Document  # cleans control characters out of every run
+from .. import official_docx as od
 from ..errors import ServiceError
+from ..official_docx import cn_date
 from ..spreadsheets import LayoutCell, LayoutSheet, layout_workbook
-from ..timeutil import china_today
+from ..timeutil import china_today, to_china
 from . import formats
 from .services import Content
 
@@ -137,24 +137,31 @@ def statistics_xlsx(year: int, organ: str, cells: dict) -> bytes:
 
 # --- DOCX ----------------------------------------------------------------------------------------------
 
-def _font(run, size: float, bold: bool = False, family: str = "仿宋") -> None:
-    run.font.size = Pt(size)
-    run.bold = bold
-    run.font.name = family
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), family)
+# Column widths in mm over the 156 mm text block: label columns wide enough that a label wraps at most
+# once, numeric columns just wide enough for four digits at NUMBER_SIZE (never split across lines).
+DOCX_WIDTHS = {"表二": [60, 32, 32, 32], "表三": [8, 14, 67.5] + [9.5] * 7, "表四": [10.4] * 15}
+LABEL_SIZE = {"表二": Pt(10.5), "表三": Pt(9), "表四": Pt(9)}
+NUMBER_SIZE = Pt(10.5)
 
 
-def _paragraph(doc, text: str, size: float = 14, bold: bool = False, family: str = "仿宋", align=None, indent=True):
-    p = doc.add_paragraph()
-    if align is not None:
-        p.alignment = align
-    if indent:
-        p.paragraph_format.first_line_indent = Pt(size * 2)
-    _font(p.add_run(text), size, bold, family)
-    return p
+def signed_on(content: Content) -> date | None:
+    """The day the report is dated (落款): the day the office accepted a unit's report, else the day
+    it was handed in; the day the city report was finalised. None while it is still being written."""
+    report = content.report
+    if report is None or not report.frozen:
+        return None
+    if report.is_city:
+        return to_china(report.finalized_at).date() if report.finalized_at else None
+    handed = report.last_submission
+    if handed is None:
+        return None
+    if handed.decision == "accepted" and handed.decided_at:
+        return to_china(handed.decided_at).date()
+    return handed.submitted_on
 
 
-def _table(doc, content: Content, grid: formats.Grid, size: float) -> None:
+def _table(doc, content: Content, grid: formats.Grid) -> None:
+    """A table of the report on fixed columns: header rows repeated on every page, no row split."""
     table = doc.add_table(rows=grid.rows, cols=grid.cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -162,30 +169,45 @@ def _table(doc, content: Content, grid: formats.Grid, size: float) -> None:
         cell = table.cell(c.row, c.col)
         if c.rowspan > 1 or c.colspan > 1:
             cell = cell.merge(table.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
-        p = cell.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER if (c.header or c.key) else WD_ALIGN_PARAGRAPH.LEFT
-        _font(p.add_run(cell_text(content, c)), size, bold=c.header, family="宋体")
+        if c.key:
+            od.cell(cell, cell_text(content, c), align=WD_ALIGN_PARAGRAPH.CENTER, size=NUMBER_SIZE)
+        else:
+            od.cell(cell, c.text, bold=c.header, size=LABEL_SIZE[grid.name],
+                    align=WD_ALIGN_PARAGRAPH.CENTER if c.header else WD_ALIGN_PARAGRAPH.LEFT)
+    first_body = min(c.row for c in grid.cells if not c.header)
+    for i, row in enumerate(table.rows):
+        if i < first_body and grid.name != "表二":  # 表二's blocks each have their own header
+            od.repeat_header(row)
+        else:
+            od.keep_row(row)
+    od.cell_margins(table)
+    od.column_widths(table, [Mm(w) for w in DOCX_WIDTHS[grid.name]])
 
 
 def to_docx(content: Content, draft: bool = False) -> bytes:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.2)
-    _paragraph(doc, document_title(content, draft), 22, True, "方正小标宋简体", WD_ALIGN_PARAGRAPH.CENTER, False)
-    _paragraph(doc, preamble(content))
+    """The report on the official-document page (official-documents.md): 小标宋 title, 3号仿宋 body,
+    黑体 headings, tables 二 三 四, the organ and the day it is dated; a draft says 草稿 on every page."""
+    doc = od.new_document()
+    if draft:
+        od.mark_every_page(doc.sections[0], "草稿")
+    od.title(doc, document_title(content, draft))
+    od.paragraph(doc, indent=False)
+    od.paragraph(doc, preamble(content))
     grids = {g.heading: g for g in formats.grids(content.fmt)}
+    after_table = False
     for key, label, text in sections(content):
-        _paragraph(doc, label, 16, True, "黑体", indent=True)
-        if label in grids:
-            _table(doc, content, grids[label], 7.5 if grids[label].name != "表二" else 10.5)
+        heading = od.paragraph(doc, label, od.HEITI)
+        if after_table:
+            heading.paragraph_format.space_before = Pt(12)
+        after_table = label in grids
+        if after_table:
+            _table(doc, content, grids[label])
         for line in (text or "").splitlines():
             if line.strip():
-                _paragraph(doc, line.strip())
-    _paragraph(doc, content.organ, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    today = china_today()
-    _paragraph(doc, f"{today.year}年{today.month}月{today.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+                od.paragraph(doc, line.strip())
+    day = signed_on(content)
+    dated = f"草稿 {cn_date(china_today())}" if draft else cn_date(day or china_today())
+    od.signature(doc, (content.organ, dated), blank_above=2)
     out = BytesIO()
     doc.save(out)
     return out.getvalue()
