@@ -101,7 +101,7 @@ def test_letters_are_official_letters_addressing_the_applicant_as_a_person_or_an
             assert re.search(r"《中华人民共和国政府信息公开条例》第[一二三四五六七八九十]+条", text), kind
             if kind == "answer":
                 assert REMEDY in text
-            preview(pdf, "letter-answer" if (who, kind) == ("person", "answer") else f"letter-{kind}", tmp_path)
+            preview(pdf, f"letter-{kind}" + ("-organisation" if (who, kind) == ("company", "answer") else ""), tmp_path)
     assert "第三十六条第（二）项" in flat(to_pdf(to_person["answer"], "again.docx", tmp_path / "again"))
 
 

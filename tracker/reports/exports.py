@@ -197,6 +197,7 @@ def to_docx(content: Content, draft: bool = False) -> bytes:
     after_table = False
     for key, label, text in sections(content):
         heading = od.paragraph(doc, label, od.HEITI)
+        heading.paragraph_format.keep_with_next = True  # never alone at the foot of a page
         if after_table:
             heading.paragraph_format.space_before = Pt(12)
         after_table = label in grids
