@@ -119,9 +119,12 @@ def new():
         except ServiceError as exc:
             refuse(exc, form)
             return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
-        flash(f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人：查询密码 {password}（仅显示一次）。",
-              "success")
-        return redirect(url_for("applications.detail", app_id=app.id))
+        # The query password on this answer only: a flash would carry it in the (readable) session cookie.
+        return render_template("one_time_secret.html", heading="申请已登记",
+                               message=f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人。",
+                               details=[("查询码", app.tracking_code)], secret_label="查询密码", secret=password,
+                               audience="申请人", next_url=url_for("applications.detail", app_id=app.id),
+                               next_label="查看申请记录")
     if request.method == "POST":
         form_errors(form)
         return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
