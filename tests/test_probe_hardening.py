@@ -3,16 +3,19 @@ cookie, a log or the audit log; online applications have a city-wide rate beyond
 offline challenge is asked; zipped uploads are checked before they are inflated; a locked status
 lookup tells the applicant how to get help."""
 import logging
-from datetime import date
+from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from tracker.accounts.models import User
 from tracker.applications.models import Application
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
+from tracker.timeutil import format_datetime
 
+from . import clock
 from .conftest import Browser
 
 ONLINE = {"applicant_kind": "natural", "applicant_name": "张三", "id_number": "230102199001011234",
@@ -109,3 +112,51 @@ def test_an_online_applications_query_password_is_on_the_receipt_not_in_the_cook
     assert response.status_code == 200 and len(secret) >= 6
     assert all(secret not in s for s in _session_cookies(app, browser, response))
     assert secret not in _audit_text(app) and secret not in caplog.text
+
+
+# --- a locked status lookup tells the applicant how to get help --------------------------------------
+
+def _lookup(browser: Browser, address: str, code: str, password: str):
+    browser.client.environ_base["REMOTE_ADDR"] = address
+    return browser.post("/apply/status", {"code": code, "password": password})
+
+
+def test_a_code_locked_by_strangers_tells_the_applicant_when_it_lifts_and_whom_to_call(app, make, browser):
+    from tracker.portal.services import save_public_page
+    make.unit()
+    with app.app_context():
+        save_public_page({"office_name": "东宁市政务公开办", "guide": "指南",
+                          "contact": "地址：市政务服务中心三楼\n电话：0453-3621234"}, None)
+        db.session.commit()
+    browser.get("/apply")
+    html = browser.post("/apply", ONLINE).get_data(as_text=True)
+    code = html.split('id="tracking-code">')[1].split("<")[0]
+    password = html.split('id="query-password">')[1].split("<")[0]
+    start = clock.now().replace(second=0, microsecond=0) + timedelta(minutes=2)
+    with time_machine.travel(start, tick=False):
+        for n in range(app.config["LOOKUP_MAX_FAILURES_PER_CODE"]):
+            assert "查询码或查询密码不正确" in _lookup(browser, f"203.0.113.{n}", code, "WRONG1").get_data(as_text=True)
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        page = _lookup(browser, "198.51.100.1", code, password)  # the applicant, at a new address
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="status-title"' not in text  # still locked: kept
+    assert 'id="lookup-locked"' in text and "已暂时锁定" in text
+    lifts = start + timedelta(seconds=app.config["LOOKUP_CODE_WINDOW_SECONDS"])
+    assert f"将于{format_datetime(lifts)}（北京时间）解除" in text  # when it lifts, in Beijing time
+    assert '<strong id="office-phone">0453-3621234</strong>' in text  # whom to call
+    with time_machine.travel(lifts + timedelta(minutes=1), tick=False):
+        assert 'id="status-title"' in _lookup(browser, "198.51.100.1", code, password).get_data(as_text=True)
+
+
+def test_the_configured_office_phone_is_the_one_shown_on_a_locked_lookup(app, make, browser):
+    make.unit()
+    app.config["OFFICE_PHONE"] = "0453-1234000"
+    try:
+        browser.get("/apply/status")
+        for n in range(app.config["LOOKUP_MAX_FAILURES_PER_ADDRESS"]):
+            _lookup(browser, "203.0.113.9", f"YSQ-2026-NOSUCH{n}", "WRONG1")
+        text = _lookup(browser, "203.0.113.9", "YSQ-2026-NOSUCH", "WRONG1").get_data(as_text=True)
+    finally:
+        app.config["OFFICE_PHONE"] = ""
+    assert 'id="lookup-locked"' in text and "查询失败次数过多" in text
+    assert '<strong id="office-phone">0453-1234000</strong>' in text

@@ -29,6 +29,7 @@ _ENV_SETTINGS = {
     "OUTBOUND_PROXY": ("TRACKER_OUTBOUND_PROXY", str),
     "TRUSTED_PROXIES": ("TRACKER_TRUSTED_PROXIES", int),
     "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
+    "OFFICE_PHONE": ("TRACKER_OFFICE_PHONE", str),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
     # 网站巡查 (tracker/website/settings.py: CONFIG_DEFAULTS)
     "WEBSITE_ALLOW_PRIVATE": ("TRACKER_WEBSITE_ALLOW_PRIVATE", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -86,6 +87,9 @@ def defaults(instance_path: str) -> dict:
         "LOOKUP_CODE_WINDOW_SECONDS": 60 * 60,
         "LOOKUP_MAX_FAILURES_PER_CODE": 30,
         "LOOKUP_KNOWN_ADDRESS_DAYS": 90,
+        # The office's telephone shown to the public (a locked lookup says whom to call); empty: the
+        # number after 电话 in the front page's contact text (portal/services.py: office_phone).
+        "OFFICE_PHONE": "",
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
         # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
         # every quarter of this while it runs, and its claims are taken over only once it has

@@ -9,7 +9,7 @@ from ..access import public
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..portal.services import public_page
+from ..portal.services import office_phone, public_page
 from ..timeutil import china_today, utcnow
 from ..web import form_errors, refuse
 from . import public as applicant_view
@@ -65,6 +65,9 @@ def status():
     if form.validate_on_submit():
         try:
             app = services.lookup_status(form.code.data, form.password.data, _ip())
+        except services.LookupLocked as exc:
+            return render_template("applications/public_status.html", form=form, found=None, locked=exc,
+                                   office=public_page(), phone=office_phone())
         except ServiceError as exc:
             flash(exc.message, "danger")
             # 200, not 4xx: the failed attempt must be committed so that throttling counts it.
