@@ -26,7 +26,7 @@ LINE_LIMIT_EXEMPT = ("migrations", "static/vendor")
 
 # The ground floor: the pieces every feature stands on. They import nothing above themselves.
 GROUND = {
-    "tracker.access", "tracker.config", "tracker.docx_text", "tracker.errors", "tracker.extensions",
+    "tracker.access", "tracker.archives", "tracker.config", "tracker.docx_text", "tracker.errors", "tracker.extensions",
     "tracker.files", "tracker.inputs", "tracker.spreadsheets", "tracker.throttle", "tracker.timeline",
     "tracker.timeutil", "tracker.audit.models", "tracker.audit.services", "tracker.audit.log",
     "tracker.sweeps", "tracker.sweeps.errors", "tracker.sweeps.models", "tracker.sweeps.services",

@@ -36,15 +36,27 @@ def apply():
     if form.validate_on_submit():
         try:
             app, password = services.submit_online(form.data, _ip())
+        except services.ChallengeRequired as exc:
+            refuse(exc, form)
+            return _form_page(form, exc.challenge), 422
         except ServiceError as exc:
             refuse(exc, form)
-            return render_template("applications/public_apply.html", form=form), 422
+            return _form_page(form), 422
         return render_template("applications/public_done.html", code=app.tracking_code, password=password,
                                receipt=applicant_view.receipt(app), office=public_page())
     if request.method == "POST":
         form_errors(form)
-        return render_template("applications/public_apply.html", form=form), 422
-    return render_template("applications/public_apply.html", form=form)
+        return _form_page(form), 422
+    return _form_page(form)
+
+
+def _form_page(form: OnlineForm, challenge=None):
+    """The form, with what was typed; with a (new) question while the city-wide rate is exceeded."""
+    if challenge is None and services.challenge_needed():
+        challenge = services.ask()
+    if challenge is not None:
+        form.challenge_token.data, form.challenge_answer.data = challenge.token, ""
+    return render_template("applications/public_apply.html", form=form, challenge=challenge)
 
 
 def _grant(app: Application) -> None:

@@ -72,6 +72,7 @@ from .replies import (  # noqa: F401  (re-exported: callers use services.<name>)
     set_case_result,
     withdraw,
 )
+from .screening import ChallengeRequired, ask, challenge_needed, discard_online  # noqa: F401  (re-exported)
 
 EVENT_LABELS = {
     "submitted": "网上提交申请",

@@ -90,6 +90,27 @@ def index():
                            today=china_today(), outcomes=OUTCOMES, sort=sort, desc=desc)
 
 
+@bp.route("/discard", methods=["POST"])
+@allow("office")
+def discard():
+    """The office marks the ticked online submissions (待确认) as junk: 无效申请（垃圾提交）."""
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        return redirect(url_for("applications.index", state="pending")), 303
+    ids = [int(v) for v in request.form.getlist("app_id") if v.isdigit() and len(v) < 12]
+    apps = db.session.scalars(select(Application).where(Application.id.in_(ids))).all() if ids else []
+    try:
+        count = services.discard_online(apps, form.reason.data)
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("applications.index", state="pending")), 303
+    flash(f"已将{count}件网上申请标记为无效申请（垃圾提交）。", "success")
+    return redirect(url_for("applications.index", state="pending")), 303
+
+
 @bp.route("/export")
 @allow(*ALL_STAFF)
 def export():
