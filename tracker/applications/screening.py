@@ -5,7 +5,9 @@ Six an hour from one address holds one sender back (``registration.submit_online
 addresses together are held back here: once more than ``APPLY_GLOBAL_PER_HOUR`` online
 applications arrived in the last hour, each further one must answer a question signed by the app
 (good for ``APPLY_CHALLENGE_SECONDS``, once). A used question's id is kept on the submission's
-audit record (``application.submit_online``), which is where a replay is looked for.
+audit record (``application.submit_online``), which is where a replay is looked for. The look is
+a read, not a unique key: two submissions racing with one answer in the same instant may both pass
+(a handful at most, each still held by the per-address limit), which keeps the schema as it is.
 """
 from datetime import timedelta
 
