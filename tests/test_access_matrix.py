@@ -37,6 +37,7 @@ EXPECTED = {
     "workcal.local_day": OFFICE,
     "applications.index": STAFF,
     "applications.export": STAFF,
+    "applications.discard": OFFICE,
     "applications.new": {"office", "contact", "reviewer"},
     "applications.detail": STAFF,
     "applications.reveal_id": {"office", "contact", "reviewer"},

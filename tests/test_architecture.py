@@ -26,9 +26,9 @@ LINE_LIMIT_EXEMPT = ("migrations", "static/vendor")
 
 # The ground floor: the pieces every feature stands on. They import nothing above themselves.
 GROUND = {
-    "tracker.access", "tracker.config", "tracker.docx_text", "tracker.downloads", "tracker.errors",
-    "tracker.extensions", "tracker.files", "tracker.inputs", "tracker.official_docx", "tracker.spreadsheets",
-    "tracker.throttle", "tracker.timeline",
+    "tracker.access", "tracker.archives", "tracker.config", "tracker.docx_text", "tracker.downloads",
+    "tracker.errors", "tracker.extensions", "tracker.files", "tracker.inputs", "tracker.official_docx",
+    "tracker.spreadsheets", "tracker.throttle", "tracker.timeline",
     "tracker.timeutil", "tracker.audit.models", "tracker.audit.services", "tracker.audit.log",
     "tracker.sweeps", "tracker.sweeps.errors", "tracker.sweeps.models", "tracker.sweeps.services",
 }

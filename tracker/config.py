@@ -31,6 +31,10 @@ _ENV_SETTINGS = {
     "POSTAL_ALLOWANCE_DAYS": ("TRACKER_POSTAL_ALLOWANCE_DAYS", int),
     "APPLICATION_REVIEW_BODY": ("TRACKER_APPLICATION_REVIEW_BODY", str),
     "APPLICATION_COURT": ("TRACKER_APPLICATION_COURT", str),
+    "OFFICE_PHONE": ("TRACKER_OFFICE_PHONE", str),
+    "APPLY_GLOBAL_PER_HOUR": ("TRACKER_APPLY_GLOBAL_PER_HOUR", int),
+    "ARCHIVE_MAX_UNCOMPRESSED": ("TRACKER_ARCHIVE_MAX_UNCOMPRESSED", int),
+    "ARCHIVE_MAX_RATIO": ("TRACKER_ARCHIVE_MAX_RATIO", int),
     "SESSION_COOKIE_SECURE": ("TRACKER_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
     # 网站巡查 (tracker/website/settings.py: CONFIG_DEFAULTS)
     "WEBSITE_ALLOW_PRIVATE": ("TRACKER_WEBSITE_ALLOW_PRIVATE", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -70,6 +74,10 @@ def defaults(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Zipped uploads (.xlsx, .docx), checked before they are inflated (tracker/archives.py): what
+        # all members may declare together, and how much a member over 1 MB may inflate.
+        "ARCHIVE_MAX_UNCOMPRESSED": 50 * 1024 * 1024,
+        "ARCHIVE_MAX_RATIO": 100,
         "PAGE_SIZE": 30,
         # Login throttling (tracker/throttle.py: Limits): failures of one account from one address,
         # and from one address for any account, within the window; then a higher, slower limit per
@@ -88,6 +96,13 @@ def defaults(instance_path: str) -> dict:
         "LOOKUP_CODE_WINDOW_SECONDS": 60 * 60,
         "LOOKUP_MAX_FAILURES_PER_CODE": 30,
         "LOOKUP_KNOWN_ADDRESS_DAYS": 90,
+        # Online applications city-wide per hour beyond which the form asks an arithmetic question
+        # (applications/screening.py), and how long a question stays good (it is good once).
+        "APPLY_GLOBAL_PER_HOUR": 60,
+        "APPLY_CHALLENGE_SECONDS": 30 * 60,
+        # The office's telephone shown to the public (a locked lookup says whom to call); empty: the
+        # number after 电话 in the front page's contact text (portal/services.py: office_phone).
+        "OFFICE_PHONE": "",
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
         # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
         # every quarter of this while it runs, and its claims are taken over only once it has

@@ -80,3 +80,19 @@ def known_address(model, key_column: str, key: str, ip: str, days: int) -> bool:
     return db.session.scalar(select(model.id).where(
         getattr(model, key_column) == key, model.ip == ip, model.success.is_(True), model.at >= since).limit(1)) \
         is not None
+
+
+def lifted_at(model, key_column: str, key: str, ip: str, limits: Limits, why: str):
+    """When the refusal ``why`` (as ``refusal`` answered it) lifts, if nothing else fails: the
+    newest failure that still keeps the count at its limit leaves the window (UTC)."""
+    if why == "address":
+        window, limit, where = limits.window, limits.per_address, {"ip": ip}
+    elif why == "pair":
+        window, limit, where = limits.window, limits.per_pair, {"ip": ip, key_column: key}
+    else:
+        window, limit, where = limits.key_window, limits.per_key, {key_column: key}
+    stmt = select(model.at).where(model.success.is_(False), model.at >= utcnow() - timedelta(seconds=window))
+    for column, value in where.items():
+        stmt = stmt.where(getattr(model, column) == value)
+    oldest_that_counts = db.session.scalar(stmt.order_by(model.at.desc(), model.id.desc()).offset(limit - 1).limit(1))
+    return (oldest_that_counts or utcnow()) + timedelta(seconds=window)

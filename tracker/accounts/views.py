@@ -121,9 +121,8 @@ def new_user():
             return render_template("accounts/user_form.html", form=form, user=None), 422
         if form.password.data:
             flash(f"已创建用户 {user.username}，首次登录需修改密码。", "success")
-        else:
-            flash(f"已创建用户 {user.username}，临时密码：{password}（仅显示一次，首次登录需修改）。", "success")
-        return redirect(url_for("accounts.users"))
+            return redirect(url_for("accounts.users"))
+        return _temporary_password_page(user, password, f"已创建用户 {user.username}，首次登录需修改密码。")
     if request.method == "POST":
         form_errors(form)
         return render_template("accounts/user_form.html", form=form, user=None), 422
@@ -179,5 +178,13 @@ def reset_password(user_id):
     if not ReasonForm().validate_on_submit():
         abort(400)
     temporary = services.reset_password(user)
-    flash(f"已重置 {user.username} 的密码。临时密码：{temporary}（仅显示一次，首次登录需修改）。", "success")
-    return redirect(url_for("accounts.edit_user", user_id=user.id))
+    return _temporary_password_page(user, temporary, f"已重置 {user.username} 的密码，用户下次登录须修改。")
+
+
+def _temporary_password_page(user: User, password: str, message: str):
+    """The temporary password, on the answer to the POST that set it and nowhere else (a flash
+    would carry it in the session cookie, which is signed but readable)."""
+    return render_template("one_time_secret.html", heading="临时密码", message=message,
+                           details=[("用户名", user.username)], secret_label="临时密码", secret=password,
+                           audience="该用户", next_url=url_for("accounts.edit_user", user_id=user.id),
+                           next_label="返回用户信息")

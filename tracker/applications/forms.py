@@ -1,7 +1,7 @@
 """Forms parse input only; the rules (and their Chinese messages) live in services."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 
 from ..forms import ChineseDateField, WholeNumberField, choices, id_or_none, max_length, optional, required
 from .fees import METHODS
@@ -47,7 +47,15 @@ class RegisterForm(ApplicantFields):
 
 
 class OnlineForm(ApplicantFields):
-    pass
+    # Asked only while online applications city-wide exceed their hourly rate (screening.py).
+    challenge_token = HiddenField(validators=[optional(), max_length(500)])
+    challenge_answer = StringField("验证问题的答案", validators=[optional(), max_length(10)])
+
+
+class DiscardForm(FlaskForm):
+    """The office marks several online submissions (待确认) as junk at once."""
+
+    reason = StringField("理由（记入操作日志）", validators=[optional(), max_length(500)])
 
 
 class ConfirmForm(FlaskForm):

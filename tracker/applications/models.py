@@ -49,9 +49,10 @@ STATES = {
     "replied": "已答复",
     "terminated": "已终止",
     "withdrawn": "已撤回",
+    "discarded": "无效申请（垃圾提交）",  # an online submission the office marked as junk (screening.py)
 }
 PAUSED_STATES = ("correction", "consultation", "fee")
-CLOSED_STATES = ("replied", "terminated", "withdrawn")
+CLOSED_STATES = ("replied", "terminated", "withdrawn", "discarded")
 # States with a running legal clock (a returned application's clock keeps running).
 RUNNING_STATES = ("open", "returned")
 

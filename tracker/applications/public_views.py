@@ -10,7 +10,7 @@ from ..audit.services import record
 from ..downloads import download
 from ..errors import ServiceError
 from ..extensions import db
-from ..portal.services import public_page
+from ..portal.services import office_phone, public_page
 from ..timeutil import china_today, utcnow
 from ..web import form_errors, refuse
 from . import public as applicant_view
@@ -37,15 +37,27 @@ def apply():
     if form.validate_on_submit():
         try:
             app, password = services.submit_online(form.data, _ip())
+        except services.ChallengeRequired as exc:
+            refuse(exc, form)
+            return _form_page(form, exc.challenge), 422
         except ServiceError as exc:
             refuse(exc, form)
-            return render_template("applications/public_apply.html", form=form), 422
+            return _form_page(form), 422
         return render_template("applications/public_done.html", code=app.tracking_code, password=password,
                                receipt=applicant_view.receipt(app), office=public_page())
     if request.method == "POST":
         form_errors(form)
-        return render_template("applications/public_apply.html", form=form), 422
-    return render_template("applications/public_apply.html", form=form)
+        return _form_page(form), 422
+    return _form_page(form)
+
+
+def _form_page(form: OnlineForm, challenge=None):
+    """The form, with what was typed; with a (new) question while the city-wide rate is exceeded."""
+    if challenge is None and services.challenge_needed():
+        challenge = services.ask()
+    if challenge is not None:
+        form.challenge_token.data, form.challenge_answer.data = challenge.token, ""
+    return render_template("applications/public_apply.html", form=form, challenge=challenge)
 
 
 def _grant(app: Application) -> None:
@@ -66,6 +78,9 @@ def status():
     if form.validate_on_submit():
         try:
             app = services.lookup_status(form.code.data, form.password.data, _ip())
+        except services.LookupLocked as exc:
+            return render_template("applications/public_status.html", form=form, found=None, locked=exc,
+                                   office=public_page(), phone=office_phone())
         except ServiceError as exc:
             flash(exc.message, "danger")
             # 200, not 4xx: the failed attempt must be committed so that throttling counts it.

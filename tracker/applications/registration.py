@@ -26,6 +26,7 @@ from ..workcal.services import check_in_range
 from . import notices
 from .handling import HANDLERS, Forbidden, _actor, _event, _legal_date, _require, _transition, recompute_clock
 from .models import APPLICANT_KINDS, CHANNELS, DELIVERY_WANTED, FORMS_WANTED, PAUSED_STATES, Application
+from .screening import CHALLENGE_NOTE, passed_challenge
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
@@ -166,12 +167,14 @@ def submit_online(data: dict, ip: str) -> tuple[Application, str]:
     """The public submits the online form: stored as 待确认 until the office confirms it.
 
     Refused (nothing stored) when the address sent too many applications in the last hour, or the
-    same identity number sent the same description in the last 24 hours.
+    same identity number sent the same description in the last 24 hours; and, while the city-wide
+    rate is exceeded, unless ``data`` answers the question asked (screening.py).
     """
     cfg = current_app.config
     limit = cfg.get("APPLY_MAX_PER_HOUR_PER_ADDRESS", 5)
     if recent_rows(Application, 3600, time_column="created_at", submit_ip=ip) >= limit:
         raise ServiceError("此网络地址提交申请过于频繁，请一小时后再试。")
+    challenge_id = passed_challenge(data.get("challenge_token"), data.get("challenge_answer"))
     fields = _applicant(data) | _request_fields(data)
     since = utcnow() - timedelta(hours=24)
     duplicate = db.session.scalar(select(Application.tracking_code).where(
@@ -186,7 +189,8 @@ def submit_online(data: dict, ip: str) -> tuple[Application, str]:
     db.session.add(app)
     db.session.flush()
     _event(app, "submitted", today, actor=None)
-    record("application.submit_online", app, after={"state": "pending"}, actor=None)
+    record("application.submit_online", app, after={"state": "pending"}, actor=None,
+           note=CHALLENGE_NOTE + challenge_id if challenge_id else None)
     return app, password
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import and_, case, func, or_, select
 from ..audit.services import record
 from ..errors import ServiceError
 from ..extensions import db
-from ..throttle import Limits, refusal
-from ..timeutil import CHINA, china_today
+from ..throttle import Limits, lifted_at, refusal
+from ..timeutil import CHINA, china_today, format_datetime
 from ..workcal.services import (  # noqa: F401
     add_workdays,
     check_in_range,
@@ -72,6 +72,7 @@ from .replies import (  # noqa: F401  (re-exported: callers use services.<name>)
     set_case_result,
     withdraw,
 )
+from .screening import ChallengeRequired, ask, challenge_needed, discard_online  # noqa: F401  (re-exported)
 
 EVENT_LABELS = {
     "submitted": "网上提交申请",
@@ -183,6 +184,17 @@ def events_for_display(app: Application) -> list[dict]:
              "notes": event_notes(e.details or {}, e.kind)} for e in _events(app)]
 
 
+class LookupLocked(ServiceError):
+    """The status lookup is refused for a while (too many failures); ``until`` is when it lifts (UTC).
+
+    Someone else's wrong guesses can lock a code for the real applicant at a new address; the page
+    says when the lock lifts and how to reach the office meanwhile."""
+
+    def __init__(self, message: str, until: datetime):
+        super().__init__(message)
+        self.until = until
+
+
 def lookup_status(code: str, password: str, ip: str) -> Application:
     """The applicant's status lookup: code + query password → the application (state and deadline
     only are shown). Failures are throttled per address and per code; the answer never says which
@@ -190,13 +202,15 @@ def lookup_status(code: str, password: str, ip: str) -> Application:
     cfg = current_app.config
     window = cfg["LOOKUP_WINDOW_SECONDS"]
     code = (code or "").strip().upper()[:40]
-    why = refusal(StatusLookupAttempt, "code", code or "-", ip, Limits(
+    limits = Limits(
         window, cfg["LOOKUP_MAX_FAILURES_PER_CODE_AND_ADDRESS"], cfg["LOOKUP_MAX_FAILURES_PER_ADDRESS"],
-        cfg["LOOKUP_CODE_WINDOW_SECONDS"], cfg["LOOKUP_MAX_FAILURES_PER_CODE"], cfg["LOOKUP_KNOWN_ADDRESS_DAYS"]))
-    if why == "address":
-        raise ServiceError(f"查询失败次数过多，请{window // 60}分钟后再试。")
-    if why in ("pair", "key"):
-        raise ServiceError(f"该查询码失败次数过多，已暂时锁定，请{window // 60}分钟后再试。")
+        cfg["LOOKUP_CODE_WINDOW_SECONDS"], cfg["LOOKUP_MAX_FAILURES_PER_CODE"], cfg["LOOKUP_KNOWN_ADDRESS_DAYS"])
+    why = refusal(StatusLookupAttempt, "code", code or "-", ip, limits)
+    if why is not None:
+        until = lifted_at(StatusLookupAttempt, "code", code or "-", ip, limits, why)
+        if why == "address":
+            raise LookupLocked(f"查询失败次数过多，请于{format_datetime(until)}（北京时间）后再试。", until)
+        raise LookupLocked(f"该查询码失败次数过多，已暂时锁定，将于{format_datetime(until)}（北京时间）解除。", until)
     app = db.session.scalar(select(Application).where(Application.tracking_code == code)) if code else None
     ok = check_query_password(app.query_password_hash if app else None, (password or "").strip().upper())
     db.session.add(StatusLookupAttempt(code=code or "-", ip=ip, success=ok))

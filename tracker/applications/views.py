@@ -88,6 +88,27 @@ def index():
                            today=china_today(), outcomes=OUTCOMES, sort=sort, desc=desc)
 
 
+@bp.route("/discard", methods=["POST"])
+@allow("office")
+def discard():
+    """The office marks the ticked online submissions (待确认) as junk: 无效申请（垃圾提交）."""
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():
+        form_errors(form)
+        return redirect(url_for("applications.index", state="pending")), 303
+    ids = [int(v) for v in request.form.getlist("app_id") if v.isdigit() and len(v) < 12]
+    apps = db.session.scalars(select(Application).where(Application.id.in_(ids))).all() if ids else []
+    try:
+        count = services.discard_online(apps, form.reason.data)
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("applications.index", state="pending")), 303
+    flash(f"已将{count}件网上申请标记为无效申请（垃圾提交）。", "success")
+    return redirect(url_for("applications.index", state="pending")), 303
+
+
 @bp.route("/export")
 @allow(*ALL_STAFF)
 def export():
@@ -117,9 +138,12 @@ def new():
         except ServiceError as exc:
             refuse(exc, form)
             return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422
-        flash(f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人：查询密码 {password}（仅显示一次）。",
-              "success")
-        return redirect(url_for("applications.detail", app_id=app.id))
+        # The query password on this answer only: a flash would carry it in the (readable) session cookie.
+        return render_template("one_time_secret.html", heading="申请已登记",
+                               message=f"已登记申请 {app.tracking_code}。请将查询码和查询密码告知申请人。",
+                               details=[("查询码", app.tracking_code)], secret_label="查询密码", secret=password,
+                               audience="申请人", next_url=url_for("applications.detail", app_id=app.id),
+                               next_label="查看申请记录")
     if request.method == "POST":
         form_errors(form)
         return render_template("applications/form.html", form=form, rules=RECEIPT_RULES), 422

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "application.register": "登记政府信息公开申请",
     "application.submit_online": "网上提交政府信息公开申请",
     "application.confirm": "确认网上申请",
+    "application.discard": "标记网上申请为无效申请（垃圾提交）",
     "application.route": "分办申请",
     "application.return": "退回申请至公开办",
     "application.request_correction": "发出补正告知",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..accounts.models import ROLES
 from ..accounts.services import create_user, generate_password
+from ..archives import check_zip
 from ..audit.services import record
 from ..errors import ServiceError, ValidationErrors
 from ..spreadsheets import read_rows, workbook
@@ -33,6 +34,7 @@ class RowError:
 
 
 def import_units(filename: str, data: bytes) -> int:
+    check_zip(data, "Excel 文件")
     rows = read_rows(filename, data, UNIT_COLUMNS, REQUIRED["units"])
     errors = []
     for number, cells in rows:
@@ -50,6 +52,7 @@ def import_units(filename: str, data: bytes) -> int:
 
 def import_users(filename: str, data: bytes) -> tuple[int, list[tuple[str, str]]]:
     """Create the users; returns the count and (username, temporary password) for rows that gave none."""
+    check_zip(data, "Excel 文件")
     rows = read_rows(filename, data, USER_COLUMNS, REQUIRED["users"])
     errors, generated = [], []
     for number, cells in rows:

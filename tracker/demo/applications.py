@@ -191,5 +191,12 @@ def _load_year() -> int:
                                 "description": description + "（网上申请）", "form_wanted": "electronic",
                                 "delivery_wanted": "email", "email": f"applicant{i}@example.com"}, "127.0.0.1")
         created += 1
+    # and one the office marked as junk (无效申请（垃圾提交）)
+    junk, _ = services.submit_online({"applicant_kind": "natural", "applicant_name": "asdf", "phone": "13900000000",
+                                      "id_number": "231024199001019999", "title": "aaaaaaaa",
+                                      "description": "aaaaaaaaaaaaaaaa", "form_wanted": "electronic",
+                                      "delivery_wanted": "email", "email": "spam@example.com"}, "127.0.0.2")
+    services.discard_online([junk], "自动批量提交的无意义内容", actor=office)
+    created += 1
     db.session.flush()
     return created

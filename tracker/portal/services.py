@@ -4,6 +4,9 @@ maintains (政府信息公开指南, Art. 12: the guide tells the public how to 
 The texts are a setting the office edits (one ``Setting`` row, audited); until it does, the page
 shows the office unit's name and a guide drawn from the Regulation.
 """
+import re
+
+from flask import current_app
 from sqlalchemy import select
 
 from ..audit.services import record
@@ -48,6 +51,19 @@ def public_page() -> dict:
             "guide": stored.get("guide") or DEFAULT_GUIDE,
             "contact": stored.get("contact") or "",
             "customised": bool(row)}
+
+
+PHONE_IN_CONTACT = re.compile(r"(?:电话|热线|联系电话)[：:\s]*([0-9][0-9\-－ ]{5,}[0-9])")
+
+
+def office_phone() -> str:
+    """The office's telephone for the public: ``OFFICE_PHONE`` when configured, else the number
+    after 电话 in the contact text of the front page (the demo's 0453-3621234), else ''."""
+    configured = (current_app.config.get("OFFICE_PHONE") or "").strip()
+    if configured:
+        return configured
+    match = PHONE_IN_CONTACT.search(public_page()["contact"])
+    return match.group(1).strip() if match else ""
 
 
 def save_public_page(values: dict, actor) -> dict:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ..audit.services import record, snapshot
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
+from ..archives import check_zip
 from ..spreadsheets import read_rows
 from ..units.models import Unit
 from . import findings
@@ -143,6 +144,7 @@ def import_columns(filename: str, data: bytes, actor, now: datetime) -> tuple[in
     A row is matched to a column by (unit, address). Every row is checked first; any error refuses
     the whole file, listing every problem. Returns (added, updated)."""
     _office(actor)
+    check_zip(data, "Excel 文件")
     rows = read_rows(filename, data, IMPORT_COLUMNS, ["单位编码", "栏目名称", "栏目地址", "栏目类型"], allow_csv=False)
     units = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.active.is_(True),
                                                                         Unit.kind != "office"))}

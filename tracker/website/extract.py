@@ -18,6 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from ..archives import check_zip
+from ..errors import ServiceError
+
 log = logging.getLogger("tracker.website")
 
 CHINESE_ENCODINGS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030",
@@ -140,6 +143,11 @@ def read(body: bytes, content_type: str, charset: str | None, url: str) -> Docum
     """The text (and for HTML the title and links) of a fetched body. Never raises: a document
     that cannot be read says why in ``problem``."""
     kind = sniff(content_type, url, body)
+    if kind in ("docx", "xlsx"):
+        try:
+            check_zip(body, f"{kind.upper()}文件", None)  # before python-docx / openpyxl inflate it
+        except ServiceError as exc:
+            return Document(kind, problem=exc.message)
     try:
         if kind == "html":
             return read_html(body, charset, url)
