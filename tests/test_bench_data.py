@@ -2,6 +2,7 @@
 the sweeps from a steady state and never erases a database it did not generate (unless forced)."""
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.accounts.models import User
@@ -11,6 +12,8 @@ from tracker.bench_data import SCALES, Scale, bench_marker, load
 from tracker.disclosure import models as dm
 from tracker.extensions import db
 from tracker.units.models import Unit
+
+pytestmark = pytest.mark.slow  # left out of the calendar matrix's fast subset (see pyproject.toml)
 
 DAY = date(2026, 6, 30)
 CITY = Scale("test-city", units=8, towns=2, users=50, tasks=900, applications=200)

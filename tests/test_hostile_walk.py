@@ -20,6 +20,8 @@ import pytest
 
 from .test_access_matrix import world  # noqa: F401  (the fixture: users of each role and sample ids)
 
+pytestmark = pytest.mark.slow  # left out of the calendar matrix's fast subset (see pyproject.toml)
+
 ROLES = (None, "office", "leader", "contact", "reviewer")
 
 PAYLOADS = [

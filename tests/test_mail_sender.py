@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests import clock
@@ -170,6 +171,7 @@ def test_the_server_gone_mid_batch_charges_no_mail_and_gives_the_rest_back(app, 
 
 # --- (b) a 421 anywhere is the server's condition -------------------------------------------------
 
+@pytest.mark.slow
 def test_a_421_at_rcpt_for_sixty_hours_fails_no_mail_and_each_goes_out_once_afterwards(app, make, smtp, login):
     ids = queue(app, [make.user("contact") for _ in range(5)])
 

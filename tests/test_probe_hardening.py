@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from tracker.accounts.models import User
 from tracker.applications.models import Application
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
@@ -228,8 +227,9 @@ def test_a_workbook_inflating_over_a_hundred_times_is_refused_even_under_the_siz
 
 
 def test_an_ordinary_workbook_still_imports(app, office):
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
     wb = Workbook()
     wb.active.append(["编码", "名称", "类型"])
     wb.active.append(["mzj", "民政局", "市直部门"])

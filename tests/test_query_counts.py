@@ -4,6 +4,8 @@ import pytest
 
 from tests.query_counts import LARGE, ROLES, SMALL, statement_counts
 
+pytestmark = pytest.mark.slow  # left out of the calendar matrix's fast subset (see pyproject.toml)
+
 # Pages and exports whose statement count grows with the data, with what grows (none since the
 # second phase of the scale work); the test fails when a listed one stops growing, so that this list stays true.
 STILL_GROWING: dict = {}

@@ -186,6 +186,7 @@ def test_one_poisoned_row_of_each_kind_stops_nothing_else_and_the_sweep_says_so(
 
 # --- 3: a weekend SMTP outage ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_smtp_outage_longer_than_every_retry_interval_fails_no_mail_and_each_goes_out_once(
         app, make, smtp, login):
     users = [make.user("contact") for _ in range(5)] + [make.user("contact", email="nobody@example.gov.cn")]
@@ -232,6 +233,7 @@ def test_a_smtp_outage_longer_than_every_retry_interval_fails_no_mail_and_each_g
 
 # --- 4: claims are given back (a killed sender, a lost connection: tests/test_mail_sender.py) ----
 
+@pytest.mark.slow
 def test_sigterm_stops_the_scheduler_between_mails_and_gives_back_its_claims(app, make, smtp):
     queue(app, [make.user("contact") for _ in range(30)])
 

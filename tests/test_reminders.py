@@ -129,6 +129,7 @@ def test_after_a_day_of_downtime_the_reminder_due_in_the_gap_is_sent(app, make, 
     assert gained == {f"task:{task.id}:before5:2026-10-14:{people['contact'].id}"}
 
 
+@pytest.mark.slow
 def test_two_sweep_processes_at_once_send_each_mail_once(app, make, city, smtp):
     """Two real `flask sweep` processes against the same database and the same SMTP server."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and ":memory:" in app.config["SQLALCHEMY_DATABASE_URI"]:

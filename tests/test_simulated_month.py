@@ -6,12 +6,15 @@ provisional 2027 deadline official. Every day must pass every check; the longer 
 is ``bench/simulate_year.py``."""
 from datetime import date, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.sweeps.simulation import simulate
 from tracker.timeutil import CHINA
+
+pytestmark = pytest.mark.slow  # left out of the calendar matrix's fast subset (see pyproject.toml)
 
 START, END = date(2026, 12, 20), date(2027, 1, 20)
 FIRST_WORKDAY_2027 = date(2027, 1, 4)

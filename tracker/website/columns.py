@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from ..archives import check_zip
 from ..audit.services import record, snapshot
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
-from ..archives import check_zip
 from ..spreadsheets import read_rows
 from ..units.models import Unit
 from . import findings
