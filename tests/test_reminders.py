@@ -13,7 +13,13 @@ from tests import clock
 from tracker.disclosure.models import Task
 from tracker.extensions import db
 from tracker.notify.models import GroupedReminder, Notification, OutboxMail
-from tracker.notify.reminders import send_office_summary, sweep_reminders
+from tracker.notify.reminders import (
+    deadline_reminders,
+    recipients_by_unit,
+    reminder_settings,
+    send_office_summary,
+    sweep_reminders,
+)
 from tracker.notify.sender import send_due_mails
 from tracker.timeutil import china_today
 
@@ -221,3 +227,24 @@ def test_an_email_link_expires(app, make, city, smtp, login):
     with time_machine.travel(date.today() + timedelta(days=15)):
         response = login(people["contact"]).get(link)
     assert response.status_code == 410 and "已过期" in response.get_data(as_text=True)
+
+
+def test_a_deadline_on_a_non_working_day_is_announced_on_the_last_working_day_before_it(app, city):
+    """January 31 is fixed by law (the annual report) and fell on a Sunday in 2027: the 今日到期
+    reminder goes out on Friday the 29th, the weekend stays quiet, Monday says it is overdue."""
+    unit, people = city
+    due = date(2027, 1, 31)
+    with app.app_context():
+        settings, staff = reminder_settings(), recipients_by_unit([unit.id])[unit.id]
+
+        def sent(day):
+            return [(r.key.split(":")[2], r.user.id, r.message.title) for r in
+                    deadline_reminders("task:1", due, day, settings, staff, "年度报告的公开", "/x")]
+
+        friday = sent(date(2027, 1, 29))
+        assert friday == [("due", people["contact"].id, "【今日到期】年度报告的公开")]
+        assert sent(date(2027, 1, 30)) == [] and sent(due) == []
+        assert [k for k, _, _ in sent(date(2027, 2, 1))] == ["overdue0"]
+        # a deadline on a working day is still announced on the day itself
+        on_the_day = deadline_reminders("task:2", date(2027, 1, 29), date(2027, 1, 29), settings, staff, "x", "/x")
+        assert [r.key.split(":")[2] for r in on_the_day] == ["due"]

@@ -360,7 +360,7 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
     ``key`` names the record (e.g. ``task:12``); the rule, deadline and recipient are appended.
     ``name`` is the record's short name for the office's grouped lines ("民政局 · {name} 已逾期3个工作日").
     """
-    from ..workcal.services import workdays_between
+    from ..workcal.services import get_calendar, workdays_between
 
     handlers = people.contacts or people.office
     due_text = f"{due:%Y-%m-%d}"
@@ -370,6 +370,16 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
     named = f"{people.unit_name} · {name or what}"
     if due > today:
         left = workdays_between(today, due).count
+        if left == 0:
+            # A fixed legal date on a non-working day (January 31 a Sunday): the last working day
+            # before it is the day to finish; the day itself stays quiet.
+            if settings["on_day"] and get_calendar().is_workday(today):
+                message = Message(f"【今日到期】{what}", (
+                    f"{what}的期限 {due_text} 是非工作日，今天是期限前最后一个工作日。", "请在今天内办结。"), link)
+                for u in handlers:
+                    yield Reminder(f"{key}:due:{due}:{u.id}", u, message, item=f"{named} 今日到期（期限 {due_text} 为非工作日）",
+                                   record=record, kind=soon_kind)
+            return
         threshold = before_threshold(left, settings["before_days"])
         if threshold is not None:
             message = Message(f"【即将到期】{what}", (f"{what}将于 {due_text} 到期，还剩 {left} 个工作日。", "请及时办理。"), link)
@@ -378,7 +388,7 @@ def deadline_reminders(key: str, due: date, today: date, settings: dict, people:
                                item=f"{named} 还剩{left}个工作日到期（{due_text}）", record=record, kind=soon_kind)
         return
     if due == today:
-        if settings["on_day"]:
+        if settings["on_day"] and get_calendar().is_workday(today):  # else told on the working day before
             message = Message(f"【今日到期】{what}", (f"{what}今天（{due_text}）到期。", "请在今天内办结。"), link)
             for u in handlers:
                 yield Reminder(f"{key}:due:{due}:{u.id}", u, message, item=f"{named} 今日到期", record=record,
