@@ -7,6 +7,7 @@ working day, from before collection to the end of the session."""
 import itertools
 import os
 import re
+from datetime import date, datetime, time
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from flask_migrate import upgrade
 
 from tracker import create_app
 from tracker.extensions import db, delete_all_rows, drop_public_schema
+from tracker.timeutil import CHINA
 
 from . import clock
 
@@ -41,6 +43,20 @@ def pytest_report_header(config):
 def today():
     """The suite's frozen day (a date in China time)."""
     return clock.TODAY
+
+
+@pytest.fixture(autouse=True)
+def _on_day(request):
+    """``@pytest.mark.on_day("2026-11-27")``: a test whose story is fixed in the calendar (records
+    dated in the autumn of 2026, say) runs, fixtures included, on that day at 09:30 China time,
+    whatever the suite's day is."""
+    marker = request.node.get_closest_marker("on_day")
+    if marker is None:
+        yield
+        return
+    day = date.fromisoformat(marker.args[0])
+    with time_machine.travel(datetime.combine(day, time(9, 30), tzinfo=CHINA), tick=True):
+        yield
 
 
 def _database_url(tmp_path_factory) -> str:

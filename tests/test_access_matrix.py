@@ -226,9 +226,9 @@ def world(make):
     inspection = make.inspection([unit])
     item = make.rectification(unit, inspection=inspection)
     make.rectification_answer(item, users["contact"], china_today())
-    bulletin = make.bulletin("2026-Q3")
+    from tracker.bulletins.quarters import Quarter
+    bulletin = make.bulletin(Quarter.containing(china_today()).previous().key, china_today())  # the last quarter's
     with make.app.app_context():
-        from datetime import date
 
         from tracker.accounts.models import User
         from tracker.bulletins import services as bs
@@ -238,7 +238,7 @@ def world(make):
         b = db.session.get(Bulletin, bulletin.id)
         office = db.session.get(User, users["office"].id)
         bs.add_item(b, office, unit.id, "补充公开本单位2026年部门预算", 10)
-        bs.publish(b, office, 1, date(2026, 10, 9), china_today())
+        bs.publish(b, office, 1, china_today(), china_today())
         db.session.commit()
         evidence_id = db.session.scalar(db.select(RectificationEvidence.id))
         item_id = b.items[0].id

@@ -161,6 +161,7 @@ def _publish(app, city, bulletin_id, seq=3, day=date(2026, 10, 9)):
         db.session.commit()
 
 
+@pytest.mark.on_day("2026-11-27")  # its story: autumn 2026
 def test_publishing_mails_every_contact_reviewer_and_leader_once_over_smtp(app, city, smtp):
     from tracker.notify.models import Notification
     from tracker.notify.sender import send_due_mails

@@ -120,6 +120,7 @@ def robot_unit(app, make):
 
 # --- robots ------------------------------------------------------------------------------------------
 
+@pytest.mark.on_day("2026-11-27")  # its story: autumn 2026
 def test_a_wecom_robot_gets_one_markdown_message_per_unit_per_sweep_listing_its_items(app, robot_unit, sink, smtp):
     set_robot(app, robot_unit["unit"], "wecom", f"{sink.url}/cgi-bin/webhook/send?key={WECOM_KEY}")
     with app.app_context():

@@ -84,12 +84,12 @@ def test_a_reset_password_is_on_the_page_not_in_the_cookie_or_the_logs(app, make
 
 
 def test_a_registered_applications_query_password_is_on_the_page_not_in_the_cookie_or_the_logs(
-        app, make, login, caplog):
+        app, make, login, caplog, today):
     caplog.set_level(logging.DEBUG)
     unit = make.unit()
     contact = login(make.user("contact", unit=unit))
     response = contact.post("/applications/new", dict(
-        ONLINE, channel="in_person", receipt_date="2026-11-19", unit_id=str(unit.id), form_wanted="paper",
+        ONLINE, channel="in_person", receipt_date=today.isoformat(), unit_id=str(unit.id), form_wanted="paper",
         delivery_wanted="post"))
     secret = _assert_shown_once_and_nowhere_else(app, contact, response, caplog)
     with app.app_context():

@@ -94,6 +94,7 @@ def test_a_deadline_across_national_day_reminds_the_right_people_on_the_right_da
     assert messages_to_office == {date(2026, 10, 21): 1}
 
 
+@pytest.mark.on_day("2026-11-27")  # its story: autumn 2026
 def test_reminders_go_out_by_mail_to_their_recipients(app, make, city, smtp):
     unit, people = city
     make.task(make.duty(unit), formed=date(2026, 9, 10))
@@ -169,6 +170,7 @@ def test_office_summary_only_on_working_days(app, make, city):
     assert "主动公开任务逾期未公开：1 项" in body
 
 
+@pytest.mark.on_day("2026-11-27")  # its story: autumn 2026
 @pytest.mark.usefixtures("recorded_history")
 def test_application_reply_deadline_and_paused_period_reminders(app, make, city):
     from tracker.applications import services as aps

@@ -61,7 +61,12 @@ def _app_due(app, application, day, state=None):
 
 @pytest.fixture
 def city(app, make):
-    """Two units; in the first, work due at every distance from today (2026-11-18)."""
+    """Two units; in the first, work due at every distance from today (2026-11-18), recorded on that day."""
+    with at(TODAY):
+        return _city(app, make)
+
+
+def _city(app, make):
     office = make.user("office", unit=make.unit(kind="office"))
     mine, other = make.unit(name="民政局"), make.unit(name="财政局")
     contact = make.user("contact", unit=mine)
