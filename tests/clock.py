@@ -4,7 +4,8 @@ The day is ``TRACKER_TEST_TODAY`` (``YYYY-MM-DD``), by default :data:`DEFAULT_DA
 The clock starts at 09:30 China time on that day and ticks from there, in the test process, in the
 live server's thread (the same process), in every subprocess started through :func:`python_argv`
 and, through :func:`new_context`, in the browser's ``Date``. A test that needs another day says
-which, with ``time_machine.travel(...)`` around what it does.
+which: ``@pytest.mark.on_day("2026-11-27")`` (fixtures included; ``tests/conftest.py``), or
+``time_machine.travel(...)`` around what it does.
 
 ``./scripts/test-days`` runs the suite once for each day of its matrix: days chosen because things
 change on them (the year's last working days, the first working day of a year, the Spring Festival,
