@@ -118,7 +118,7 @@ def layout_sheet(grid: formats.Grid, title: str, value_of) -> LayoutSheet:
 
 def to_xlsx(content: Content, draft: bool = False) -> bytes:
     title = document_title(content, draft)
-    text = LayoutSheet("报告正文", title, 1, [100], text_rows=[preamble(content)])
+    text = LayoutSheet("报告正文", title, 1, [90], text_rows=[preamble(content)])  # portrait A4
     for _, label, body in sections(content):
         text.text_rows.append(label)
         if body:
