@@ -142,6 +142,8 @@ def read_rows(filename: str, data: bytes, columns: dict, required, *, allow_csv:
 # --- print setup and widths (shared by both writers) ------------------------------------------------
 
 MAX_WIDTH = 40         # Excel character units; longer text wraps
+MIN_WIDTH = 8
+LINE_HEIGHT = 14.5     # points per line of 11-point text
 LANDSCAPE_COLUMNS = 8  # more columns than this, or a total width past PORTRAIT_WIDTH, prints landscape
 PORTRAIT_WIDTH = 95    # what fits across A4 portrait at 100 % between the margins
 WIDTH_SAMPLE = 500     # the rows a streamed export measures before writing (it never holds them all)
@@ -162,10 +164,21 @@ def display_width(value) -> int:
                 for line in str(value).splitlines()), default=0)
 
 
-def fitted_width(header: str, values, minimum: int = 0) -> int:
-    """A column's width from its header and values (plus a margin), at most ``MAX_WIDTH``."""
+@lru_cache(maxsize=16384)
+def wrapped_lines(value, width: int) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` wide (a spreadsheet does not
+    always grow a row to its wrapped text by itself: LibreOffice keeps the default height)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    room = max(1, width - 1)
+    return sum(max(1, -(-display_width(line) // room)) for line in value.splitlines()) or 1
+
+
+def fitted_width(header: str, values, most: int = MAX_WIDTH) -> int:
+    """A column's width from its header and values (plus a margin): at least ``MIN_WIDTH``, at most
+    ``most`` (and ``MAX_WIDTH``); text wider wraps."""
     widest = max([display_width(header)] + [display_width(v) for v in values])
-    return max(minimum, min(MAX_WIDTH, widest + 2))
+    return max(MIN_WIDTH, min(most, MAX_WIDTH, widest + 2))
 
 
 @dataclass(frozen=True)
@@ -204,15 +217,16 @@ class PrintSetup:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of an export: its Chinese header and its least width in Excel's character units
-    (a Chinese character is about two); the content may widen it up to ``MAX_WIDTH``."""
+    """A column of an export: its Chinese header and the most width it may take in Excel's
+    character units (a Chinese character is about two); within that, the content sets the width
+    and longer text wraps."""
 
     header: str
-    width: int = 12
+    width: int = MAX_WIDTH
 
 
 def columns(*specs) -> list[Column]:
-    """Columns from ``Column``s, (header, width) pairs or bare headers (width from the header)."""
+    """Columns from ``Column``s, (header, most width) pairs or bare headers (up to ``MAX_WIDTH``)."""
     out = []
     for spec in specs:
         if isinstance(spec, Column):
@@ -220,7 +234,7 @@ def columns(*specs) -> list[Column]:
         elif isinstance(spec, tuple):
             out.append(Column(*spec))
         else:
-            out.append(Column(spec, max(10, min(40, len(spec) * 2 + 4))))
+            out.append(Column(spec))
     return out
 
 
@@ -270,7 +284,7 @@ _STYLES = (
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">'
-    '<alignment vertical="center" wrapText="1"/></xf>'
+    '<alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/>'
@@ -336,12 +350,15 @@ def write_xlsx(out, title: str, cols: list[Column], rows) -> int:
     setup = PrintSetup.for_widths(widths, "1:1")
     if any(wrapped):
         makers = [_wrapped_cell if w else _cell for w in wrapped]
+        narrow = [(i, widths[i]) for i, w in enumerate(wrapped) if w]
 
-        def row_xml(row):
-            return "".join(make(v) for make, v in zip(makers, row))
+        def row_xml(n, row):
+            lines = max(wrapped_lines(row[i], w) if i < len(row) else 1 for i, w in narrow)
+            height = f' ht="{lines * LINE_HEIGHT + 1.5}" customHeight="1"' if lines > 1 else ""
+            return f'<row r="{n}"{height}>{"".join(make(v) for make, v in zip(makers, row))}</row>'
     else:
-        def row_xml(row):
-            return "".join(map(_cell, row))
+        def row_xml(n, row):
+            return f'<row r="{n}">{"".join(map(_cell, row))}</row>'
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -363,7 +380,7 @@ def write_xlsx(out, title: str, cols: list[Column], rows) -> int:
                 parts = []
                 for row in chunk:
                     count += 1
-                    parts.append(f'<row r="{count + 1}">{row_xml(row)}</row>')
+                    parts.append(row_xml(count + 1, row))
                 sheet.write("".join(parts).encode())
                 chunk = list(islice(rows, 500))
             sheet.write(f'</sheetData><autoFilter ref="A1:{last_col}{count + 1}"/>{setup.page_xml()}'
@@ -438,7 +455,6 @@ class LayoutSheet:
         return f"1:{max(headers) + 2}" if headers else "1:1"
 
 
-LINE_HEIGHT = 14.5  # points per line of 11-point text
 
 
 def _row_heights(sheet: LayoutSheet) -> dict[int, float]:
