@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from tracker.extensions import db
 from tracker.units.models import Unit
 
-from .render import A4_MM, first_page_png, page_texts, pages_mm, to_pdf
+from .render import A4_MM, first_page_png, page_texts, pages_mm, text_margins_mm, to_pdf
 
 pytestmark = pytest.mark.render
 
@@ -58,6 +58,8 @@ def _check_printed(data: bytes, name: str, tmp_path: Path, last_header: str, fir
         assert sorted((round(width), round(height))) == sorted(A4_MM), (name, width, height)
     first = page_texts(pdf)[0].replace(" ", "")
     assert first_header in first and last_header in first, (name, first[:300])
+    for n, margins in enumerate(text_margins_mm(pdf)):  # nothing printed past the paper's edges
+        assert not margins or min(margins.values()) > 3, (name, n, margins)
     if png:
         first_page_png(pdf, DOCS / png, dpi=70)
     return pdf
@@ -144,6 +146,9 @@ def test_annual_report_and_statistics_tables_print_one_page_wide_with_legible_la
     text = page_texts(pdf)[0].replace(" ", "").replace("\n", "")
     for label in ("本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "结转下年度继续办理"):
         assert label in text, label
+    # the whole workbook: the text sheet (portrait) and each table, nothing past the paper's edge
+    pdf = to_pdf(data, "report.xlsx", tmp_path / "report")
+    assert all(min(m.values()) > 3 for m in text_margins_mm(pdf) if m)
     stats = login(city["office"]).get(f"/applications/statistics/export?year=2026&unit_id={city['dept'].id}").data
     _check_printed(stats, "statistics.xlsx", tmp_path, "总计", "申请人情况")
 

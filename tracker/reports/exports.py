@@ -126,7 +126,7 @@ def layout_sheet(grid: formats.Grid, title: str, value_of) -> LayoutSheet:
 
 def to_xlsx(content: Content, draft: bool = False) -> bytes:
     title = document_title(content, draft)
-    text = LayoutSheet("报告正文", title, 1, [90], text_rows=[preamble(content)])  # portrait A4
+    text = LayoutSheet("报告正文", title, 1, [75], text_rows=[preamble(content)])  # fits A4 portrait
     for _, label, body in sections(content):
         text.text_rows.append(label)
         if body:
