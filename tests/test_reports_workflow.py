@@ -306,7 +306,7 @@ PLACEHOLDER_STEPS = [  # (action, who, the state it starts from)
 
 def _at_step_with_a_placeholder(app, p, make, state: str) -> int:
     """A report brought to ``state`` with its text written, then a placeholder back in section 五
-    (as a report handed on before this rule, or edited outside the page, would hold)."""
+    (as a report handed on before this rule existed would hold)."""
     report_id = _ready(app, p, make)
     with app.app_context():
         report = db.session.get(AnnualReport, report_id)
@@ -318,6 +318,10 @@ def _at_step_with_a_placeholder(app, p, make, state: str) -> int:
         elif state == "submitted":
             workflow.submit(report, _u(p["contact"]))
         report.problems += "\n改进情况：【请逐条说明改进情况】。"
+        if state == "submitted":  # handed in with it: the frozen text holds it too
+            handed = report.last_submission
+            handed.snapshot = {**handed.snapshot, "narrative": {**handed.snapshot["narrative"],
+                                                                "problems": report.problems}}
         db.session.commit()
         assert report.state == state
         return report_id
@@ -358,7 +362,8 @@ def test_the_page_of_each_step_shows_the_placeholder_message_and_changes_nothing
     response = login(p[who]).post(f"/reports/{report_id}/act/{action}")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "以下部分仍有待补充内容：五、存在的主要问题及改进情况" in page
+    assert "以下部分仍有待补充内容：五、存在的主要问题及改进情况（【】标注处），不能" in page  # the refusal
+    assert 'id="unwritten"' in page  # and the page's standing notice
     with app.app_context():
         report = db.session.get(AnnualReport, report_id)
         assert report.state == state and "【请逐条说明改进情况】" in report.problems

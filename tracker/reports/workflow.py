@@ -234,9 +234,12 @@ def _require_text(report: AnnualReport) -> None:
 
 
 def _require_written(report: AnnualReport, action: str) -> None:
-    """No step hands on a report whose text still holds a drafting placeholder (【请补充…】)."""
-    narrative.require_written(formats.format_for(report.year), {k: getattr(report, k) for k in narrative.NARRATIVE},
-                              ACTIONS[action][0])
+    """No step hands on a report whose text still holds a drafting placeholder (【请补充…】): the text
+    being edited, or once handed in the text that was (the frozen snapshot the office accepts)."""
+    handed = report.last_submission if report.frozen else None
+    texts = (handed.snapshot.get("narrative", {}) if handed is not None and handed.snapshot else
+             {k: getattr(report, k) for k in narrative.NARRATIVE})
+    narrative.require_written(formats.format_for(report.year), texts, ACTIONS[action][0])
 
 
 def submit_for_review(report: AnnualReport, actor) -> None:
