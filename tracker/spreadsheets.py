@@ -8,7 +8,7 @@ soon as the file has more rows than an import may have (read-only, streaming).
 Writing: ``export`` (a download) and ``workbook`` (bytes) stream rows into a one-sheet .xlsx with
 a bold, frozen header, an autofilter and column widths from the content (the header and the first
 rows; a Chinese character counts two; capped, and longer text wrapped). Every export is set up for
-paper (``print_setup`` below): A4, landscape when wide, one page wide, the header repeated on each
+paper (``PrintSetup`` below): A4, landscape when wide, one page wide, the header repeated on each
 page. Every text is written as text — never as
 a formula — and text a spreadsheet would run as one (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) is
 also marked "quote prefix", so that editing the cell in Excel keeps it text (CSV/Excel injection).
@@ -461,23 +461,17 @@ class LayoutSheet:
         return f"1:{max(headers) + 2}" if headers else "1:1"
 
 
-
-
 def _row_heights(sheet: LayoutSheet) -> dict[int, float]:
     """Heights (points) of the table rows whose text wraps, estimated from each cell's width (a
     merged cell: the columns it spans) and spread over the rows it spans; a spreadsheet does not
     grow a merged cell's rows by itself."""
     lines: dict[int, float] = {}
     for c in sheet.cells:
-        if not isinstance(c.value, str) or not c.value:
-            continue
-        width = sum(sheet.widths[c.col:c.col + c.colspan]) or 10
-        need = sum(max(1, -(-display_width(line) // max(1, width - 1))) for line in c.value.splitlines() or [""])
+        need = wrapped_lines(c.value, sum(sheet.widths[c.col:c.col + c.colspan]) or 10)
         for r in range(c.row, c.row + c.rowspan):
             lines[r] = max(lines.get(r, 1), need / c.rowspan)
     for n, text in enumerate(sheet.text_rows):  # paragraphs of a text sheet, in its first column
-        width = max(1, (sheet.widths[0] if sheet.widths else 10) - 1)
-        lines[n] = max(1, sum(-(-display_width(line) // width) for line in text.splitlines()))
+        lines[n] = wrapped_lines(text, sheet.widths[0] if sheet.widths else 10)
     return {r + 3: max(15, round(n + 0.49) * LINE_HEIGHT + 3) for r, n in lines.items() if n > 1}
 
 
