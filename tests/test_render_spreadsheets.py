@@ -131,6 +131,7 @@ def test_annual_report_and_statistics_tables_print_one_page_wide_with_legible_la
     three = wb["表三"]
     assert int(three.page_setup.paperSize) == 9 and three.page_setup.fitToWidth == 1
     assert three.sheet_properties.pageSetUpPr.fitToPage and three.print_title_rows == "$1:$5"
+    assert three.freeze_panes == "A6"  # the title and the three header rows stay in view
     assert three.column_dimensions["C"].width >= 40  # the row labels' column
     figures = [c for row in three.iter_rows(min_row=6) for c in row if isinstance(c.value, (int, float))]
     assert figures and all(c.data_type == "n" for c in figures)

@@ -451,7 +451,8 @@ class LayoutSheet:
     widths: list[int]
     cells: list[LayoutCell] = field(default_factory=list)
     text_rows: list[str] = field(default_factory=list)   # paragraphs instead of a table (a text sheet)
-    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view
+    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view (default:
+                               # a table's title and header rows)
 
     def title_rows(self) -> str:
         """The rows repeated on each printed page: the title line and the table's header rows
@@ -523,9 +524,10 @@ def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
                 ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
         for r, height in _row_heights(sheet).items():
             ws.row_dimensions[r].height = height
-        if sheet.freeze:
-            ws.freeze_panes = sheet.freeze
-        PrintSetup.for_widths(sheet.widths, sheet.title_rows()).apply(ws)
+        title_rows = sheet.title_rows()
+        if sheet.freeze or sheet.cells:
+            ws.freeze_panes = sheet.freeze or f"A{int(title_rows.split(':')[1]) + 1}"
+        PrintSetup.for_widths(sheet.widths, title_rows).apply(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
