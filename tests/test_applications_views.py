@@ -329,6 +329,10 @@ def test_the_export_marks_a_provisional_deadline_as_the_list_does(app, login, ma
 
     from openpyxl import load_workbook
     rows = list(load_workbook(io.BytesIO(client.get("/applications/export").data)).active.iter_rows(values_only=True))
-    clock = {r[0]: r[rows[0].index("剩余/超期工作日")] for r in rows[1:]}
-    assert clock[provisional.tracking_code].startswith("剩余 ") and clock[provisional.tracking_code].endswith("（暂定）")
-    assert clock[firm.tracking_code].startswith("剩余 ") and "暂定" not in clock[firm.tracking_code]
+    header = rows[0]
+    clock = {r[0]: (r[header.index("剩余工作日")], r[header.index("超期工作日")], r[header.index("期限暂定")])
+             for r in rows[1:]}
+    left, over, tentative = clock[provisional.tracking_code]
+    assert isinstance(left, int) and over is None and tentative == "是"
+    left, over, tentative = clock[firm.tracking_code]
+    assert isinstance(left, int) and over is None and tentative is None

@@ -133,11 +133,12 @@ def test_register_filter_by_area_and_unit(app, login, city):
 def test_task_export_has_chinese_headers_and_the_filtered_rows(app, login, city):
     people, _ = city
     rows = _xlsx_rows(login(people["office"]).get("/disclosure/tasks/export?flag=overdue"))
-    assert rows[0][:9] == ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "剩余/超期工作日", "期限暂定", "状态"]
+    assert rows[0][:8] == ["单位", "任务名称", "重点领域", "周期", "信息形成日期", "公开期限", "剩余工作日", "超期工作日"]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1]))
     assert row["单位"] == "民政局" and row["任务名称"] == "临时救助十月" and row["状态"] == "待签收"
     assert row["公开期限"].date() == date(2026, 10, 30) and row["是否已逾期"] == "是"
+    assert isinstance(row["超期工作日"], int) and row["超期工作日"] > 0 and row["剩余工作日"] is None
     late = _xlsx_rows(login(people["office"]).get("/disclosure/tasks/export?flag=late"))
     data = dict(zip(late[0], late[1]))
     assert data["是否逾期发布"] == "是" and data["规范性文件"] == "是" and data["文号"] == "东民规〔2026〕1号"
@@ -236,8 +237,10 @@ def test_register_export_counts_working_days_late_as_the_register_page_does(app,
     shown = re.findall(r"逾期 \d+ 个工作日", _text(client.get("/disclosure/register")))
     assert len(shown) == 1  # 低保名单补报: due 03-30, published 04-10
     rows = _by_title(_xlsx_rows(client.get("/disclosure/register/export")))
-    assert rows["低保名单补报"]["按时/逾期"] == shown[0]
+    late = rows["低保名单补报"]
+    assert (late["按时/逾期"], f"逾期 {late['逾期工作日']} 个工作日") == ("逾期", shown[0])  # a number, as the page counts
     assert rows["低保名单三月"]["按时/逾期"] == rows["部门预算公开"]["按时/逾期"] == "按时"
+    assert rows["低保名单三月"]["逾期工作日"] is None
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from tracker.reports.narrative import PLACEHOLDER
+
 from . import clock
 from .conftest import sign_in
 
@@ -39,6 +41,15 @@ def test_contact_prepares_reviewer_approves_office_returns_then_accepts(make, pa
     page.fill("#text-other_matters", f"{year}年度，本机关未收取信息处理费。本年度无其他需要报告的事项。")
     page.locator("#section-other button", has_text="保存本节").click()
     assert "正文已保存" in page.content()
+    # the draft's 【请补充…】 placeholders keep it from going on, naming the sections
+    _act(page, "submit_review")
+    assert "以下部分仍有待补充内容：一、总体情况；五、存在的主要问题及改进情况" in page.content()
+    assert page.locator("#report-state").inner_text() == "编制中"
+    for field, section in (("overview", "overview"), ("problems", "problems")):
+        written = PLACEHOLDER.sub("本单位已按要求落实", page.locator(f"#text-{field}").input_value())
+        page.fill(f"#text-{field}", written)
+        page.locator(f"#section-{section} button", has_text="保存本节").click()
+        assert "正文已保存" in page.content()
     _act(page, "submit_review")
     assert page.locator("#report-state").inner_text() == "待审核"
 

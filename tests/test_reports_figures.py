@@ -15,6 +15,8 @@ from tracker.reports import exports, formats, normative, services, workflow
 from tracker.reports.models import AnnualReport, NormativeDocument
 from tracker.units.models import Unit
 
+from .reports_helpers import write_own_words
+
 # Acts dated months before the day they are recorded here: the 补录 rules are tested on their own.
 pytestmark = pytest.mark.usefixtures("recorded_history")
 
@@ -170,6 +172,7 @@ def _hand_in(app, city, code):
     with app.app_context():
         unit = db.session.get(Unit, city[code].id)
         report = workflow.start_report(2026, unit, db.session.get(User, contact.id))
+        write_own_words(report)
         workflow.submit_for_review(report, db.session.get(User, contact.id))
         workflow.approve(report, db.session.get(User, reviewer.id))
         submission = workflow.submit(report, db.session.get(User, contact.id))

@@ -7,12 +7,15 @@ import time_machine
 from sqlalchemy import func, select
 
 from tracker.accounts.models import User
+from tracker.audit.models import AuditEvent
 from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.notify.models import Notification, OutboxMail
 from tracker.reports import exports, services, workflow
 from tracker.reports.models import AnnualReport, ReportSubmission
 from tracker.units.models import Unit
+
+from .reports_helpers import write_own_words
 
 D = date
 
@@ -40,6 +43,7 @@ def _ready(app, p, make):
     make.application(p["unit"], D(2026, 5, 6))
     with app.app_context():
         report = workflow.start_report(2026, db.session.get(Unit, p["unit"].id), _u(p["contact"]))
+        write_own_words(report)
         workflow.submit_for_review(report, _u(p["contact"]))
         workflow.approve(report, _u(p["reviewer"]))
         db.session.commit()
@@ -285,8 +289,100 @@ def test_history_loaded_unannounced_tells_nobody_and_the_next_step_tells_again(a
         unit = db.session.get(Unit, p["unit"].id)
         with workflow.unannounced():
             report = workflow.start_report(2026, unit, _u(p["contact"]))
+            write_own_words(report)
             workflow.submit_for_review(report, _u(p["contact"]))
             workflow.approve(report, _u(p["reviewer"]))
         assert report.state == "approved" and (count(Notification), count(OutboxMail)) == (0, 0)
         workflow.submit(report, _u(p["contact"]))
         assert count(Notification) == 1 and count(OutboxMail) == 1  # the office user
+
+
+# --- placeholders never leave the building ----------------------------------------------------------------
+
+PLACEHOLDER_STEPS = [  # (action, who, the state it starts from)
+    ("submit_review", "contact", "draft"), ("approve", "reviewer", "in_review"),
+    ("submit", "contact", "approved"), ("accept", "office", "submitted")]
+
+
+def _at_step_with_a_placeholder(app, p, make, state: str) -> int:
+    """A report brought to ``state`` with its text written, then a placeholder back in section 五
+    (as a report handed on before this rule existed would hold)."""
+    report_id = _ready(app, p, make)
+    with app.app_context():
+        report = db.session.get(AnnualReport, report_id)
+        if state == "draft":
+            workflow.reopen(report, _u(p["contact"]))
+        elif state == "in_review":
+            workflow.reopen(report, _u(p["contact"]))
+            workflow.submit_for_review(report, _u(p["contact"]))
+        elif state == "submitted":
+            workflow.submit(report, _u(p["contact"]))
+        report.problems += "\n改进情况：【请逐条说明改进情况】。"
+        if state == "submitted":  # handed in with it: the frozen text holds it too
+            handed = report.last_submission
+            handed.snapshot = {**handed.snapshot, "narrative": {**handed.snapshot["narrative"],
+                                                                "problems": report.problems}}
+        db.session.commit()
+        assert report.state == state
+        return report_id
+
+
+@pytest.mark.parametrize("action, who, state", PLACEHOLDER_STEPS)
+def test_a_placeholder_refuses_each_step_naming_the_section(app, make, unit_people, action, who, state):
+    p = unit_people
+    report_id = _at_step_with_a_placeholder(app, p, make, state)
+    with app.app_context():
+        report = db.session.get(AnnualReport, report_id)
+        submissions = len(report.submissions)
+        label = workflow.ACTIONS[action][0]
+        with pytest.raises(ServiceError, match=f"以下部分仍有待补充内容：五、存在的主要问题及改进情况.*不能{label}"):
+            workflow.act(report, action, _u(p[who]))
+        assert report.state == state and len(report.submissions) == submissions  # nothing moved, no attempt
+
+
+def test_a_fresh_draft_names_every_section_still_holding_a_placeholder(app, make, unit_people):
+    p = unit_people
+    with app.app_context():
+        report = workflow.start_report(2026, db.session.get(Unit, p["unit"].id), _u(p["contact"]))
+        with pytest.raises(ServiceError) as refused:
+            workflow.submit_for_review(report, _u(p["contact"]))
+        assert refused.value.message.startswith("以下部分仍有待补充内容：一、总体情况；五、存在的主要问题及改进情况（")
+        assert report.state == "draft"
+
+
+@pytest.mark.parametrize("action, who, state", PLACEHOLDER_STEPS)
+def test_the_page_of_each_step_shows_the_placeholder_message_and_changes_nothing(
+        app, make, unit_people, login, action, who, state):
+    p = unit_people
+    report_id = _at_step_with_a_placeholder(app, p, make, state)
+    events = lambda: db.session.scalar(select(func.count()).select_from(AuditEvent).where(  # noqa: E731
+        AuditEvent.action.like("report.%")))
+    with app.app_context():
+        before = events()
+    response = login(p[who]).post(f"/reports/{report_id}/act/{action}")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "以下部分仍有待补充内容：五、存在的主要问题及改进情况（【】标注处），不能" in page  # the refusal
+    assert 'id="unwritten"' in page  # and the page's standing notice
+    with app.app_context():
+        report = db.session.get(AnnualReport, report_id)
+        assert report.state == state and "【请逐条说明改进情况】" in report.problems
+        assert events() == before and not db.session.scalar(select(func.count()).select_from(ReportSubmission).where(
+            ReportSubmission.decision == "refused"))
+
+
+def test_a_final_export_refuses_a_placeholder_and_a_draft_export_is_allowed(app, make, unit_people, login):
+    p = unit_people
+    report_id = _at_step_with_a_placeholder(app, p, make, "draft")
+    with app.app_context():
+        content = workflow.content_of(db.session.get(AnnualReport, report_id))
+        with pytest.raises(ServiceError, match="五、存在的主要问题及改进情况.*不能导出定稿。可导出草稿"):
+            exports.export(content, "xlsx")
+        assert exports.export(content, "xlsx", draft=True)
+    client = login(p["contact"])
+    url = f"/reports/2026/units/{p['unit'].id}/export/docx"
+    refused = client.get(url, headers={"Referer": f"http://localhost/reports/2026/units/{p['unit'].id}"},
+                         follow_redirects=True)
+    assert refused.status_code == 200 and "不能导出定稿" in refused.get_data(as_text=True)
+    draft = client.get(url + "?draft=1")
+    assert draft.status_code == 200 and draft.mimetype.endswith("wordprocessingml.document")

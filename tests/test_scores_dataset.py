@@ -227,9 +227,9 @@ def test_xlsx_export_has_the_same_figures(app, dataset, tmp_path):
                                                 "--output", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert ",".join(rows[0]) == HEADER
-    assert rows[1][:2] == ("mzj", "民政局") and rows[1][-1] == 91.5 and rows[1][3] == 32.5
-    assert rows[2][:2] == ("dongning", "东宁镇") and rows[2][-1] == 89.5 and rows[2][2] == 0
+    assert ",".join(rows[0]) == HEADER + ",全市排名,单位类别,类别内排名"
+    assert rows[1][:2] == ("mzj", "民政局") and rows[1][-4:] == (91.5, 1, "市直部门", 1) and rows[1][3] == 32.5
+    assert rows[2][:2] == ("dongning", "东宁镇") and rows[2][-4:] == (89.5, 2, "镇（街道）", 1) and rows[2][2] == 0
 
 
 def test_a_published_score_stays_frozen_after_its_records_change_and_a_rerun_shows_old_to_new(app, dataset):

@@ -18,6 +18,7 @@ from tracker.scores.periods import Period, parse_period
 from tracker.scores.tasks import finalise, nightly
 from tracker.timeutil import CHINA
 
+from .reports_helpers import write_own_words
 from .scores_helpers import at, get, run, task_with_history
 
 Q3 = Period(2026, 3)
@@ -479,6 +480,7 @@ def test_annual_reports_handed_in_late_or_refused_by_the_consistency_check_cost_
 
     def ready(code, unit):
         report = workflow.start_report(2025, get(Unit, unit), get(User, contacts[code]))
+        write_own_words(report)
         workflow.submit_for_review(report, get(User, contacts[code]))
         workflow.approve(report, get(User, reviewers[code]))
         return report

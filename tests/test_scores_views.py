@@ -132,7 +132,10 @@ def test_the_ranking_sorts_filters_by_kind_and_exports_to_excel(app, world, logi
         assert 'data-unit="dongning"' in towns and 'data-unit="mzj"' not in towns
         response = office.get("/scores/export?period=2026-Q3")
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("单位代码", "单位", "组织制度") and rows[1][0] == "dongning" and rows[2][-1] == 98
+    assert rows[0][:3] == ("单位代码", "单位", "组织制度") and rows[1][0] == "dongning"
+    assert rows[0][-4:] == ("总分", "全市排名", "单位类别", "类别内排名")
+    # the total, then the ranks: overall, and among the unit's kind (towns and departments apart)
+    assert rows[1][-4:] == (100, 1, "镇（街道）", 1) and rows[2][-4:] == (98, 2, "市直部门", 1)
 
 
 def test_a_rerun_of_a_published_period_is_shown_old_to_new_before_the_office_accepts(app, world, login, make):

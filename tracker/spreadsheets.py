@@ -6,7 +6,10 @@ field name, refusing files it cannot read or whose header lacks a required colum
 soon as the file has more rows than an import may have (read-only, streaming).
 
 Writing: ``export`` (a download) and ``workbook`` (bytes) stream rows into a one-sheet .xlsx with
-a bold, frozen header, an autofilter and column widths. Every text is written as text — never as
+a bold, frozen header, an autofilter and column widths from the content (the header and the first
+rows; a Chinese character counts two; capped, and longer text wrapped). Every export is set up for
+paper (``PrintSetup`` below): A4, landscape when wide, one page wide, the header repeated on each
+page. Every text is written as text — never as
 a formula — and text a spreadsheet would run as one (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) is
 also marked "quote prefix", so that editing the cell in Excel keeps it text (CSV/Excel injection).
 Rows are written as they come, so an export of 150,000 tasks needs neither the rows nor the sheet
@@ -37,6 +40,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
+from unicodedata import east_asian_width
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -136,17 +140,94 @@ def read_rows(filename: str, data: bytes, columns: dict, required, *, allow_csv:
 
 # --- writing ---------------------------------------------------------------------------------------
 
+# --- print setup and widths (shared by both writers) ------------------------------------------------
+
+MAX_WIDTH = 40         # Excel character units; longer text wraps
+MIN_WIDTH = 8
+LINE_HEIGHT = 14.5     # points per line of 11-point text
+LANDSCAPE_COLUMNS = 8  # more columns than this, or a total width past PORTRAIT_WIDTH, prints landscape
+PORTRAIT_WIDTH = 95    # what fits across A4 portrait at 100 % between the margins
+WIDTH_SAMPLE = 500     # the rows a streamed export measures before writing (it never holds them all)
+
+
+def display_width(value) -> int:
+    """The width of a value as printed, in Excel character units: a Chinese (wide) character counts
+    two; dates as yyyy-mm-dd (hh:mm); the longest line of a text."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        value = f"{value:.4f}".rstrip("0").rstrip(".")
+    return max((sum(2 if east_asian_width(ch) in "WF" else 1 for ch in line)
+                for line in str(value).splitlines()), default=0)
+
+
+@lru_cache(maxsize=16384)
+def wrapped_lines(value, width: int) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` wide (a spreadsheet does not
+    always grow a row to its wrapped text by itself: LibreOffice keeps the default height)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    room = max(1, width - 1)
+    return sum(max(1, -(-display_width(line) // room)) for line in value.splitlines()) or 1
+
+
+def fitted_width(header: str, values, most: int = MAX_WIDTH) -> int:
+    """A column's width from its header and values (plus a margin): at least ``MIN_WIDTH``, at most
+    ``most`` (and ``MAX_WIDTH``); text wider wraps."""
+    widest = max([display_width(header)] + [display_width(v) for v in values])
+    return max(MIN_WIDTH, min(most, MAX_WIDTH, widest + 2))
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a sheet prints: A4, the orientation, one page wide (as many pages down as it takes),
+    ``title_rows`` (e.g. "1:1") repeated on every page."""
+
+    landscape: bool
+    title_rows: str
+
+    @classmethod
+    def for_widths(cls, widths: list, title_rows: str) -> "PrintSetup":
+        return cls(len(widths) > LANDSCAPE_COLUMNS or sum(widths) > PORTRAIT_WIDTH, title_rows)
+
+    def sheet_pr(self) -> str:
+        return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+
+    def page_xml(self) -> str:
+        """pageMargins, pageSetup (A4 = paperSize 9) and a footer with the page number."""
+        return ('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+                f'<pageSetup paperSize="9" orientation="{"landscape" if self.landscape else "portrait"}" '
+                'fitToWidth="1" fitToHeight="0"/>'
+                '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>')
+
+    def apply(self, ws) -> None:
+        """The same on an openpyxl sheet."""
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if self.landscape else "portrait"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.print_title_rows = self.title_rows
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of an export: its Chinese header and its width in Excel's character units
-    (a Chinese character is about two)."""
+    """A column of an export: its Chinese header and the most width it may take in Excel's
+    character units (a Chinese character is about two); within that, the content sets the width
+    and longer text wraps."""
 
     header: str
-    width: int = 12
+    width: int = MAX_WIDTH
 
 
 def columns(*specs) -> list[Column]:
-    """Columns from ``Column``s, (header, width) pairs or bare headers (width from the header)."""
+    """Columns from ``Column``s, (header, most width) pairs or bare headers (up to ``MAX_WIDTH``)."""
     out = []
     for spec in specs:
         if isinstance(spec, Column):
@@ -154,11 +235,11 @@ def columns(*specs) -> list[Column]:
         elif isinstance(spec, tuple):
             out.append(Column(*spec))
         else:
-            out.append(Column(spec, max(10, min(40, len(spec) * 2 + 4))))
+            out.append(Column(spec))
     return out
 
 
-_XF_HEADER, _XF_DATE, _XF_DATETIME, _XF_TEXT_QUOTED = 1, 2, 3, 4
+_XF_HEADER, _XF_DATE, _XF_DATETIME, _XF_TEXT_QUOTED, _XF_WRAP, _XF_WRAP_QUOTED = 1, 2, 3, 4, 5, 6
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
@@ -188,7 +269,9 @@ _WORKBOOK_RELS = (
     'Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
     'Target="styles.xml"/></Relationships>')
-# Cell formats: 0 normal, 1 bold header, 2 date, 3 date and time, 4 text with quote prefix.
+# Cell formats (all top-aligned, so that a row grown by wrapped text reads along its first line):
+# 0 normal, 1 bold centred header, 2 date, 3 date and time, 4 text with quote prefix, 5 wrapped
+# text, 6 wrapped text with quote prefix.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -200,12 +283,22 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFE7EEF7"/><bgColor indexed="64"/></patternFill></fill>'
     '</fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf></cellStyleXfs>'
+    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">'
+    '<alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1" '
+    'quotePrefix="1"><alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1" '
+    'quotePrefix="1"><alignment vertical="top" wrapText="1"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="常规" xfId="0" builtinId="0"/></cellStyles>'
     '</styleSheet>')
 
@@ -236,6 +329,15 @@ def _cell(value) -> str:
     return _cell(str(value))
 
 
+@lru_cache(maxsize=16384, typed=True)
+def _wrapped_cell(value) -> str:
+    """A cell of a column too narrow for its longest text: text wraps (top-aligned)."""
+    if not isinstance(value, str) or value == "":
+        return _cell(value)
+    style = _XF_WRAP_QUOTED if value.startswith(_FORMULA_START) else _XF_WRAP
+    return f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{_escape(value)}</t></is></c>'
+
+
 def _header_cell(text: str) -> str:
     return f'<c t="inlineStr" s="{_XF_HEADER}"><is><t>{_escape(text)}</t></is></c>'
 
@@ -243,10 +345,27 @@ def _header_cell(text: str) -> str:
 def write_xlsx(out, title: str, cols: list[Column], rows) -> int:
     """Write a one-sheet workbook to the binary file ``out``; returns the number of data rows.
 
-    The header row is bold and frozen, the columns have their widths, and an autofilter covers
-    the header and every row."""
+    The header row is bold, frozen and repeated on each printed page; the columns are as wide as
+    the header and the first ``WIDTH_SAMPLE`` rows need (text past ``MAX_WIDTH`` wraps); an
+    autofilter covers the header and every row; the sheet prints on A4, one page wide."""
     title = re.sub(r"[\[\]:*?/\\]", "", strip_control_characters(title))[:31] or "Sheet1"
     last_col = get_column_letter(max(1, len(cols)))
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))  # measured, then written first
+    widths = [fitted_width(c.header, (r[i] for r in sample if i < len(r)), c.width) for i, c in enumerate(cols)]
+    wrapped = [any(display_width(r[i]) > w for r in sample if i < len(r)) for i, w in enumerate(widths)]
+    setup = PrintSetup.for_widths(widths, "1:1")
+    if any(wrapped):
+        makers = [_wrapped_cell if w else _cell for w in wrapped]
+        narrow = [(i, widths[i]) for i, w in enumerate(wrapped) if w]
+
+        def row_xml(n, row):
+            lines = max(wrapped_lines(row[i], w) if i < len(row) else 1 for i, w in narrow)
+            height = f' ht="{lines * LINE_HEIGHT + 1.5}" customHeight="1"' if lines > 1 else ""
+            return f'<row r="{n}"{height}>{"".join(make(v) for make, v in zip(makers, row))}</row>'
+    else:
+        def row_xml(n, row):
+            return f'<row r="{n}">{"".join(map(_cell, row))}</row>'
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -254,31 +373,33 @@ def write_xlsx(out, title: str, cols: list[Column], rows) -> int:
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         z.writestr("xl/styles.xml", _STYLES)
         with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            widths = "".join(f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
-                             for i, c in enumerate(cols, start=1))
+            col_xml = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                              for i, w in enumerate(widths, start=1))
             sheet.write((
-                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>'
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>{setup.sheet_pr()}'
                 '<sheetViews><sheetView workbookViewId="0" tabSelected="1">'
                 '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-                f'<sheetFormatPr defaultRowHeight="15"/><cols>{widths}</cols><sheetData>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{col_xml}</cols><sheetData>'
                 f'<row r="1">{"".join(_header_cell(c.header) for c in cols)}</row>').encode())
-            rows = iter(rows)
-            while chunk := list(islice(rows, 500)):
+            chunk = sample
+            while chunk:
                 parts = []
                 for row in chunk:
                     count += 1
-                    parts.append(f'<row r="{count + 1}">{"".join(map(_cell, row))}</row>')
+                    parts.append(row_xml(count + 1, row))
                 sheet.write("".join(parts).encode())
-            sheet.write(f'</sheetData><autoFilter ref="A1:{last_col}{count + 1}"/>'
-                        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                chunk = list(islice(rows, 500))
+            sheet.write(f'</sheetData><autoFilter ref="A1:{last_col}{count + 1}"/>{setup.page_xml()}'
                         '</worksheet>'.encode())
         quoted = title.replace("'", "''").replace("&", "&amp;").replace("<", "&lt;")
         z.writestr("xl/workbook.xml", (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS}>'
             f'<sheets><sheet name="{_escape(title)}" sheetId="1" r:id="rId1"/></sheets>'
             '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-            f"'{quoted}'!$A$1:${last_col}${count + 1}</definedName></definedNames></workbook>"))
+            f"'{quoted}'!$A$1:${last_col}${count + 1}</definedName>"
+            f"<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'{quoted}'!$1:$1</definedName>"
+            "</definedNames></workbook>"))
     return count
 
 
@@ -330,7 +451,29 @@ class LayoutSheet:
     widths: list[int]
     cells: list[LayoutCell] = field(default_factory=list)
     text_rows: list[str] = field(default_factory=list)   # paragraphs instead of a table (a text sheet)
-    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view
+    freeze: str | None = None  # e.g. "C5": the header rows and the name columns stay in view (default:
+                               # a table's title and header rows)
+
+    def title_rows(self) -> str:
+        """The rows repeated on each printed page: the title line and the table's header rows
+        (those above the first row holding a value that is not a header)."""
+        values = [c.row for c in self.cells if not c.header]
+        headers = [c.row + c.rowspan for c in self.cells if c.header and (not values or c.row < min(values))]
+        return f"1:{max(headers) + 2}" if headers else "1:1"
+
+
+def _row_heights(sheet: LayoutSheet) -> dict[int, float]:
+    """Heights (points) of the table rows whose text wraps, estimated from each cell's width (a
+    merged cell: the columns it spans) and spread over the rows it spans; a spreadsheet does not
+    grow a merged cell's rows by itself."""
+    lines: dict[int, float] = {}
+    for c in sheet.cells:
+        need = wrapped_lines(c.value, sum(sheet.widths[c.col:c.col + c.colspan]) or 10)
+        for r in range(c.row, c.row + c.rowspan):
+            lines[r] = max(lines.get(r, 1), need / c.rowspan)
+    for n, text in enumerate(sheet.text_rows):  # paragraphs of a text sheet, in its first column
+        lines[n] = wrapped_lines(text, sheet.widths[0] if sheet.widths else 10)
+    return {r + 3: max(15, round(n + 0.49) * LINE_HEIGHT + 3) for r, n in lines.items() if n > 1}
 
 
 def _put(cell, value):
@@ -346,7 +489,9 @@ def _put(cell, value):
 
 def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
     """Sheets laid out as the official tables are printed: a title line, then the table with its
-    merged cells, thin borders on every cell, bold centred headers; text is formula-safe."""
+    merged cells, thin borders on every cell, bold centred headers, rows as tall as their wrapped
+    text; set up for A4 one page wide with the title and header rows on every page; text is
+    formula-safe."""
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
@@ -377,8 +522,12 @@ def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
                 cell.number_format = c.number_format
             if bottom > top or right > left:
                 ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
-        if sheet.freeze:
-            ws.freeze_panes = sheet.freeze
+        for r, height in _row_heights(sheet).items():
+            ws.row_dimensions[r].height = height
+        title_rows = sheet.title_rows()
+        if sheet.freeze or sheet.cells:
+            ws.freeze_panes = sheet.freeze or f"A{int(title_rows.split(':')[1]) + 1}"
+        PrintSetup.for_widths(sheet.widths, title_rows).apply(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from ..extensions import db
 from ..spreadsheets import read_rows
 from ..units.models import Unit
-from ..workcal.services import days_left, days_left_label
+from ..workcal.services import days_left, days_left_figures
 from .models import CADENCES, CHANNELS, DONE_STATES, FREQUENCIES, OPEN_STATES, STATES, KeyArea, Task, TaskChannel
 from .services import period_label, register_query, task_query
 
 TASK_COLUMNS = [("单位", 16), ("任务名称", 40), ("重点领域", 14), ("周期", 16), ("信息形成日期", 13),
-                ("公开期限", 12), ("剩余/超期工作日", 16), ("期限暂定", 9), ("状态", 9), ("签收时间", 17),
+                ("公开期限", 12), ("剩余工作日", 10), ("超期工作日", 10), ("期限暂定", 9), ("状态", 9), ("签收时间", 17),
                 ("发布日期", 12), ("公开渠道", 18), ("网址", 30), ("文号", 20), ("规范性文件", 10),
                 ("是否逾期发布", 12), ("是否已逾期", 10), ("核验未通过次数", 14)]
 TASK_HEADERS = [c[0] for c in TASK_COLUMNS]
@@ -51,29 +51,28 @@ def task_rows(filters, user, today, cutoff):
     for (task_id, unit, title, area, period, formed, due, provisional, state, acknowledged, published, url, doc,
          normative, failures) in db.session.execute(_with_names(stmt).execution_options(yield_per=2000)):
         is_open = state in OPEN_STATES
-        yield [unit, title, area, period_label(period) if period else "临时", formed, due,
-               days_left_label(due, today, provisional) if is_open else "", _yes(provisional),
+        left, over, _ = days_left_figures(due, today, provisional) if is_open else (None, None, False)
+        yield [unit, title, area, period_label(period) if period else "临时", formed, due, left, over, _yes(provisional),
                STATES.get(state, state), acknowledged, published, channels.get(task_id, ""), url or "", doc or "",
                _yes(normative), _yes(state in DONE_STATES and published is not None and due is not None and published > due),
                _yes(is_open and due is not None and due < today), failures or 0]
 
 
 REGISTER_COLUMNS = [("单位", 16), ("信息名称", 40), ("重点领域", 14), ("信息形成日期", 13), ("公开期限", 12),
-                    ("发布日期", 12), ("按时/逾期", 10), ("公开渠道", 18), ("网址", 30), ("文号", 20),
+                    ("发布日期", 12), ("按时/逾期", 10), ("逾期工作日", 10), ("公开渠道", 18), ("网址", 30), ("文号", 20),
                     ("规范性文件", 10), ("状态", 9)]
 REGISTER_HEADERS = [c[0] for c in REGISTER_COLUMNS]
 
 
-def timeliness_label(due, published) -> str:
-    """按时/逾期 of a published item as the register shows it: 逾期 N 个工作日 (working days after
-    the deadline up to the publication day) or 按时."""
+def days_late(due, published) -> int | None:
+    """Working days after the deadline up to the publication day; None when on time (or the
+    dates fall before the calendar's first year)."""
     if published is None or due is None or published <= due:
-        return "按时"
+        return None
     try:
-        late = days_left(due, published)
+        return days_left(due, published).over
     except ValueError:  # a date before the calendar's first year
-        return "逾期"
-    return f"逾期 {late.over} 个工作日" if late.over else "逾期"
+        return None
 
 
 def register_rows(filters, user):
@@ -81,7 +80,8 @@ def register_rows(filters, user):
     channels = _channels_of(register_query(filters, user, columns=(Task.id,)))
     for (task_id, unit, title, area, _period, formed, due, _provisional, state, _ack, published, url, doc,
          normative, _failures) in db.session.execute(_with_names(stmt).execution_options(yield_per=2000)):
-        yield [unit, title, area, formed, due, published, timeliness_label(due, published),
+        late = published is not None and due is not None and published > due
+        yield [unit, title, area, formed, due, published, "逾期" if late else "按时", days_late(due, published),
                channels.get(task_id, ""), url or "", doc or "", _yes(normative), STATES.get(state, state)]
 
 

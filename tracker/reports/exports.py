@@ -2,8 +2,9 @@
 三 note), XLSX (the same tables, one sheet each, plus the text), a printable HTML page and JSON
 (every cell keyed by its official row and column labels).
 
-A report that breaks a consistency rule is exported only as a draft (marked 草稿 in its title);
-asked for as final, the export is refused naming the first broken rule.
+A report that breaks a consistency rule, or whose text still holds a drafting placeholder
+(【请补充…】), is exported only as a draft (marked 草稿 in its title); asked for as final, the export
+is refused naming the first broken rule or the sections still to be written.
 """
 import json
 from datetime import date
@@ -20,7 +21,7 @@ from ..errors import ServiceError
 from ..official_docx import cn_date
 from ..spreadsheets import LayoutCell, LayoutSheet, layout_workbook
 from ..timeutil import china_today, to_china
-from . import formats
+from . import formats, narrative
 from .services import Content
 
 FORMATS = {"docx": "DOCX（Word）", "xlsx": "XLSX（Excel）", "html": "HTML（打印）", "json": "JSON"}
@@ -31,10 +32,17 @@ PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "report.
 
 
 def require_final(content: Content, draft: bool) -> None:
-    if not draft and not content.consistent:
+    """A final (non-draft) export only of a consistent report whose text holds no placeholder."""
+    if draft:
+        return
+    if not content.consistent:
         first = content.problems[0]
         raise ServiceError(f"年度报告未通过勾稽校验，不能导出定稿（{formats.cell_label(content.fmt, first.cell)}："
                            f"{first.rule}）。可导出草稿。")
+    try:
+        narrative.require_written(content.fmt, content.narrative, "导出定稿")
+    except ServiceError as exc:
+        raise ServiceError(exc.message + "可导出草稿。") from None
 
 
 def document_title(content: Content, draft: bool) -> str:
@@ -118,7 +126,7 @@ def layout_sheet(grid: formats.Grid, title: str, value_of) -> LayoutSheet:
 
 def to_xlsx(content: Content, draft: bool = False) -> bytes:
     title = document_title(content, draft)
-    text = LayoutSheet("报告正文", title, 1, [100], text_rows=[preamble(content)])
+    text = LayoutSheet("报告正文", title, 1, [75], text_rows=[preamble(content)])  # fits A4 portrait
     for _, label, body in sections(content):
         text.text_rows.append(label)
         if body:

@@ -320,7 +320,7 @@ def grid_two(fmt: Format) -> Grid:
 def grid_three(fmt: Format) -> Grid:
     """Table 三: the note top left over three header rows; 申请人情况 › 自然人 | 法人或其他组织 (five) | 总计;
     row labels in three columns, 三、本年度办理结果 and each （三）…（六） merged down their rows."""
-    g = Grid("表三", fmt.section_label("applications"), 10, [10, 14, 34] + [9] * 7)
+    g = Grid("表三", fmt.section_label("applications"), 10, [10, 16, 44] + [9] * 7)
     g.put(0, 0, NOTE, rowspan=3, colspan=3, header=True)
     g.put(0, 3, "申请人情况", colspan=7, header=True)
     g.put(1, 3, "自然人", rowspan=2, header=True)

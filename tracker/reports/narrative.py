@@ -7,6 +7,9 @@ parts are placeholders the unit replaces with its own work. Section 一 covers w
 责任追究). Section 五 names the problems the figures show and asks what was done about last year's.
 Section 六 states the information-processing fees (信息处理费, Art. 42) charged in the year.
 
+Placeholders (【请补充…】, 【请说明…】) mark what the unit must write itself; a report still holding
+one is not handed on (提交审核, 审核通过, 报送, 接收, 定稿) nor exported as final: ``require_written``.
+
 Similarity (雷同) compares what units wrote themselves: each text loses its whitespace, punctuation
 and digits, then the fixed wording of the system's draft for that section (the draft written from
 empty figures: its runs of four or more characters found in the text); what remains is the unit's
@@ -17,16 +20,35 @@ fewer is reported as still being essentially the system's draft.
 """
 import difflib
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from ..disclosure.models import CHANNELS
+from ..errors import ServiceError
 from .formats import Format, key
 
 SIMILAR_AT = 0.8
 MIN_CHARS = 60
 NARRATIVE = ("overview", "problems", "other_matters")
 NARRATIVE_LABEL_KEYS = {"overview": "overview", "problems": "problems", "other_matters": "other"}
+
+
+PLACEHOLDER = re.compile(r"【请[^】]*】")  # what the drafts leave for the unit to write
+
+
+def placeholder_sections(fmt: Format, texts: dict) -> list[str]:
+    """The official headings of the narrative sections (``texts`` keyed as ``NARRATIVE``) that
+    still hold a drafting placeholder, in the report's order."""
+    return [fmt.section_label(NARRATIVE_LABEL_KEYS[k]) for k in NARRATIVE if PLACEHOLDER.search(texts.get(k) or "")]
+
+
+def require_written(fmt: Format, texts: dict, step: str) -> None:
+    """Refuse ``step`` (e.g. 提交审核, 导出定稿) while a section still holds a placeholder: a report
+    with 【请补充…】 in it never leaves the office as if it were finished."""
+    missing = placeholder_sections(fmt, texts)
+    if missing:
+        raise ServiceError(f"以下部分仍有待补充内容：{'；'.join(missing)}（【】标注处），不能{step}。")
 
 
 def _n(cells: dict, table: str, row: str, col: str = "total") -> int:

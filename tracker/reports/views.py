@@ -143,10 +143,11 @@ def _report_page(content: services.Content, unit: Unit | None, status: int = 200
     narrative_form = NarrativeForm(data=content.narrative)
     similar, more_similar = _similar(content, last_year)
     drafty = narrative.template_sections(content.fmt.key, content.narrative) if report and report.editable else []
+    unwritten = narrative.placeholder_sections(content.fmt, content.narrative) if report else []
     return render_template(
         "reports/report.html", content=content, unit=unit, report=report, actions=actions,
         grids=formats.grids(content.fmt), marks=content.problems_by_cell(), similar=similar,
-        more_similar=more_similar, drafty=drafty, narrative_keys=narrative.NARRATIVE_LABEL_KEYS,
+        more_similar=more_similar, drafty=drafty, unwritten=unwritten, narrative_keys=narrative.NARRATIVE_LABEL_KEYS,
         adjust=adjust, override_form=OverrideForm(), reason_form=ReasonForm(), narrative_form=narrative_form,
         buttons=[a for a in BUTTON_ORDER if a in actions],
         last_year=last_year, history=history, can_start=can_start, due=services.due_date(content.year),

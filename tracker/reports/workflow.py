@@ -233,9 +233,19 @@ def _require_text(report: AnnualReport) -> None:
             raise ServiceError(f"请先填写“{fmt.section_label(narrative.NARRATIVE_LABEL_KEYS[k])}”。", k)
 
 
+def _require_written(report: AnnualReport, action: str) -> None:
+    """No step hands on a report whose text still holds a drafting placeholder (【请补充…】): the text
+    being edited, or once handed in the text that was (the frozen snapshot the office accepts)."""
+    handed = report.last_submission if report.frozen else None
+    texts = (handed.snapshot.get("narrative", {}) if handed is not None and handed.snapshot else
+             {k: getattr(report, k) for k in narrative.NARRATIVE})
+    narrative.require_written(formats.format_for(report.year), texts, ACTIONS[action][0])
+
+
 def submit_for_review(report: AnnualReport, actor) -> None:
     _check(report, "submit_review", actor)
     _require_text(report)
+    _require_written(report, "submit_review")
     _move(report, "submit_review", actor)
     report.review_note = None
     _tell(_people(report.unit_id, ("reviewer",)), f"【待审核】{report}", (
@@ -243,6 +253,8 @@ def submit_for_review(report: AnnualReport, actor) -> None:
 
 
 def approve(report: AnnualReport, actor) -> None:
+    _check(report, "approve", actor)
+    _require_written(report, "approve")
     _move(report, "approve", actor)
     _tell(_people(report.unit_id, ("contact",)), f"【审核通过】{report}", (
         "年度报告已审核通过，请报送公开办。",), link_for(report))
@@ -267,6 +279,7 @@ def submit(report: AnnualReport, actor, live=None) -> ReportSubmission:
     (``live`` as for ``start_report``.)"""
     _check(report, "submit", actor)
     _require_text(report)
+    _require_written(report, "submit")
     content = services.unit_content(report.year, report.unit, report, live)
     today = china_today()
     due = services.due_date(report.year)
@@ -292,6 +305,8 @@ def submit(report: AnnualReport, actor, live=None) -> ReportSubmission:
 
 
 def accept(report: AnnualReport, actor) -> None:
+    _check(report, "accept", actor)
+    _require_written(report, "accept")
     _move(report, "accept", actor)
     submission = report.last_submission
     submission.decision, submission.decided_at, submission.decided_by_id = "accepted", utcnow(), actor.id
@@ -317,6 +332,7 @@ def finalize_city(report: AnnualReport, actor) -> None:
     """定稿: freeze the city report (the sum of the accepted unit reports and the office's own)."""
     _check(report, "finalize", actor)
     _require_text(report)
+    _require_written(report, "finalize")
     content = services.city_content(report.year, report)
     if not content.consistent:
         raise ServiceError("全市年度报告未通过勾稽校验，不能定稿：" + content.problems[0].message)

@@ -1,6 +1,7 @@
 """A period's scores as CSV (UTF-8) or Excel: 单位代码, 单位, one column per category of the
-rubric in its order, 加分, 总分; one line per unit, best first. Excel goes through the shared
-spreadsheet module."""
+rubric in its order, 加分, 总分; one line per unit, best first. The Excel file (for paper, through
+the shared spreadsheet module) also ranks each unit beside its total: 全市排名, then its 单位类别
+and 类别内排名 (towns and departments ranked separately, as the ranking page does)."""
 import csv
 import io
 
@@ -8,16 +9,22 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..spreadsheets import workbook
+from ..units.models import UNIT_KINDS
 from .models import Score, ScorePeriod
 from .numbers import points_text
+from .ranking import rank_by_unit
 from .rubrics import spec_of
 
 
-def table(row: ScorePeriod) -> tuple[list[str], list[list]]:
+def _scores(row: ScorePeriod) -> list[Score]:
+    return db.session.scalars(select(Score).where(Score.period_id == row.id)
+                              .order_by(Score.total.desc(), Score.unit_code)).all()
+
+
+def table(row: ScorePeriod, scores: list[Score] | None = None) -> tuple[list[str], list[list]]:
     """Header and rows (numbers as Decimals). The categories are those of the rubric the period's
     scores used (the latest version among them, should a re-run have changed it)."""
-    scores = db.session.scalars(select(Score).where(Score.period_id == row.id)
-                                .order_by(Score.total.desc(), Score.unit_code)).all()
+    scores = _scores(row) if scores is None else scores
     if not scores:
         return [], []
     rubric = max((s.rubric for s in scores), key=lambda r: (r.version, r.id))
@@ -41,9 +48,15 @@ def to_csv(row: ScorePeriod) -> str:
 
 
 def to_xlsx(row: ScorePeriod) -> bytes:
-    header, rows = table(row)
-    return workbook(f"{row.label}考核得分", header,
-                    ([r[0], r[1]] + [float(v) if v is not None else None for v in r[2:]] for r in rows))
+    scores = _scores(row)
+    header, rows = table(row, scores)
+    ranks = rank_by_unit(scores)
+    if header:
+        header += ["全市排名", "单位类别", "类别内排名"]
+    return workbook(f"{row.label}考核得分", header, (
+        [r[0], r[1]] + [float(v) if v is not None else None for v in r[2:]]
+        + [ranks[s.unit_id][0], UNIT_KINDS.get(s.unit_kind, s.unit_kind), ranks[s.unit_id][1]]
+        for r, s in zip(rows, scores)))
 
 
 def filename(row: ScorePeriod, ext: str) -> str:

@@ -259,14 +259,14 @@ def recorded_days(year: int) -> list[CalendarDay]:
         .order_by(CalendarDay.day)).all()
 
 
-def days_left_label(due: date | None, today: date, provisional: bool = False) -> str:
-    """``days_left(...).label`` for an export cell, with （暂定） as the lists show it when the
-    deadline or the calendar it is counted on is provisional; "" without a deadline or outside
-    the calendar."""
+def days_left_figures(due: date | None, today: date, provisional: bool = False) -> tuple[int | None, int | None, bool]:
+    """``days_left`` as figures for an export's number columns: (剩余工作日, 超期工作日, 暂定), one of
+    the two counts None (both without a deadline or outside the calendar); 今日到期 is 0 left and
+    已超期 (past only by days off) 0 over."""
     try:
         left = days_left(due, today, provisional)
     except ValueError:  # a date before the calendar's first year
-        return ""
+        return None, None, False
     if not left:
-        return ""
-    return left.label + "（暂定）" if left.provisional else left.label
+        return None, None, False
+    return (None, left.over, left.provisional) if left.overdue else (left.left, None, left.provisional)
