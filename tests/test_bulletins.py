@@ -323,8 +323,10 @@ def test_the_docx_is_an_official_notice_with_title_number_table_and_chinese_date
     assert texts.index("东宁市人民政府办公室", texts.index("附件：2026年第三季度各单位政务公开工作情况统计表")) \
         == texts.index("2026年10月9日") - 1
     # A4, 37 mm top and 28 mm left margins; the table's pages in landscape
-    first, annex = doc.sections
+    first, annex, imprint = doc.sections  # body, the unit table, the 版记 on the last page
     assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)
+    assert (round(imprint.page_width.mm), round(imprint.page_height.mm)) == (210, 297)
+    assert doc.paragraphs[-1].text == "东宁市人民政府办公室\t2026年10月9日印发"  # 印发机关 and 印发日期
     assert (round(first.top_margin.mm), round(first.left_margin.mm)) == (37, 28)
     assert round(annex.page_width.mm) == 297
     # page numbers "— 1 —" on the outside edge of odd and even pages

@@ -180,18 +180,45 @@ def test_the_city_report_renders_and_a_draft_says_so_on_every_page(app, city, tm
 
 
 def test_the_bulletin_renders_on_official_pages(app, make, tmp_path):
+    """Portrait body and landscape attachment on A4, page numbers, 草稿 on every page of a draft,
+    three-digit figures and scores whole in their narrow columns, words where nothing was due, the
+    说明 note on the table's page and the 版记 (抄送, 印发机关, 印发日期) at the end."""
     from tracker.bulletins import exports as bulletin_exports
+    from tracker.bulletins import services as bulletin_services
     from tracker.bulletins.models import Bulletin
-    make.unit("office", "东宁市人民政府办公室", kind="office")
+    office_unit = make.unit("office", "东宁市人民政府办公室", kind="office")
     make.unit("mzj", "民政局")
     make.unit("suiyang", "绥阳镇", kind="town")
+    office = make.user("office", unit=office_unit)
     bulletin = make.bulletin("2026-Q3")
     with app.app_context():
+        bulletin_services.save_settings({**bulletin_services.settings(), "cc": "市委办公室，市人大常委会办公室"},
+                                        db.session.get(User, office.id))
+        b = db.session.get(Bulletin, bulletin.id)
+        figs = dict(b.figures)
+        figs["rows"] = [dict(r, published=100 + n, urgings=123, score=96.5 + n, rank=n + 1, rank_in_kind=1)
+                        for n, r in enumerate(figs["rows"])]
+        figs["scores"] = True
+        b.figures = figs
+        db.session.commit()
         pdf = to_pdf(bulletin_exports.docx_bytes(db.session.get(Bulletin, bulletin.id)), "bulletin.docx", tmp_path)
     sizes = pages_mm(pdf)
     portrait = [n for n, (w, h) in enumerate(sizes) if h > w]
     assert portrait and all(abs(w - 210) <= 1 and abs(h - 297) <= 1 for w, h in (sizes[n] for n in portrait))
+    assert any(w > h for w, h in sizes), "the unit table is on landscape pages"
     margins = text_margins_mm(pdf)
-    assert all(margins[n]["left"] >= LEFT_MM - 1 for n in portrait)
-    assert re.search(r"—\s*1\s*—", page_texts(pdf)[0])
+    assert all(margins[n]["left"] >= LEFT_MM - 1 for n in portrait if margins[n])
+    texts = page_texts(pdf)
+    assert re.search(r"—\s*1\s*—", texts[0])
+    assert all("草稿" in t for t in texts), "a draft says so on every page"
+    text = flat(pdf)
+    assert "本季度无到期应公开事项" in text and "本季度无到期应答复的申请" in text and "率—" not in text
+    on_pages = [{w["text"] for w in page} for page in words(pdf)]
+    table_pages = [n for n, found in enumerate(on_pages) if "合计" in found]
+    assert table_pages, "the unit table is printed"
+    for figure in ("100", "101", "123", "96.5", "97.5"):
+        assert any(figure in found for found in on_pages), f"{figure} is split across lines"
+    assert "说明" in re.sub(r"\s+", "", texts[table_pages[-1]]), "the note stays with its table"
+    last = re.sub(r"\s+", "", texts[-1])
+    assert "抄送：市委办公室，市人大常委会办公室。" in last and "印发" in last and "市人民政府办公室" in last
     preview(pdf, "bulletin", tmp_path)

@@ -18,7 +18,7 @@ from io import BytesIO
 
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -29,14 +29,19 @@ from ..official_docx import (
     HEITI,
     KAITI,
     RED,
+    SMALL,
     TITLE,
     XIAOBIAOSONG,
+    cell_margins,
+    cn_date,
     column_widths,
     keep_row,
+    mark_every_page,
     new_document,
     signature,
 )
 from ..official_docx import cell as _cell
+from ..official_docx import font as _font
 from ..official_docx import page as _page
 from ..official_docx import paragraph as _paragraph
 from ..official_docx import repeat_header as _repeat_header
@@ -105,19 +110,70 @@ def unit_table(doc, content: dict):
         row = table.add_row()
         keep_row(row)  # a unit's line stays on one page
         cells = row.cells
-        _cell(cells[0], str(n))
+        _cell(cells[0], str(n), size=NUMBER)
         _cell(cells[1], r["name"], align=WD_ALIGN_PARAGRAPH.LEFT)
         for j, key in enumerate(keys):
-            _cell(cells[2 + j], _value(r.get(key)), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    cells = table.add_row().cells
+            _cell(cells[2 + j], _value(r.get(key)), align=WD_ALIGN_PARAGRAPH.RIGHT, size=NUMBER)
+    total_row = table.add_row()
+    keep_row(total_row)
+    cells = total_row.cells
     total = cells[0].merge(cells[1])
     _cell(total, "合计", bold=True)
     for j, key in enumerate(keys):
         _cell(cells[2 + j], _value(figs["totals"].get(key, "")) if key in figs["totals"] else "",
-              align=WD_ALIGN_PARAGRAPH.RIGHT)
-    widths = [Mm(9), Mm(38)] + [Mm((225 - 47) / len(keys))] * len(keys)  # the landscape text block is 225 mm
+              align=WD_ALIGN_PARAGRAPH.RIGHT, size=NUMBER)
+    for c in total_row.cells:  # the 说明 note below stays on the table's last page
+        for p in c.paragraphs:
+            p.paragraph_format.keep_with_next = True
+    # The landscape text block is 225 mm: 序号 and 单位 take 42 mm, the figures share the rest, with
+    # narrow cell margins so that "100" or "96.5" at 9 pt never splits across lines.
+    cell_margins(table, 0.6)
+    widths = [Mm(8), Mm(34)] + [Mm((225 - 42) / len(keys))] * len(keys)
     column_widths(table, widths)
     return table
+
+
+NUMBER = Pt(9)  # 小五号: the figures of the unit table
+
+
+def _imprint(doc, content: dict) -> None:
+    """版记 (GB/T 9704-2012 §7.3) at the foot of the last page, on a portrait page of its own after
+    the attachment: 抄送 (when the office names any) and 印发机关 with 印发日期, between a thick
+    rule above and below and thin rules between the lines."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(section)
+    lines = ([f"抄送：{content['cc']}"] if content.get("cc") else []) + [None]
+    day = content.get("published_on")
+    printed = f"{cn_date(date.fromisoformat(day))}印发" if day else "    年  月  日印发"
+    for i, text in enumerate(lines):
+        p = _paragraph(doc, indent=False, exact=False, size=SMALL)
+        fmt = p.paragraph_format
+        fmt.left_indent = fmt.right_indent = Pt(14)  # 版记 lines sit one character in from each side
+        if i == 0:
+            fmt.space_before = Mm(175 - 8 * len(lines))  # down to the foot of the text block
+        if text is None:  # 印发机关 on the left, 印发日期 on the right
+            _font(p.add_run(content["issuer"]), FANGSONG, SMALL)
+            p.add_run("\t")
+            _font(p.add_run(printed), FANGSONG, SMALL)
+            p.paragraph_format.tab_stops.add_tab_stop(Mm(156) - Pt(28), alignment=WD_TAB_ALIGNMENT.RIGHT)
+        else:
+            _font(p.add_run(text), FANGSONG, SMALL)
+        _rule(p, "top", 8 if i == 0 else 4)
+        if i == len(lines) - 1:
+            _rule(p, "bottom", 8)
+
+
+def _rule(paragraph, side: str, size: int) -> None:
+    """A black rule above or below ``paragraph`` (版记's separators: sz 8 thick, 4 thin)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.append(borders)
+    el = OxmlElement(f"w:{side}")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "4"), ("w:color", "000000")):
+        el.set(qn(key), value)
+    borders.append(el)
 
 
 def build(content: dict, draft: bool = False) -> bytes:
@@ -164,6 +220,9 @@ def build(content: dict, draft: bool = False) -> bytes:
                            + (RANK_NOTE if content["figures"].get("scores") else ""),
                     size=Pt(10.5), indent=False, exact=False)
     note.paragraph_format.space_before = Pt(6)
+    _imprint(doc, content)
+    if draft:
+        mark_every_page(doc.sections[0], "草稿")  # the later sections' headers follow the first's
     out = BytesIO()
     doc.save(out)
     return out.getvalue()

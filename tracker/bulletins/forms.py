@@ -35,4 +35,5 @@ class SettingsForm(FlaskForm):
     number_prefix = StringField("发文字号机关代字（如：东政公开办）", validators=[required(), max_length(20)])
     area = StringField("通报范围（标题中，如：全市）", validators=[required(), max_length(20)])
     addressees = StringField("主送机关", validators=[required(), max_length(200)])
+    cc = StringField("抄送机关（版记，可不填）", validators=[optional(), max_length(200)])
     item_days = WholeNumberField("整改要求默认期限（工作日）", validators=[optional()])

@@ -32,6 +32,7 @@ SETTING_DEFAULTS = {
     "number_prefix": "政公开办",            # 机关代字: 东政公开办〔2026〕3号
     "area": "全市",                        # 关于2026年第三季度全市政务公开工作情况的通报
     "addressees": "各镇人民政府，市政府各部门：",  # 主送机关
+    "cc": "",                              # 抄送机关 in the 版记 (none: the line is left out)
     "item_days": 10,                       # default working days for a rectification requirement
 }
 MAX_NARRATIVE = 4000
@@ -60,6 +61,10 @@ def save_settings(values: dict, actor) -> dict:
         clean[key] = value
     if any(c in clean["number_prefix"] for c in "〔〕[]【】0123456789号"):
         raise ServiceError("机关代字只填代字本身（如“东政公开办”），年份和序号由系统按〔年份〕序号号生成。", "number_prefix")
+    cc = (values.get("cc") or "").strip().rstrip("。.")
+    if len(cc) > 200:
+        raise ServiceError("抄送机关不能超过200个字符。", "cc")
+    clean["cc"] = cc + "。" if cc else ""  # 版记: 抄送：市委办公室，市人大常委会办公室。
     if not clean["addressees"].endswith("："):
         clean["addressees"] = clean["addressees"].rstrip(":：") + "："  # 主送机关 ends with a full-width colon
     clean["item_days"] = check_period_days(values.get("item_days"))
@@ -313,16 +318,23 @@ def _rate(value) -> str:
 
 
 def overview(figs: dict, q: Quarter) -> list[str]:
-    """一、总体情况, written from the figures (the office writes the other sections)."""
+    """一、总体情况, written from the figures (the office writes the other sections). Where nothing
+    was due the text says so in words ("本季度无到期应公开事项"), never a rate of "—"."""
     t = figs["totals"]
     units = len(figs["rows"])
+    as_of = cn_date(date.fromisoformat(figs["as_of"]))
+    if t["tasks_due"]:
+        tasks = (f"{q.label}，纳入监督的{units}个单位应主动公开信息{t['tasks_due']}条，按时公开{t['tasks_on_time']}条，"
+                 f"逾期公开{t['tasks_late']}条，截至{as_of}仍逾期未公开{t['tasks_overdue']}条，"
+                 f"按时公开率{_rate(t['rate'])}；")
+    else:
+        tasks = f"{q.label}，纳入监督的{units}个单位本季度无到期应公开事项；"
     paragraphs = [
-        f"{q.label}，纳入监督的{units}个单位应主动公开信息{t['tasks_due']}条，按时公开{t['tasks_on_time']}条，"
-        f"逾期公开{t['tasks_late']}条，截至{cn_date(date.fromisoformat(figs['as_of']))}仍逾期未公开"
-        f"{t['tasks_overdue']}条，按时公开率{_rate(t['rate'])}；本季度共公开政府信息{t['published']}条。"
+        f"{tasks}本季度共公开政府信息{t['published']}条。"
         f"任务签收延迟{t['ack_delays']}条，公开办核验未通过退回整改{t['verify_failures']}次。",
-        f"依申请公开方面，本季度到期应答复的申请{t['apps_due']}件，按时答复{t['apps_on_time']}件，逾期答复"
-        f"{t['apps_late']}件，超期未答复{t['apps_overdue']}件，按时答复率{_rate(t['apps_rate'])}。",
+        (f"依申请公开方面，本季度到期应答复的申请{t['apps_due']}件，按时答复{t['apps_on_time']}件，逾期答复"
+         f"{t['apps_late']}件，超期未答复{t['apps_overdue']}件，按时答复率{_rate(t['apps_rate'])}。")
+        if t["apps_due"] else "依申请公开方面，本季度无到期应答复的申请。",
         f"督查整改方面，尚未整改销号的事项{t['rect_open']}项，本季度到期未按期整改{t['rect_missed']}项；"
         f"公开办本季度共督办{t['urgings']}次。",
     ]
@@ -374,7 +386,7 @@ def compose(bulletin: Bulletin) -> dict:
                       "due_text": cn_date(due) if due else f"通报印发之日起{item.period_days}个工作日内"})
     return {
         "quarter": q.key, "quarter_label": q.label, "title": title_for(q, s["area"]),
-        "issuer": s["issuer"], "addressees": s["addressees"],
+        "issuer": s["issuer"], "addressees": s["addressees"], "cc": s.get("cc", ""),
         "doc_number": bulletin.doc_number or f"{s['number_prefix']}〔{china_today().year}〕  号",
         "published_on": bulletin.published_on.isoformat() if bulletin.published_on else None,
         "date_text": cn_date(bulletin.published_on) if bulletin.published_on else "    年  月  日",
