@@ -47,6 +47,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from .archives import check_zip
 from .downloads import download
 from .errors import ServiceError
 from .inputs import strip_control_characters
@@ -108,6 +109,7 @@ def read_rows(filename: str, data: bytes, columns: dict, required, *, allow_csv:
     """
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
+        check_zip(data, "Excel 文件")  # every import: the declared sizes before anything is inflated
         table = _xlsx_table(data)
     elif allow_csv and name.endswith(".csv"):
         table = _csv_table(data)

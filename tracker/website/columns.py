@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from ..archives import check_zip
 from ..audit.services import record, snapshot
 from ..errors import ServiceError, ValidationErrors
 from ..extensions import db
@@ -144,7 +143,6 @@ def import_columns(filename: str, data: bytes, actor, now: datetime) -> tuple[in
     A row is matched to a column by (unit, address). Every row is checked first; any error refuses
     the whole file, listing every problem. Returns (added, updated)."""
     _office(actor)
-    check_zip(data, "Excel 文件")
     rows = read_rows(filename, data, IMPORT_COLUMNS, ["单位编码", "栏目名称", "栏目地址", "栏目类型"], allow_csv=False)
     units = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.active.is_(True),
                                                                         Unit.kind != "office"))}
