@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.render, pytest.mark.usefixtures("recorded_history")]
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIEWS = ROOT / "docs" / "documents"
-LEFT_MM, TOP_MM = 28, 37
+LEFT_MM, TOP_MM, RIGHT_MM = 28, 37, 26  # the text block 156 × 225 mm
 REMEDY = "如对本答复不服，可以在收到本答复之日起60日内向本级人民政府申请行政复议，或者在6个月内向有管辖权的人民法院提起行政诉讼。"
 
 
@@ -42,10 +42,16 @@ def check_page(pdf, final: bool = True) -> None:
     page numbers on a document of more than one page; no placeholder left in a final document."""
     sizes = pages_mm(pdf)
     assert all(abs(w - 210) <= 1 and abs(h - 297) <= 1 for w, h in sizes), sizes
-    for n, m in enumerate(text_margins_mm(pdf), start=1):
-        assert m["left"] >= LEFT_MM - 1, (n, m)
+    margins = text_margins_mm(pdf)
+    for n, m in enumerate(margins, start=1):
+        assert m["left"] >= LEFT_MM - 1 and m["right"] >= RIGHT_MM - 1, (n, m)
         if final:
             assert m["top"] >= TOP_MM - 1, (n, m)
+    # the first page's text block starts on the margins themselves (its first line is the title, its
+    # 主送 or heading lines start at the left edge of the block)
+    assert abs(margins[0]["left"] - LEFT_MM) <= 1, margins[0]
+    if final:
+        assert abs(margins[0]["top"] - TOP_MM) <= 1, margins[0]
     texts = page_texts(pdf)
     if len(texts) > 1:
         assert re.search(r"—\s*1\s*—", texts[0]), texts[0][-80:]
@@ -68,6 +74,7 @@ def _applications(app, make, city):  # noqa: F811
                                title="建材市场监督抽查结果", description="请公开2025年全市建材市场监督抽查的结果")
     with app.app_context():
         contact, reviewer = (db.session.get(User, u.id) for u in city["people"]["a"])
+        contact.phone = "0453-3621234"  # the letters' contact line below the 落款
         p = db.session.get(Application, person.id)
         apps.reply(p, "grant", D(2026, 6, 20), "post", D(2026, 6, 21), "随本答复书附发放明细表一份。", actor=contact)
         c = db.session.get(Application, company.id)
@@ -94,6 +101,7 @@ def test_letters_are_official_letters_addressing_the_applicant_as_a_person_or_an
             check_page(pdf)
             text = flat(pdf)
             assert "民政局" in text and "申请人类型" not in text and "您（单位）" not in text
+            assert "联系电话：0453-3621234" in text, kind
             if who == "person":
                 assert text.count("张三：") == 1 and "您" in text and "贵单位" not in text, kind
             else:

@@ -8,8 +8,11 @@ from io import BytesIO
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from flask import current_app, has_app_context
+from sqlalchemy import select
 
 from .. import official_docx as od
+from ..accounts.models import User
+from ..extensions import db
 from ..official_docx import cn_date
 from . import clock
 from .models import FORMS_WANTED
@@ -81,6 +84,22 @@ def _document(app, title: str):
 def _sign(doc, app, day: date | None) -> None:
     unit = app.unit.name if app.unit else "（承办单位）"
     od.signature(doc, (unit, cn_date(day)))
+    contact = _contact(app)
+    if contact:  # official-documents.md: 联系人 and telephone below the 落款, in smaller text
+        od.paragraph(doc)
+        od.paragraph(doc, contact, size=od.SMALL, indent=False, exact=False)
+
+
+def _contact(app) -> str | None:
+    """（联系人：张三，联系电话：0453-3621234）: the unit's first active contact with a telephone."""
+    if app.unit_id is None:
+        return None
+    person = db.session.scalar(select(User).where(User.unit_id == app.unit_id, User.role == "contact",
+                                                  User.active.is_(True), User.phone.is_not(None), User.phone != "")
+                               .order_by(User.id).limit(1))
+    if person is None:
+        return None
+    return f"（联系人：{person.display_name or person.username}，联系电话：{person.phone}）"
 
 
 def _received(app) -> str:
