@@ -19,7 +19,6 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'f2a4c6e8b0d1'
 down_revision = 'bab4acec43b3'
