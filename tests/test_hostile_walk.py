@@ -10,6 +10,7 @@ covered too. Any 5xx answer or exception fails the test, listing every request t
 The payloads are spread over the parameters deterministically (each parameter gets every payload
 once per route and role), which keeps the walk bounded in time; the counts are printed.
 """
+import csv
 import io
 import re
 import time
@@ -27,6 +28,11 @@ ROLES = (None, "office", "leader", "contact", "reviewer")
 PAYLOADS = [
     "\x00",
     "a\x01b\x0bc\x1fd\x7f",
+    "".join(map(chr, range(0x20))) + "甲",  # every C0 control, tab and line breaks included
+    "乙\ufffe丙\uffff丁\ufdd0戊\U0001fffe\U0010ffff",  # what XML 1.0 forbids beyond the controls
+    # A lone surrogate (U+D800) cannot be a form value here: the test client encodes values as
+    # UTF-8, which has no encoding for it. Path values carry its raw bytes (%ED%A0%80, below);
+    # tests/test_forbidden_characters.py posts them in a form body.
     "9" * 40,
     "2147483648",
     "-1",
@@ -46,7 +52,7 @@ PAYLOADS = [
     "1e309",
     "",
 ]
-REFUSED_SAMPLE = (0, 7, 10)  # NUL, a 9999 date, a very long string
+REFUSED_SAMPLE = (0, 9, 12)  # NUL, a 9999 date, a very long string
 # Names tried on every route besides those its pages use: the usual filters and the names that
 # upset url_for(**request.args).
 QUERY_NAMES = ["page", "q", "year", "unit", "unit_id", "state", "next", "endpoint", "_method", "_external",
@@ -231,6 +237,46 @@ class Walk:
                     data[name] = value
                 self.request(role, "POST", url, data, files)
 
+    # --- the documents, after the walk -------------------------------------------------------------
+    def document_urls(self, rule):
+        """The sample record's files this route serves: every letter, both formats, draft and final."""
+        from flask import url_for
+
+        from tracker.applications.letters import LETTERS
+        variants = [{}]
+        if "letter" in rule.arguments:
+            variants = [{"letter": name} for name in LETTERS]
+        elif "file_type" in rule.arguments or "fmt" in rule.arguments:
+            key = "file_type" if "file_type" in rule.arguments else "fmt"
+            variants = [{key: kind, **draft} for kind in ("docx", "xlsx") for draft in ({}, {"draft": "1"})]
+        elif rule.endpoint == "scores.export":
+            variants = [{}, {"format": "csv"}]
+        with self.app.test_request_context():
+            for extra in variants:
+                yield url_for(rule.endpoint, **{**{a: self.args.get(a, 1) for a in rule.arguments}, **extra})
+
+    def open_documents(self, rules) -> int:
+        """Every document and export of the walked records, downloaded as the office once the walk has
+        posted its payloads into their forms: no server error, and each file opens (DOCX in
+        python-docx, XLSX in openpyxl, CSV as UTF-8). Returns how many files opened."""
+        opened = 0
+        for rule in rules:
+            if not ("export" in rule.endpoint or "template" in rule.endpoint
+                    or rule.rule.endswith((".docx", ".xlsx", ".csv"))) or "GET" not in rule.methods:
+                continue
+            for url in self.document_urls(rule):
+                response = self.request("office", "GET", url)
+                if response is None or response.status_code != 200 or response.mimetype == "text/html":
+                    continue
+                try:
+                    _open(response)
+                except Exception as exc:  # a file that does not open is as broken as a 500
+                    self.failures.append(f"GET {url!r} as office: the file does not open: {type(exc).__name__}: "
+                                         f"{str(exc)[:200]}")
+                else:
+                    opened += 1
+        return opened
+
     def endpoint_of(self, path, method):
         try:
             return self.app.url_map.bind("localhost").match(path, method=method)[0]
@@ -249,13 +295,29 @@ class Walk:
         for arg in sorted(rule.arguments):
             converter = rule._converters[arg].__class__.__name__
             values = INT_PATH_VALUES if converter in ("RecordId", "IntegerConverter") else \
-                [quote(p[:300], safe="") for p in PAYLOADS if p] + [sample[arg] + "%C2%B2", sample[arg] + "9" * 25]
+                [quote(p[:300], safe="") for p in PAYLOADS if p] + [sample[arg] + "%C2%B2", sample[arg] + "9" * 25,
+                                                                    sample[arg] + "%ED%A0%80"]
             for k, value in enumerate(values):
                 url = _PATH_ARG.sub(lambda m: value if m.group(1) == arg else sample[m.group(1)], rule.rule)
                 self.request(ROLES[k % len(ROLES)], method, url, {} if method == "POST" else None)
 
 
 _PATH_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _open(response):
+    """Read a downloaded file as the program its type names would (raises if it cannot)."""
+    data = io.BytesIO(response.data)
+    if response.mimetype.endswith("wordprocessingml.document"):
+        from docx import Document
+        Document(data)
+    elif response.mimetype.endswith("spreadsheetml.sheet"):
+        from openpyxl import load_workbook
+        load_workbook(data).close()
+    elif response.mimetype == "text/csv":
+        list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    else:
+        raise ValueError(f"unexpected type {response.mimetype}")
 
 
 @pytest.fixture
@@ -271,14 +333,16 @@ def test_no_hostile_input_reaches_a_server_error(app, world, clients, capsys):  
     started = time.perf_counter()
     walk.discover(rules)
     walk.run(rules)
+    opened = walk.open_documents(rules)
     seconds = time.perf_counter() - started
     targets = sum(1 for _ in walk.targets(rules))
     with capsys.disabled():
         print(f"\nhostile walk: {len(rules)} routes ({targets} method/URL targets, {len(walk.forms)} forms "
               f"discovered) × {len(ROLES)} roles × {len(PAYLOADS)} payloads ({walk.served_pairs} target/role pairs "
               f"served get every payload, refused ones {len(REFUSED_SAMPLE)}) = {walk.requests} requests "
-              f"in {seconds:.0f} s")
+              f"in {seconds:.0f} s; {opened} documents and exports opened afterwards")
     assert not walk.failures, f"{len(walk.failures)} requests failed:\n" + "\n".join(walk.failures[:60])
     # the walk really ran: every target asked by every role, the served ones with every payload
     assert walk.served_pairs >= targets and walk.requests >= walk.served_pairs * len(PAYLOADS)
     assert walk.forms, "no form was discovered: the walk would not test any field"
+    assert opened >= 15, "the letters, bulletin, report and exports of the sample records did not download"

@@ -10,7 +10,8 @@ So every run of every DOCX the tracker writes is cleaned here, in one place: thi
 a run element class with python-docx whose ``text`` setter cleans what it is given. Every way of
 writing text — ``add_paragraph(text)``, ``add_run(text)``, ``run.text = ...``, ``cell.text = ...``
 — goes through that setter. A vertical tab or form feed becomes a line break; any other control
-character is dropped (``inputs.strip_control_characters``, the rule the forms apply). The writers
+character, and any other code point XML forbids (a lone surrogate, U+FFFE, U+FFFF, the other
+noncharacters), is dropped (``inputs.strip_control_characters``, the rule the forms apply). The writers
 import ``Document`` from here, which makes sure the class is registered before they write.
 """
 import re

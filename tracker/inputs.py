@@ -1,10 +1,15 @@
 """What a request may carry, decided in one place so every feature inherits it.
 
-- **Control characters** (U+0000–U+001F except tab, line feed and carriage return, and DEL) are
-  removed from every query-string value, form value and uploaded file name as the request is
-  parsed (``CleanRequest``): a NUL byte would fail the insert on PostgreSQL, and XML (XLSX, DOCX)
-  and HTTP headers cannot hold them. They are invisible, so nothing a person typed is lost. In a
-  URL path they answer 404 (``refuse_control_characters_in_path``).
+- **Control characters and the code points XML forbids** (U+0000–U+001F except tab, line feed and
+  carriage return; DEL; lone surrogates U+D800–U+DFFF; the noncharacters U+FDD0–U+FDEF and
+  U+xFFFE/U+xFFFF of every plane) are removed from every query-string value, form value and
+  uploaded file name as the request is parsed (``CleanRequest``): a NUL byte would fail the
+  insert on PostgreSQL, XML 1.0 (XLSX, DOCX) cannot hold any of them, a lone surrogate cannot
+  even be encoded as UTF-8 (a mail, a CSV), and HTTP headers cannot hold controls. They are
+  invisible, so nothing a person typed is lost. In a URL path they answer 404
+  (``refuse_control_characters_in_path``). ``strip_control_characters`` is the one cleaning
+  function: the writers (``docx_text``, ``spreadsheets``, the mail sender) apply it again to
+  text stored before the filter, and the migration ``f2a4c6e8b0d1`` applied it to stored rows.
 - **Numbers** (ids, counts, years) are parsed by ``parse_int``: ASCII digits only (``"²".isdigit()``
   is true and ``int("١٢")`` is 12), within bounds; ids within the database's integer column.
 - **Dates** typed by people are parsed by ``parse_day`` within ``date_bounds()`` (the working-day
@@ -22,18 +27,26 @@ from .timeutil import FIRST_YEAR, YEARS_AHEAD, china_today
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (PostgreSQL and SQLite alike)
 NO_SUCH_ID = -1  # a filter id that was given but cannot exist: matches nothing (an empty list)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What XML 1.0 forbids (its Char production) plus DEL and the Unicode noncharacters, which XML
+# discourages and Excel refuses: U+FDD0–U+FDEF and the last two code points of every plane.
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
+_FORBIDDEN = "\ud800-\udfff" + _NONCHARACTERS
+_CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_FORBIDDEN}]")
+_ANY_CONTROL = re.compile(rf"[\x00-\x1f\x7f{_FORBIDDEN}]")
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def strip_control_characters(text: str) -> str:
-    """``text`` without control characters other than tab and line breaks."""
+    """``text`` without control characters other than tab and line breaks, and without the code
+    points XML 1.0 forbids (lone surrogates, U+FFFE/U+FFFF) or Unicode calls noncharacters: what
+    every form value passes through and what every writer applies to stored text once more."""
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def clean_file_name(name: str) -> str:
-    """A file name without any control character: it travels in a download's header later."""
+    """A file name without any control character (nor what ``strip_control_characters`` drops):
+    it travels in a download's header later."""
     return _ANY_CONTROL.sub("", name or "").strip()
 
 

@@ -12,6 +12,9 @@ paper (``PrintSetup`` below): A4, landscape when wide, one page wide, the header
 page. Every text is written as text — never as
 a formula — and text a spreadsheet would run as one (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) is
 also marked "quote prefix", so that editing the cell in Excel keeps it text (CSV/Excel injection).
+A CSV download (``csv_text``) has no quote prefix: such text gets a leading apostrophe instead, as
+OWASP recommends. Every text written, XLSX or CSV, loses what XML forbids and what no form lets
+through either (``inputs.strip_control_characters``): text stored before the filter still exports.
 Rows are written as they come, so an export of 150,000 tasks needs neither the rows nor the sheet
 in memory.
 
@@ -305,6 +308,30 @@ _STYLES = (
     '</styleSheet>')
 
 
+def csv_cell(value) -> str:
+    """One CSV field, by the rule of the XLSX cells: text cleaned, and text a spreadsheet would run
+    as a formula (``=``, ``+``, ``-``, ``@``, a leading tab or line break) prefixed with an
+    apostrophe, CSV's only way to say "this is text". Numbers are written as numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = strip_control_characters(str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(header: list, rows) -> str:
+    """A CSV file (as text) of a header and rows, every field written by ``csv_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()
+
+
 def _escape(text: str) -> str:
     text = strip_control_characters(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\r", "&#13;") if "\r" in text else text  # a bare CR would be read back as LF
@@ -316,6 +343,7 @@ def _cell(value) -> str:
     if value is None or value == "":
         return "<c/>"
     if isinstance(value, str):
+        value = strip_control_characters(value)  # first: "\x00=SUM(...)" is still a formula's text
         style = f' s="{_XF_TEXT_QUOTED}"' if value.startswith(_FORMULA_START) else ""
         return f'<c t="inlineStr"{style}><is><t xml:space="preserve">{_escape(value)}</t></is></c>'
     if isinstance(value, bool):
@@ -336,6 +364,7 @@ def _wrapped_cell(value) -> str:
     """A cell of a column too narrow for its longest text: text wraps (top-aligned)."""
     if not isinstance(value, str) or value == "":
         return _cell(value)
+    value = strip_control_characters(value)
     style = _XF_WRAP_QUOTED if value.startswith(_FORMULA_START) else _XF_WRAP
     return f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{_escape(value)}</t></is></c>'
 
@@ -499,7 +528,7 @@ def layout_workbook(sheets: list[LayoutSheet]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.name[:31])
+        ws = wb.create_sheet(strip_control_characters(sheet.name)[:31])
         _put(ws.cell(row=1, column=1), sheet.title).font = Font(bold=True, size=14)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(sheet.cols, 1))
         ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.models import User
 from ..extensions import db
+from ..inputs import strip_control_characters
 from ..timeutil import utcnow
 from .models import OutboxAttachment
 
@@ -67,8 +68,9 @@ class Attachment:
 
 def mail_values(to_addr: str, message: Message, *, user: User | None = None, key: str | None = None) -> dict:
     """The outbox row of one mail (rendered now): for ``queue_mail`` and for set-based sweeps."""
-    text, html = render_mail(message, user)
-    subject = " ".join(message.title.splitlines())[:300]  # a line break is not allowed in a mail header
+    text, html = (strip_control_characters(part) for part in render_mail(message, user))
+    # a line break is not allowed in a mail header; a lone surrogate could not even be encoded
+    subject = " ".join(strip_control_characters(message.title).splitlines())[:300]
     return dict(key=key, user_id=user.id if user else None, to_addr=to_addr, subject=subject,
                 body_text=text, body_html=html, link=absolute(message.link), status="queued", attempts=0,
                 next_attempt_at=utcnow(), created_at=utcnow())

@@ -2,13 +2,12 @@
 rubric in its order, 加分, 总分; one line per unit, best first. The Excel file (for paper, through
 the shared spreadsheet module) also ranks each unit beside its total: 全市排名, then its 单位类别
 and 类别内排名 (towns and departments ranked separately, as the ranking page does)."""
-import csv
-import io
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..spreadsheets import workbook
+from ..spreadsheets import csv_text, workbook
 from ..units.models import UNIT_KINDS
 from .models import Score, ScorePeriod
 from .numbers import points_text
@@ -38,13 +37,11 @@ def table(row: ScorePeriod, scores: list[Score] | None = None) -> tuple[list[str
 
 
 def to_csv(row: ScorePeriod) -> str:
+    """Through the shared cell writer (``spreadsheets.csv_text``): a unit named ``=HYPERLINK(...)``
+    arrives as text, as in the Excel file."""
     header, rows = table(row)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for r in rows:
-        writer.writerow(r[:2] + [points_text(v) for v in r[2:]])
-    return out.getvalue()
+    return csv_text(header, (r[:2] + [Decimal(points_text(v)) if v is not None else None for v in r[2:]]
+                             for r in rows))
 
 
 def to_xlsx(row: ScorePeriod) -> bytes:

@@ -18,6 +18,7 @@ from email.utils import formataddr, parseaddr
 from flask import current_app
 
 from ...errors import ServiceError
+from ...inputs import strip_control_characters
 from ..messages import attachments_of
 from ..models import OutboxMail
 from .base import CONNECTION, PERMANENT, TEMPORARY, Channel, register
@@ -49,8 +50,9 @@ def build_message(mail: OutboxMail) -> Message:
         if "\n" in value or "\r" in value:  # a header may not carry a line break (header injection)
             raise ValueError("Header values may not contain linefeed or carriage return characters")
     msg = body = MIMEMultipart("alternative")
-    body.attach(MIMEText(mail.body_text, "plain", "utf-8"))
-    body.attach(MIMEText(mail.body_html, "html", "utf-8"))
+    # rows queued before the input filter may hold what it drops (a lone surrogate cannot be encoded)
+    body.attach(MIMEText(strip_control_characters(mail.body_text), "plain", "utf-8"))
+    body.attach(MIMEText(strip_control_characters(mail.body_html), "html", "utf-8"))
     files = getattr(mail, "attachments_read", None)
     if files is None:
         files = attachments_of([mail.id]).get(mail.id, [])  # e.g. the letter to an applicant (queue_mail)
@@ -67,7 +69,7 @@ def build_message(mail: OutboxMail) -> Message:
     name, addr = parseaddr(cfg["MAIL_SENDER"])
     msg["From"] = formataddr((name, addr), charset="utf-8") if name else addr
     msg["To"] = mail.to_addr
-    msg["Subject"] = Header(mail.subject, "utf-8")
+    msg["Subject"] = Header(strip_control_characters(mail.subject), "utf-8")
     domain = addr.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = message_id(mail, domain)
     msg["X-Tracker-Outbox-Id"] = str(mail.id)
