@@ -32,6 +32,7 @@ _ENV_SETTINGS = {
     "APPLICATION_REVIEW_BODY": ("TRACKER_APPLICATION_REVIEW_BODY", str),
     "APPLICATION_COURT": ("TRACKER_APPLICATION_COURT", str),
     "OFFICE_PHONE": ("TRACKER_OFFICE_PHONE", str),
+    "PUBLIC_SITE_NAME": ("TRACKER_PUBLIC_SITE_NAME", str),
     "APPLY_GLOBAL_PER_HOUR": ("TRACKER_APPLY_GLOBAL_PER_HOUR", int),
     "ARCHIVE_MAX_UNCOMPRESSED": ("TRACKER_ARCHIVE_MAX_UNCOMPRESSED", int),
     "ARCHIVE_MAX_RATIO": ("TRACKER_ARCHIVE_MAX_RATIO", int),
@@ -103,6 +104,9 @@ def defaults(instance_path: str) -> dict:
         # The office's telephone shown to the public (a locked lookup says whom to call); empty: the
         # number after 电话 in the front page's contact text (portal/services.py: office_phone).
         "OFFICE_PHONE": "",
+        # The name citizens see on the public pages (the office's pages keep the internal name,
+        # 政务公开监督平台); the office may set its own on the front page's settings.
+        "PUBLIC_SITE_NAME": "政府信息公开",
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
         # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
         # every quarter of this while it runs, and its claims are taken over only once it has

@@ -22,7 +22,7 @@ def load_public_demo() -> tuple[str, str] | None:
     of the application to look up on the status page, or None when there is no replied one."""
     office = db.session.scalar(select(User).where(User.username == "office"))
     if db.session.get(Setting, KEY) is None:
-        save_public_page({"office_name": "东宁市人民政府办公室（政务公开办）",
+        save_public_page({"office_name": "东宁市人民政府办公室（政务公开办）", "site_name": "东宁市人民政府 政府信息公开",
                           "guide": "东宁市人民政府政府信息公开指南\n\n" + DEFAULT_GUIDE, "contact": CONTACT}, office)
     replied = db.session.scalars(select(Application).where(Application.state == "replied")
                                  .order_by(Application.closed_on.desc(), Application.id.desc())).all()
