@@ -65,6 +65,7 @@ from .registration import (  # noqa: F401  (re-exported: callers use services.<n
     route,
     submit_online,
 )
+from .recovery import REQUEST_ANSWER, request_new_password, reset_query_password  # noqa: F401  (re-exported)
 from .replies import (  # noqa: F401  (re-exported: callers use services.<name>)
     add_case,
     close_lapsed_applications,
