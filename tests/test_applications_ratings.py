@@ -1,7 +1,6 @@
 """社会评议 (Art. 47): the applicant rates a replied application once, within the rating period, on
 the status page; the office sees who rated and handles a 不满意; units and leaders see counts only;
 the ratings reach the unit's page, the bulletin's figures and an optional scores rule."""
-import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -150,3 +149,20 @@ def test_the_rating_is_counted_in_the_bulletin_figures(app, make):
         row = next(r for r in data["rows"] if r["unit_id"] == unit.id)
         assert (row["ratings"], row["rating_satisfied"], row["rating_basic"], row["rating_dissatisfied"]) == (1, 0, 1, 0)
         assert data["totals"]["ratings"] == 1 and data["totals"]["rating_rate"] == "100.0%"
+
+
+def test_the_unit_page_shows_the_years_ratings_as_counts_to_the_office_leaders_and_the_unit(app, make, login):
+    office_user = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit(name="民政局")
+    contact, leader = make.user("contact", unit=unit), make.user("leader")
+    app_id, code = _replied(app, make, unit)
+    with app.app_context():
+        ratings.rate(db.session.get(Application, app_id), "dissatisfied", "late", "太慢了")
+        db.session.commit()
+        applicant = db.session.get(Application, app_id).applicant_name
+    for user in (office_user, leader, contact):
+        page = login(user).get(f"/units/{unit.id}").get_data(as_text=True)
+        card = page[page.index('id="unit-ratings"'):][:1500]
+        assert "评议 <strong>1</strong> 件" in card and "答复不及时 1" in card and "满意率 0.0%" in card
+        assert applicant not in card and code not in card and "太慢了" not in card
+    assert "1 件不满意待处理" in login(office_user).get(f"/units/{unit.id}").get_data(as_text=True)

@@ -5,7 +5,6 @@ import re
 
 from sqlalchemy import func, select
 
-from tracker.applications.models import Application
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.notify.models import OutboxMail
