@@ -166,3 +166,13 @@ def test_the_unit_page_shows_the_years_ratings_as_counts_to_the_office_leaders_a
         assert "评议 <strong>1</strong> 件" in card and "答复不及时 1" in card and "满意率 0.0%" in card
         assert applicant not in card and code not in card and "太慢了" not in card
     assert "1 件不满意待处理" in login(office_user).get(f"/units/{unit.id}").get_data(as_text=True)
+
+
+def test_the_audit_log_shows_the_rating_in_words(app, make, login):
+    office_user = make.user("office", unit=make.unit(kind="office"))
+    app_id, _ = _replied(app, make, make.unit())
+    with app.app_context():
+        ratings.rate(db.session.get(Application, app_id), "basic", "unclear", None)
+        db.session.commit()
+    log = login(office_user).get("/audit/").get_data(as_text=True)
+    assert "申请人评价答复（社会评议）" in log and "基本满意" in log and "答复书表述不清楚" in log
