@@ -57,11 +57,11 @@ def test_an_application_not_yet_replied_or_past_the_rating_period_cannot_be_rate
             ratings.rate(db.session.get(Application, open_app.id), "satisfied", None, None)
         with pytest.raises(ServiceError, match="评价期限已过"):  # replied 2026-10-20: until 2026-11-19
             ratings.rate(db.session.get(Application, app_id), "satisfied", None, None)
-        app.config["APPLICATION_RATING_DAYS"] = 60
+        saved, app.config["APPLICATION_RATING_DAYS"] = app.config["APPLICATION_RATING_DAYS"], 60
         try:
             assert ratings.rate(db.session.get(Application, app_id), "satisfied", "late", None).reason is None
         finally:
-            app.config.pop("APPLICATION_RATING_DAYS")
+            app.config["APPLICATION_RATING_DAYS"] = saved
 
 
 def test_staff_cannot_rate(app, make):
