@@ -176,3 +176,23 @@ def test_the_audit_log_shows_the_rating_in_words(app, make, login):
         db.session.commit()
     log = login(office_user).get("/audit/").get_data(as_text=True)
     assert "申请人评价答复（社会评议）" in log and "基本满意" in log and "答复书表述不清楚" in log
+
+
+def test_a_bulletin_with_ratings_exports_its_table_to_word_and_excel(app, make, login):
+    from tracker.accounts.models import User
+    from tracker.bulletins import services as bulletins
+    from tracker.bulletins.quarters import Quarter
+    office_user = make.user("office", unit=make.unit(kind="office"))
+    unit = make.unit()
+    app_id, _ = _replied(app, make, unit, reply_date=date(2026, 9, 10))
+    with app.app_context():
+        a = db.session.get(Application, app_id)
+        db.session.add(ApplicationRating(application_id=a.id, unit_id=a.unit_id, level="dissatisfied", reason="late",
+                                         rated_on=date(2026, 9, 12)))
+        bulletin, _ = bulletins.draft(Quarter(2026, 3), date(2026, 11, 27), db.session.get(User, office_user.id))
+        db.session.commit()
+        assert bulletin.figures["ratings"] is True
+    office = login(office_user)
+    assert "社会评议" in office.get(f"/bulletins/{bulletin.id}").get_data(as_text=True)
+    for kind in ("docx", "xlsx"):
+        assert office.get(f"/bulletins/{bulletin.id}/export/{kind}").status_code == 200, kind

@@ -55,6 +55,7 @@ def request_new_password(code: str, email: str, ip: str) -> None:
     ok = bool(app and app.email and email and app.email.strip().lower() == email and app.state != "discarded")
     db.session.add(PasswordResetRequest(code=code, ip=ip, success=ok))
     if not ok:
+        hash_query_password(new_query_password())  # the same work as a match: the time tells nothing
         record("application.password_request", None, actor=None, object_type="application",
                object_id=app.id if app else None, object_label=code, note="申请重发查询密码：查询码或邮箱不符，未发送")
         return
