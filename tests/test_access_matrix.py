@@ -50,6 +50,11 @@ EXPECTED = {
     "applications_public.apply": PUBLIC,
     "applications_public.status": PUBLIC,
     "applications_public.reply_document": PUBLIC,
+    "applications_public.password_request": PUBLIC,
+    "applications_public.rate": PUBLIC,  # only with the lookup's grant; staff are refused (test_ratings)
+    "applications.ratings_list": OFFICE,  # who rated: the office only
+    "applications.rating_handled": OFFICE,
+    "applications.reset_query_password": OFFICE,
     "disclosure.tasks": STAFF,
     "disclosure.tasks_export": STAFF,
     "disclosure.new_task": {"contact", "office"},

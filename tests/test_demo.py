@@ -54,6 +54,11 @@ def test_the_demo_shows_every_feature_alive_and_nothing_implausible(app, login):
         reports = db.session.execute(select(AnnualReport.year, AnnualReport.state)).all()
         assert {s for y, s in reports if y == 2025} <= {"accepted", "final"}
         assert len({s for y, s in reports if y == 2026}) >= 3  # this year's being drafted and reviewed
+        from tracker.applications.models import ApplicationRating
+        levels = db.session.execute(select(ApplicationRating.level, ApplicationRating.handled_at)).all()
+        assert len(levels) >= 3 and ("dissatisfied", None) in levels  # 社会评议: one 不满意 waits for the office
         reviewer = db.session.scalar(select(User).where(User.username == "mzj-shr"))
     page = login(reviewer, "gongkai2026").get("/dashboard").get_data(as_text=True)
     assert "暂无待审核的公开信息" not in page  # the README's reviewer has a draft to review
+    from .conftest import Browser
+    assert "东宁市人民政府 政府信息公开" in Browser(app).get("/apply").get_data(as_text=True)

@@ -125,3 +125,16 @@ def test_the_reply_letter_is_not_offered_before_the_reply(app, make, browser, lo
     assert "办理中" in html and "/apply/status/reply/" not in html
     # looked up, but not replied: the filed document is not the applicant's yet
     assert browser.get(f"/apply/status/reply/{draft.id}").status_code == 404
+
+
+def test_public_pages_carry_the_governments_name_and_office_pages_the_internal_one(app, make, browser, login):
+    make.unit(name="东宁市人民政府办公室（政务公开办）", kind="office")
+    for url in ("/", "/apply", "/apply/status"):
+        html = browser.get(url).get_data(as_text=True)
+        assert "政府信息公开" in html and "政务公开监督平台" not in html, url
+    office = login(make.user("office"))
+    assert "政务公开监督平台" in office.get("/dashboard").get_data(as_text=True)
+    data = {"office_name": "东宁市政务公开办", "guide": "指南", "contact": "", "site_name": "东宁市人民政府 政府信息公开"}
+    assert office.post("/admin/public-page", data).status_code == 302
+    assert "东宁市人民政府 政府信息公开" in browser.get("/apply").get_data(as_text=True)
+    assert "政务公开监督平台" in office.get("/admin/public-page").get_data(as_text=True)

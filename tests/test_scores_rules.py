@@ -241,3 +241,17 @@ def test_a_report_refused_by_the_consistency_check_counts_once_when_it_was_refus
                 as_of=date(2026, 3, 31))
     assert [f.unit_id for f in found] == [1]
     assert found[0].detail == "2026-01-22 报送时勾稽校验未通过：“行政复议”的总计为1，但前四项之和为0。"
+
+
+# --- 社会评议 -------------------------------------------------------------------------------------------
+
+def test_a_dissatisfied_rating_in_the_period_costs_points_only_where_the_rubric_has_the_rule():
+    def rating(id, level, day, reason="late"):
+        return SimpleNamespace(id=id, unit_id=7, level=level, reason=reason, rated_on=day)
+    found = run("rating_dissatisfied", [rating(1, "dissatisfied", date(2026, 8, 3)),
+                                        rating(2, "basic", date(2026, 8, 3)),
+                                        rating(3, "dissatisfied", date(2026, 10, 3))])
+    assert [(f.record_type, f.record_id) for f in found] == [("application_rating", 1)]
+    assert "答复不及时" in found[0].detail and "申请" not in found[0].label  # names no application
+    kinds = {r.kind for c in default_spec().categories for r in c.rules}
+    assert "rating_dissatisfied" not in kinds  # off unless the office puts it in a rubric

@@ -32,6 +32,8 @@ _ENV_SETTINGS = {
     "APPLICATION_REVIEW_BODY": ("TRACKER_APPLICATION_REVIEW_BODY", str),
     "APPLICATION_COURT": ("TRACKER_APPLICATION_COURT", str),
     "OFFICE_PHONE": ("TRACKER_OFFICE_PHONE", str),
+    "PUBLIC_SITE_NAME": ("TRACKER_PUBLIC_SITE_NAME", str),
+    "APPLICATION_RATING_DAYS": ("TRACKER_APPLICATION_RATING_DAYS", int),
     "APPLY_GLOBAL_PER_HOUR": ("TRACKER_APPLY_GLOBAL_PER_HOUR", int),
     "ARCHIVE_MAX_UNCOMPRESSED": ("TRACKER_ARCHIVE_MAX_UNCOMPRESSED", int),
     "ARCHIVE_MAX_RATIO": ("TRACKER_ARCHIVE_MAX_RATIO", int),
@@ -103,6 +105,17 @@ def defaults(instance_path: str) -> dict:
         # The office's telephone shown to the public (a locked lookup says whom to call); empty: the
         # number after 电话 in the front page's contact text (portal/services.py: office_phone).
         "OFFICE_PHONE": "",
+        # The name citizens see on the public pages (the office's pages keep the internal name,
+        # 政务公开监督平台); the office may set its own on the front page's settings.
+        "PUBLIC_SITE_NAME": "政府信息公开",
+        # 社会评议 (Art. 47, applications/ratings.py): calendar days after the reply during which
+        # the applicant may rate it on the status page (practice).
+        "APPLICATION_RATING_DAYS": 30,
+        # A new query password by email (applications/recovery.py): requests per address and per
+        # tracking code within the window, whether or not they matched.
+        "PASSWORD_REQUEST_WINDOW_SECONDS": 60 * 60,
+        "PASSWORD_REQUESTS_PER_ADDRESS": 5,
+        "PASSWORD_REQUESTS_PER_CODE": 3,
         # Outbox sender: SMTP timeout, attempts before a mail is marked failed (a mail's own
         # temporary failures only), mails claimed at a time, and a sender's lease: it renews it
         # every quarter of this while it runs, and its claims are taken over only once it has

@@ -6,6 +6,8 @@ from .applications.models import (  # noqa: F401
     ApplicationCase,
     ApplicationDocument,
     ApplicationEvent,
+    ApplicationRating,
+    PasswordResetRequest,
     StatusLookupAttempt,
 )
 from .audit.models import AuditEvent  # noqa: F401

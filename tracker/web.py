@@ -2,13 +2,15 @@
 Chinese error pages, template filters and the navigation for each role."""
 import re
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import inputs, timeutil
 from .extensions import db
 from .files import human_size
+from .portal.services import public_page
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -160,6 +162,28 @@ def filter_args(endpoint: str | None = None, **changes) -> dict:
     return args
 
 
+INTERNAL_SITE_NAME = "政务公开监督平台"
+
+
+def on_public_site() -> bool:
+    """Pages for citizens: the applicant's pages, and whatever a visitor who is not signed in sees
+    (the front page, error pages) except the staff sign-in."""
+    if request.blueprint == "applications_public":
+        return True
+    return not current_user.is_authenticated and request.blueprint != "accounts"
+
+
+def site_name() -> str:
+    """The government's own name on public pages (portal settings or ``PUBLIC_SITE_NAME``), the
+    internal name on the office's."""
+    if not on_public_site():
+        return INTERNAL_SITE_NAME
+    try:
+        return public_page()["site_name"]
+    except SQLAlchemyError:  # an error page after a failed transaction: the configured name
+        return current_app.config.get("PUBLIC_SITE_NAME") or "政府信息公开"
+
+
 def navigation():
     """The menu for the current user: [(label, href, active, children)]; a menu has href None."""
     if not current_user.is_authenticated:
@@ -229,4 +253,5 @@ def init_app(app):
     app.add_template_filter(timeutil.format_datetime, "dt")
     app.add_template_filter(timeutil.format_date, "d")
     app.add_template_filter(human_size, "filesize")
-    app.context_processor(lambda: {"navigation": navigation, "unread_notifications": unread_notifications})
+    app.context_processor(lambda: {"navigation": navigation, "unread_notifications": unread_notifications,
+                                   "site_name": site_name})

@@ -4,7 +4,7 @@ Kept beside the models, not in them: models know nothing of the page. ``audit/so
 imports this module when the app starts."""
 
 from ..audit.present import choice, describe_object, unit, yes_no
-from .models import CASE_KINDS, CASE_RESULTS, CHANNELS, DOCUMENT_KINDS, STATES
+from .models import CASE_KINDS, CASE_RESULTS, CHANNELS, DOCUMENT_KINDS, RATING_LEVELS, RATING_REASONS, STATES
 
 
 def _describe_for_audit_log() -> None:
@@ -23,7 +23,8 @@ def _describe_for_audit_log() -> None:
         "answered_on": ("收到答复日期", None), "lapsed": ("期满未答复", yes_no), "party": ("征求意见对象", None),
         "amount": ("金额（元）", None), "paid_on": ("缴费日期", None), "days": ("延长工作日数", None),
         "approved_on": ("批准日期", None), "notice_sent_on": ("延期告知发出日期", None),
-        "kind": ("材料类型", choice(DOCUMENT_KINDS))},
+        "kind": ("材料类型", choice(DOCUMENT_KINDS)), "level": ("评价", choice(RATING_LEVELS)),
+        "reason": ("主要原因", choice(RATING_REASONS)), "handled": ("已处理", yes_no)},
         link=("applications.detail", "app_id"))
     describe_object("application_case", "行政复议 / 行政诉讼", {
         "application": ("申请查询码", None), "kind": ("类型", choice(CASE_KINDS)), "filed_on": ("立案（申请）日期", None),

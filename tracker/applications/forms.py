@@ -1,7 +1,16 @@
 """Forms parse input only; the rules (and their Chinese messages) live in services."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from ..forms import ChineseDateField, WholeNumberField, choices, id_or_none, max_length, optional, required
 from .fees import METHODS
@@ -13,6 +22,8 @@ from .models import (
     DELIVERY_WANTED,
     DOCUMENT_KINDS,
     FORMS_WANTED,
+    RATING_LEVELS,
+    RATING_REASONS,
     REPLY_DELIVERY,
 )
 from .outcomes import REPLY_CHOICES
@@ -168,3 +179,28 @@ class StatusForm(FlaskForm):
 class DocumentForm(FlaskForm):
     kind = SelectField("文书类型", choices=choices(DOCUMENT_KINDS), validate_choice=False)
     file = FileField("文件（PDF、JPG、PNG、DOCX、XLSX、OFD，10MB以内）")
+
+
+class RatingForm(FlaskForm):
+    """社会评议 on the status page (the rules: ratings.py)."""
+
+    level = RadioField("您对本次答复的评价", choices=list(RATING_LEVELS.items()), validate_choice=False)
+    reason = SelectField("主要原因（基本满意、不满意时必选）", choices=[("", "请选择")] + list(RATING_REASONS.items()),
+                         validate_choice=False)
+    comment = TextAreaField("意见和建议（选填）", validators=[optional(), max_length(500)], render_kw={"rows": 3})
+
+
+class RatingHandledForm(FlaskForm):
+    note = TextAreaField("处理情况（如已与申请人沟通、督促承办单位改进）", validators=[required(), max_length(1000)],
+                         render_kw={"rows": 3})
+
+
+class PasswordRequestForm(FlaskForm):
+    """The applicant who lost the query password asks for a new one by email."""
+
+    code = StringField("查询码", validators=[required(), max_length(40)])
+    email = EmailField("申请时填写的电子邮箱", validators=[required(), max_length(200)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """The office issues a new query password at the counter (only the CSRF token)."""

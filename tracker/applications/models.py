@@ -254,3 +254,71 @@ class ApplicationDocument(StoredFileColumns, db.Model):
     @property
     def kind_label(self) -> str:
         return DOCUMENT_KINDS.get(self.kind, self.kind)
+
+
+# 社会评议 (Art. 47): how the applicant rates the reply, and why when not satisfied.
+RATING_LEVELS = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意"}
+RATING_REASONS = {
+    "late": "答复不及时",
+    "incomplete": "答复内容不完整，未提供所需信息",
+    "unreasoned": "不予公开等理由、依据说明不充分",
+    "unclear": "答复书表述不清楚、难以理解",
+    "service": "工作人员沟通、服务态度不好",
+    "other": "其他",
+}
+
+
+class ApplicationRating(db.Model):
+    """The applicant's rating of a replied application (社会评议), given once on the status page.
+
+    ``unit_id`` is the unit that replied, kept so that a later change of the application's unit does
+    not move the rating. A 不满意 waits for the office until it is marked handled (``handled_at``)."""
+
+    __tablename__ = "application_rating"
+    __table_args__ = (Index("ix_application_rating_unit_rated", "unit_id", "rated_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    level: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handled_note: Mapped[str | None] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship()
+
+    def __str__(self) -> str:
+        return f"社会评议：{self.level_label}"
+
+    @property
+    def level_label(self) -> str:
+        return RATING_LEVELS.get(self.level, self.level)
+
+    @property
+    def reason_label(self) -> str | None:
+        return RATING_REASONS.get(self.reason, self.reason) if self.reason else None
+
+    @property
+    def waiting(self) -> bool:
+        return self.level == "dissatisfied" and self.handled_at is None
+
+
+class PasswordResetRequest(db.Model):
+    """One request from the public for a new query password by email, kept for throttling per
+    address and per tracking code (``success``: a mail was queued)."""
+
+    __tablename__ = "application_password_request"
+    __table_args__ = (
+        Index("ix_application_password_request_ip_at", "ip", "at"),
+        Index("ix_application_password_request_code_at", "code", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    code: Mapped[str] = mapped_column(String(40))
+    ip: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean)

@@ -77,3 +77,20 @@ def to_applicant(app: Application, kind: str, event: ApplicationEvent | None = N
     attachment = Attachment(letters.file_name(app, kind), letters.DOCX_MIME, data)
     return queue_mail(app.email, Message(f"【{subject}】{app.tracking_code}", lines, STATUS_LINK), key=key,
                       attachments=(attachment,))
+
+
+def password_mail(app: Application, password: str, first: str) -> Message:
+    """A mail carrying the tracking code and a query password (recovery.py)."""
+    return Message(f"【政府信息公开申请查询密码】{app.tracking_code}", (
+        f"{app.applicant_name}：", first, f"申请事项：{app.title}", f"查询码：{app.tracking_code}",
+        f"查询密码：{password}", "请妥善保管查询密码，不要告诉他人。凭查询码和查询密码可在网上查询办理进度、下载答复书。"),
+        STATUS_LINK)
+
+
+def receipt_password(app: Application, password: str) -> bool:
+    """Mail the online receipt's tracking code and query password when an email address was given
+    (a refresh of the receipt page loses them for good)."""
+    if not app.email:
+        return False
+    return queue_mail(app.email, password_mail(app, password, "您已在网上提交政府信息公开申请，请保存以下查询码和查询密码。"),
+                      key=f"applicant:{app.id}:receipt_password")

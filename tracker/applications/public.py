@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..workcal.services import days_left
-from . import clock
+from . import clock, ratings
 from .models import CHANNELS, DELIVERY_WANTED, FORMS_WANTED, Application, ApplicationDocument, ApplicationEvent
 from .outcomes import OUTCOMES
 
@@ -87,8 +87,15 @@ def status(app: Application, today: date) -> dict:
         "paused": app.is_paused, "pause_due": app.pause_due, "pause_note": PAUSE_NOTES.get(app.state),
         "closed": app.is_closed, "closed_on": app.closed_on, "pending": app.state == "pending",
         "outcome": OUTCOMES[app.outcome].short if app.outcome in OUTCOMES else None,
-        "documents": reply_documents(app),
+        "documents": reply_documents(app), **rating_status(app, today),
     }
+
+
+def rating_status(app: Application, today: date) -> dict:
+    """社会评议 on the status page: the rating given, or whether and until when it may be given."""
+    given = ratings.rating_of(app)
+    return {"rating": given.level_label if given else None, "rate_until": ratings.rate_until(app),
+            "can_rate": ratings.can_rate(app, today, given)}
 
 
 def receipt(app: Application) -> dict:

@@ -3,6 +3,7 @@ status lookup, and the reply letter's download for whoever just looked the appli
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, session
+from flask_login import current_user
 
 from .. import files
 from ..access import public
@@ -14,8 +15,8 @@ from ..portal.services import office_phone, public_page
 from ..timeutil import china_today, utcnow
 from ..web import form_errors, refuse
 from . import public as applicant_view
-from . import services
-from .forms import OnlineForm, StatusForm
+from . import ratings, services
+from .forms import OnlineForm, PasswordRequestForm, RatingForm, StatusForm
 from .models import Application, ApplicationDocument
 
 bp = Blueprint("applications_public", __name__)
@@ -90,7 +91,56 @@ def status():
     elif request.method == "POST":
         form_errors(form)
         return render_template("applications/public_status.html", form=form, found=None), 422
-    return render_template("applications/public_status.html", form=form, found=found)
+    return render_template("applications/public_status.html", form=form, found=found, rating_form=RatingForm())
+
+
+@bp.route("/apply/status/password", methods=["GET", "POST"])
+@public
+def password_request():
+    """遗失查询密码: a new one is mailed to the email given with the application (recovery.py); the
+    answer is the same whether or not the code exists."""
+    form = PasswordRequestForm()
+    sent = False
+    if form.validate_on_submit():
+        try:
+            services.request_new_password(form.code.data, form.email.data, _ip())
+            sent = True
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+    elif request.method == "POST":
+        form_errors(form)
+        return render_template("applications/public_password.html", form=form, sent=False,
+                               answer=services.REQUEST_ANSWER), 422
+    # 200 after a request, refused or not: the request row must be committed for the throttle.
+    return render_template("applications/public_password.html", form=form, sent=sent, answer=services.REQUEST_ANSWER)
+
+
+@bp.route("/apply/status/rating", methods=["POST"])
+@public
+def rate():
+    """社会评议: the applicant who just looked the application up rates its reply (ratings.py)."""
+    grant = session.get("status_grant") or {}
+    app = db.session.get(Application, grant.get("id") or 0) if _granted(grant.get("id")) else None
+    if app is None:
+        flash("查询已过期，请重新输入查询码和查询密码后再评价。", "warning")
+        return render_template("applications/public_status.html", form=StatusForm(), found=None), 200
+    form = RatingForm()
+    status_code = 200
+    if not form.validate_on_submit():
+        form_errors(form)
+        status_code = 422
+    else:
+        try:
+            ratings.rate(app, form.level.data, form.reason.data, form.comment.data,
+                         actor=current_user if current_user.is_authenticated else None)
+            flash("感谢您的评价！您的意见将用于改进政府信息公开工作。", "success")
+        except services.Forbidden:
+            abort(403)
+        except ServiceError as exc:
+            refuse(exc, form)
+            status_code = 422
+    return render_template("applications/public_status.html", form=StatusForm(), rating_form=form,
+                           found=applicant_view.status(app, china_today())), status_code
 
 
 @bp.route("/apply/status/reply/<int:document_id>")

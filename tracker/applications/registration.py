@@ -191,6 +191,7 @@ def submit_online(data: dict, ip: str) -> tuple[Application, str]:
     _event(app, "submitted", today, actor=None)
     record("application.submit_online", app, after={"state": "pending"}, actor=None,
            note=CHALLENGE_NOTE + challenge_id if challenge_id else None)
+    notices.receipt_password(app, password)
     return app, password
 
 

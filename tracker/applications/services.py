@@ -51,6 +51,7 @@ from .handling import (  # noqa: F401  (re-exported: callers use services.<name>
     recompute_open_applications,
 )
 from .models import PAUSED_STATES, STATES, Application, ApplicationEvent, StatusLookupAttempt
+from .recovery import REQUEST_ANSWER, request_new_password, reset_query_password  # noqa: F401  (re-exported)
 from .registration import (  # noqa: F401  (re-exported: callers use services.<name>)
     CODE_ALPHABET,
     CREDIT_CODE_RE,

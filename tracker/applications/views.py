@@ -25,7 +25,7 @@ from ..timeutil import china_today
 from ..units.models import Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
-from . import documents, exports, forms, letters, services, statistics
+from . import documents, exports, forms, letters, ratings, services, statistics
 from .models import (
     APPLICANT_KINDS,
     CHANNELS,
@@ -34,6 +34,7 @@ from .models import (
     Application,
     ApplicationCase,
     ApplicationDocument,
+    ApplicationRating,
 )
 from .outcomes import OUTCOMES
 
@@ -268,7 +269,59 @@ def _rerender(app, all_forms, document_form=None, revealed=None):
                            can_extend=services.can_act(app, current_user, ("office", "reviewer")),
                            outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
                            documents=documents.documents_of(app), document_form=document_form or forms.DocumentForm(),
-                           today=china_today(), revealed=revealed)
+                           today=china_today(), revealed=revealed,
+                           # 社会评议: the office only (units and leaders see counts, never who rated)
+                           rating=ratings.rating_of(app) if current_user.role == "office" else None,
+                           rating_form=forms.RatingHandledForm(), reset_form=forms.ResetPasswordForm())
+
+
+@bp.route("/<int:app_id>/rating/handled", methods=["POST"])
+@allow("office")
+def rating_handled(app_id):
+    """The office has looked into the applicant's 不满意: it leaves the office's 待办."""
+    app = _visible_application(app_id)
+    rating = ratings.rating_of(app) or abort(404)
+    f = forms.RatingHandledForm()
+    try:
+        if not f.validate_on_submit():
+            raise ServiceError("请填写处理情况。", "note")
+        ratings.mark_handled(rating, f.note.data, current_user)
+    except services.Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        refuse(exc, f)
+        return redirect(url_for("applications.detail", app_id=app.id) + "#rating"), 303
+    flash("已记录评议处理情况。", "success")
+    return redirect(url_for("applications.detail", app_id=app.id) + "#rating"), 303
+
+
+@bp.route("/ratings")
+@allow("office")
+def ratings_list():
+    """社会评议: every rating, the 不满意 still waiting for the office first."""
+    rows = db.session.scalars(select(ApplicationRating).order_by(
+        ApplicationRating.handled_at.is_not(None), ApplicationRating.level != "dissatisfied",
+        ApplicationRating.rated_on.desc(), ApplicationRating.id.desc()).limit(500)).all()
+    return render_template("applications/ratings.html", rows=rows)
+
+
+@bp.route("/<int:app_id>/query-password", methods=["POST"])
+@allow("office")
+def reset_query_password(app_id):
+    """重置查询密码 at the counter: the new password is shown once, on this answer only (never in a
+    flash: the session cookie is signed, not encrypted)."""
+    app = _visible_application(app_id)
+    if not forms.ResetPasswordForm().validate_on_submit():
+        abort(400)
+    try:
+        password = services.reset_query_password(app, current_user)
+    except services.Forbidden:
+        abort(403)
+    return render_template("one_time_secret.html", heading="重置查询密码",
+                           message=f"已为申请 {app.tracking_code} 重置查询密码，原查询密码已失效。请核实申请人身份后告知。",
+                           details=[("查询码", app.tracking_code)], secret_label="新查询密码", secret=password,
+                           audience="申请人", next_url=url_for("applications.detail", app_id=app.id),
+                           next_label="返回申请记录")
 
 
 @bp.route("/<int:app_id>/documents", methods=["POST"])

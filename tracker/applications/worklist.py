@@ -1,10 +1,12 @@
-"""Applications as work owed, for the dashboards and 待办 (see worklist.services)."""
+"""Applications as work owed, for the dashboards and 待办 (see worklist.services), and an applicant's
+不满意 (社会评议, ratings.py) as the office's turn until it is handled."""
 from flask import url_for
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..worklist.services import WorkItem, WorkQuery, WorkSlice, register_work_source
-from .models import PAUSED_STATES, RUNNING_STATES, Application
+from ..worklist.turns import Turn, columns, register_office_turn
+from .models import PAUSED_STATES, RUNNING_STATES, Application, ApplicationRating
 from .reminders import PAUSE_LABELS
 
 
@@ -49,3 +51,17 @@ def open_applications(user, query: WorkQuery) -> WorkSlice:
                               None if a.is_paused else a.due_date, a.state_label, _badge(a), unit=a.unit,
                               reference=a.tracking_code, provisional=a.due_provisional, note=note))
     return WorkSlice("政府信息公开申请", items, total, url_for("applications.index", sort="due"))
+
+
+def _dissatisfied(row) -> WorkItem:
+    return WorkItem("社会评议", row.text, url_for("applications.detail", app_id=row.number) + "#rating", None,
+                    "不满意", "text-bg-danger", unit=row.unit, note="申请人对答复不满意，请核实并处理")
+
+
+register_office_turn(Turn(
+    "application_ratings", "社会评议不满意待处理",
+    lambda: select(*columns(ApplicationRating.id, text=Application.title, number=ApplicationRating.application_id,
+                            unit_id=ApplicationRating.unit_id))
+    .join(Application, Application.id == ApplicationRating.application_id)
+    .where(ApplicationRating.level == "dissatisfied", ApplicationRating.handled_at.is_(None)),
+    _dissatisfied, lambda: url_for("applications.ratings_list")))

@@ -87,7 +87,7 @@ def unit_table(doc, content: dict):
     """The unit table: 序号 and 单位 merged over two header rows, each group merged over its
     columns, both header rows repeated on every page, numbers right-aligned, a 合计 row."""
     figs = content["figures"]
-    groups = column_groups(figs.get("scores", False), figs.get("website", False))
+    groups = column_groups(figs.get("scores", False), figs.get("website", False), figs.get("ratings", False))
     keys = [key for _, cols in groups for key, _ in cols]
     ncols = 2 + len(keys)
     table = doc.add_table(rows=2, cols=ncols)

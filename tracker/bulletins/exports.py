@@ -27,7 +27,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     header rows, each group's name over its columns, a line per unit, the 合计 row, the notes."""
     c = content(bulletin)
     figs = c["figures"]
-    groups = column_groups(figs.get("scores", False), figs.get("website", False))
+    groups = column_groups(figs.get("scores", False), figs.get("website", False), figs.get("ratings", False))
     keys = [key for _, cols in groups for key, _ in cols]
     cells = [LayoutCell(0, 0, "序号", rowspan=2, header=True), LayoutCell(0, 1, "单位", rowspan=2, header=True)]
     col = 2

@@ -33,6 +33,9 @@ Which quarter a record counts in — the rules, so that every figure can be chec
 * **网站巡查**: columns found stale or blank and personal data found during the quarter, and
   each unit's link error rate as its columns were last read (``website.figures``); only for a
   city that registered its website columns.
+* **社会评议** (Art. 47): the applicants' ratings of replies given within the quarter (``rated_on``),
+  per unit that replied: 满意, 基本满意, 不满意 and the 满意率 ((满意 + 基本满意) / 评议数); only
+  once some rating was given in the quarter (``applications.ratings.counts_by_unit``).
 * **Score and rank**: the unit's published assessment score of the quarter, its rank among the
   units of its kind (towns and departments are ranked separately) and its rank among all units,
   once the office has published the quarter's scores (``scores.ranking.rank_by_unit``).
@@ -44,6 +47,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 
+from ..applications import ratings
 from ..applications.models import RUNNING_STATES, Application
 from ..disclosure.models import DONE_STATES, OPEN_STATES, Task
 from ..disclosure.services import late_clause, on_time_clause, on_time_rate, overdue_clause
@@ -69,13 +73,17 @@ COLUMN_GROUPS = [
     ("督查整改", [("rect_open", "未销号"), ("rect_missed", "逾期未整改")]),
     ("督办", [("urgings", "督办次数")]),
 ]
+RATING_GROUP = ("社会评议", [("ratings", "评议数"), ("rating_satisfied", "满意"), ("rating_basic", "基本满意"),
+                          ("rating_dissatisfied", "不满意")])
+RATING_KEYS = [key for key, _ in RATING_GROUP[1]]
 SCORE_GROUP = ("考核", [("score", "得分"), ("rank_in_kind", "类内排名"), ("rank", "总排名")])
 RANK_NOTE = "类内排名为镇（街道）、市直部门分别排名，总排名为全部单位排名，得分相同的名次相同。"
 COUNT_KEYS = [key for _, cols in COLUMN_GROUPS for key, _ in cols]
 
 
-def column_groups(with_scores: bool, with_website: bool = False) -> list:
-    return COLUMN_GROUPS + ([website_figures.GROUP] if with_website else []) + ([SCORE_GROUP] if with_scores else [])
+def column_groups(with_scores: bool, with_website: bool = False, with_ratings: bool = False) -> list:
+    return (COLUMN_GROUPS + ([website_figures.GROUP] if with_website else []) + ([RATING_GROUP] if with_ratings else [])
+            + ([SCORE_GROUP] if with_scores else []))
 
 
 def _n(cond):
@@ -174,7 +182,7 @@ def compute(q: Quarter, as_of: date) -> dict:
     """Every figure of the bulletin of ``q`` as taken on ``as_of``: one row per supervised unit
     (official order), the totals, the units with no published information, and the quarter's
     督办. A fixed number of queries (units, 2 task, 1 acknowledgement, 1 application, 1
-    rectification, 2 urging, scores)."""
+    rectification, 2 urging, 1 rating, scores)."""
     units = _units()
     problems: dict[int, str] = {}
     tasks = task_figures(q, as_of)
@@ -184,6 +192,7 @@ def compute(q: Quarter, as_of: date) -> dict:
     urged = urging.counts_by_unit(q.start, q.end)
     scores = score_figures(q)
     web = website_figures.quarter_figures(q.start, q.end, as_of)
+    rated = ratings.counts_by_unit(q.start, min(q.end, as_of))
     rows = []
     for unit in units:
         row = {"unit_id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind}
@@ -197,6 +206,10 @@ def compute(q: Quarter, as_of: date) -> dict:
         row["rate"] = on_time_rate(row["tasks_on_time"], row["tasks_late"], row["tasks_overdue"])
         if web:
             row.update({"web_stale": 0, "web_privacy": 0, "web_link_rate": "—", **web["rows"].get(unit.id, {})})
+        if rated:
+            counts = rated.get(unit.id) or ratings.RatingCounts()
+            row.update({"ratings": counts.rated, "rating_satisfied": counts.satisfied, "rating_basic": counts.basic,
+                        "rating_dissatisfied": counts.dissatisfied, "rating_rate": counts.satisfaction})
         if scores:
             row["score"], row["rank"], row["rank_in_kind"] = scores.get(unit.id, (None, None, None))
         rows.append(row)
@@ -204,6 +217,10 @@ def compute(q: Quarter, as_of: date) -> dict:
     totals["rate"] = on_time_rate(totals["tasks_on_time"], totals["tasks_late"], totals["tasks_overdue"])
     totals["apps_rate"] = on_time_rate(totals["apps_on_time"], totals["apps_late"], totals["apps_overdue"])
     totals.update(web.get("totals", {}))
+    if rated:
+        total = ratings.RatingCounts(*(sum(r[k] for r in rows) for k in RATING_KEYS))
+        totals.update({k: getattr(total, a) for k, a in zip(RATING_KEYS, ("rated", "satisfied", "basic", "dissatisfied"))},
+                      rating_rate=total.satisfaction)
     names = {u.id: u.name for u in units}
     urgings = [{"unit_id": u.unit_id, "unit": names.get(u.unit_id) or u.unit.name, "kind": u.kind_label,
                 "label": u.record_label, "urged_on": u.urged_on.isoformat(), "overdue": u.overdue,
@@ -213,6 +230,6 @@ def compute(q: Quarter, as_of: date) -> dict:
             "rows": rows, "totals": totals, "scores": bool(scores),
             "no_output": [r["name"] for r in rows if not r["published"]],
             "units_with_overdue": [r["name"] for r in rows if r["tasks_overdue"] or r["apps_overdue"]],
-            "urgings": urgings, "website": bool(web),
+            "urgings": urgings, "website": bool(web), "ratings": bool(rated),
             "units_with_stale_columns": [names[u] for u in web.get("stale_units", []) if u in names],
             "problems": [f"{names.get(uid, uid)}：{text}" for uid, text in problems.items()]}

@@ -87,7 +87,8 @@ def _page(bulletin: Bulletin, status: int = 200, narrative=None, item_form=None,
                                    published_on=today.isoformat())
     return render_template("bulletins/detail.html", bulletin=bulletin, c=content, own=own,
                            groups=column_groups(content["figures"].get("scores", False),
-                                                content["figures"].get("website", False)),
+                                                content["figures"].get("website", False),
+                                                content["figures"].get("ratings", False)),
                            narrative=narrative, item_form=item_form, publish_form=publish_form,
                            prefix=services.settings()["number_prefix"], unit_line=services.unit_line,
                            rank_note=RANK_NOTE), status

@@ -17,7 +17,7 @@ from ..timeutil import utcnow
 from ..units.models import Unit
 
 KEY = "public_page"
-LIMITS = {"office_name": 120, "guide": 20000, "contact": 2000}
+LIMITS = {"office_name": 120, "guide": 20000, "contact": 2000, "site_name": 60}
 
 DEFAULT_GUIDE = """一、公开方式
 本机关的政府信息以主动公开和依申请公开两种方式公开。主动公开的信息通过政府网站、政务微博、政务微信和政府公报发布；属于主动公开范围的信息，自形成或者变更之日起20个工作日内予以公开。
@@ -50,6 +50,7 @@ def public_page() -> dict:
     return {"office_name": stored.get("office_name") or office_unit_name(),
             "guide": stored.get("guide") or DEFAULT_GUIDE,
             "contact": stored.get("contact") or "",
+            "site_name": stored.get("site_name") or current_app.config.get("PUBLIC_SITE_NAME") or "政府信息公开",
             "customised": bool(row)}
 
 

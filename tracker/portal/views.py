@@ -19,13 +19,14 @@ class PublicPageForm(FlaskForm):
                           render_kw={"rows": 18})
     contact = TextAreaField("联系方式（地址、电话、受理时间等）",
                             validators=[max_length(services.LIMITS["contact"])], render_kw={"rows": 4})
+    site_name = StringField("对外网站名称（公众页面的标题）", validators=[max_length(services.LIMITS["site_name"])])
 
 
 def _describe_for_audit_log() -> None:
     from ..audit.present import describe_object
     describe_object("setting", "系统设置", {name: (field.args[0], None) for name, field in (
         ("office_name", PublicPageForm.office_name), ("guide", PublicPageForm.guide),
-        ("contact", PublicPageForm.contact))})
+        ("contact", PublicPageForm.contact), ("site_name", PublicPageForm.site_name))})
 
 
 _describe_for_audit_log()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import url_for
 from sqlalchemy import select
 
-from ..applications.models import ApplicationCase
+from ..applications.models import ApplicationCase, ApplicationRating
 from ..disclosure.models import TaskEvent
 from ..extensions import db
 from ..reports.models import AnnualReport
@@ -51,6 +51,16 @@ def _task_events(ids, user):
 @register_link("application", "依申请公开申请")
 def _applications(ids, user):
     return {i: url_for("applications.detail", app_id=i) for i in ids}
+
+
+@register_link("application_rating", "社会评议")
+def _ratings(ids, user):
+    """Who rated is the office's to know: only the office is led to the application."""
+    if getattr(user, "role", None) != "office":
+        return {}
+    rows = db.session.execute(select(ApplicationRating.id, ApplicationRating.application_id)
+                              .where(ApplicationRating.id.in_(ids)))
+    return {rating_id: url_for("applications.detail", app_id=app_id) + "#rating" for rating_id, app_id in rows}
 
 
 @register_link("application_case", "复议/诉讼")

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..applications import clock
-from ..applications.models import CASE_RESULTS
+from ..applications.models import CASE_RESULTS, RATING_REASONS
 from ..inspections.scoring import describe as rectification_detail
 from ..inspections.scoring import missed as rectification_missed
 from ..reports.scoring import failed_consistency, handed_in_late
@@ -247,6 +247,21 @@ def correction_late(notices, period: Period, as_of: date, params: dict, calendar
         if n.sent_on > limit:
             yield Finding(n.unit_id, "application", n.application_id, f"{n.tracking_code} {n.title}",
                           f"{_d(n.receipt_date)} 收到申请，应于 {_d(limit)} 前告知补正，{_d(n.sent_on)} 才发出")
+
+
+@rule("rating_dissatisfied", "社会评议不满意", category="applications", points="1", rows="ratings", per="每件")
+def rating_dissatisfied(ratings, period: Period, as_of: date, params: dict, calendar):
+    """《政府信息公开条例》第四十七条：政府信息公开工作主管部门应当加强对政府信息公开工作的日常指导和监督检查；社会评议结果作为考核的参考（实践）。
+
+    An applicant's 不满意 with the unit's reply, given in the period on or before ``as_of``
+    (``applications.ratings``). The item names neither the applicant nor the application (units
+    do not see who rated). Not in the default rubric: the office adds it to a year's rubric, with
+    the points it decides, if its assessment counts the public's evaluation.
+    """
+    for r in ratings:
+        if r.level == "dissatisfied" and period.contains(r.rated_on) and r.rated_on <= as_of:
+            yield Finding(r.unit_id, "application_rating", r.id, f"社会评议不满意（{_d(r.rated_on)}）",
+                          f"主要原因：{RATING_REASONS.get(r.reason, r.reason or '未说明')}")
 
 
 # --- 年度报告 (annual report) ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..applications.models import (
     Application,
     ApplicationCase,
     ApplicationEvent,
+    ApplicationRating,
 )
 from ..disclosure.models import DONE_STATES, OPEN_STATES, Task, TaskEvent
 from ..disclosure.services import late_clause
@@ -189,6 +190,25 @@ def verification_failure_rows(period: Period, as_of: date, unit_ids: list[int]) 
                    TaskEvent.at >= _utc_start(period.start), TaskEvent.at < _utc_start(period.end + timedelta(days=1))))
     return [VerificationFailureRow(id_, unit_id, task_id, title, _china_day(at), reason)
             for id_, unit_id, task_id, title, at, reason in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    id: int          # the ApplicationRating
+    unit_id: int
+    level: str
+    reason: str | None
+    rated_on: date
+
+
+@source("ratings")
+def rating_rows(period: Period, as_of: date, unit_ids: list[int]) -> list[RatingRow]:
+    """The applicants' ratings (社会评议) of the units' replies given in the period."""
+    stmt = select(ApplicationRating.id, ApplicationRating.unit_id, ApplicationRating.level, ApplicationRating.reason,
+                  ApplicationRating.rated_on).where(ApplicationRating.unit_id.in_(unit_ids),
+                                                    ApplicationRating.rated_on >= period.start,
+                                                    ApplicationRating.rated_on <= period.end)
+    return [RatingRow(*row) for row in db.session.execute(stmt)]
 
 
 @source("annual_reports")

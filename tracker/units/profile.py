@@ -160,3 +160,14 @@ def scores(unit: Unit) -> list[dict]:
                           "rank_in_kind": rank_in_kind, "of_kind": sum(r.unit_kind == mine.unit_kind for r in rows),
                           "quarterly": p.quarter is not None, "order": (p.year, p.quarter or 5)})
     return sorted(found, key=lambda s: s["order"], reverse=True)
+
+
+def ratings(unit: Unit, today: date) -> dict:
+    """社会评议 of the unit's replies this year: counts by level, the satisfaction rate and the
+    reasons given — counts only, never who rated. Two queries."""
+    from ..applications import ratings as application_ratings
+
+    start = date(today.year, 1, 1)
+    counts = application_ratings.counts_by_unit(start, today, unit.id).get(unit.id) or application_ratings.RatingCounts()
+    return {"year": today.year, "counts": counts,
+            "reasons": application_ratings.reasons_of_unit(unit.id, start, today) if counts.rated else []}

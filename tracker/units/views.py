@@ -101,7 +101,8 @@ def profile(unit_id):
     return render_template("units/profile.html", unit=unit, today=today, people=unit_profile.people(unit),
                            work=unit_profile.open_work(unit, today), rectifications=unit_profile.rectifications(unit),
                            urgings=unit_profile.urgings(unit), inspections=unit_profile.inspections(unit),
-                           quarters=unit_profile.quarters(unit), scores=unit_profile.scores(unit))
+                           quarters=unit_profile.quarters(unit), scores=unit_profile.scores(unit),
+                           ratings=unit_profile.ratings(unit, today))
 
 
 @bp.app_template_global("unit_page")
