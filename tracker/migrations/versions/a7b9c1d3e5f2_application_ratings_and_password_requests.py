@@ -1,7 +1,7 @@
 """applications: the applicant's rating of a reply (社会评议) and requests for a new query password
 
 Revision ID: a7b9c1d3e5f2
-Revises: bab4acec43b3
+Revises: f2a4c6e8b0d1
 Create Date: 2026-12-07 13:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7b9c1d3e5f2'
-down_revision = 'bab4acec43b3'  # on merge: after f2a4c6e8b0d1
+down_revision = 'f2a4c6e8b0d1'
 branch_labels = None
 depends_on = None
 
