@@ -184,8 +184,8 @@ class DocumentForm(FlaskForm):
 class RatingForm(FlaskForm):
     """社会评议 on the status page (the rules: ratings.py)."""
 
-    level = RadioField("您对本次答复的评价", choices=list(RATING_LEVELS.items()), validate_choice=False)
-    reason = SelectField("主要原因（基本满意、不满意时必选）", choices=[("", "请选择")] + list(RATING_REASONS.items()),
+    level = RadioField("您对本次答复的评价", choices=choices(RATING_LEVELS), validate_choice=False)
+    reason = SelectField("主要原因（基本满意、不满意时必选）", choices=choices([("", "请选择")] + list(RATING_REASONS.items())),
                          validate_choice=False)
     comment = TextAreaField("意见和建议（选填）", validators=[optional(), max_length(500)], render_kw={"rows": 3})
 
