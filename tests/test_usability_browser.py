@@ -104,6 +104,25 @@ def test_the_application_list_and_todo_show_working_days(city, page):
     assert _workdays(page, "#todo .work-item") == sorted(days, reverse=True)
 
 
+def test_an_online_application_waiting_to_be_confirmed_is_first_and_its_action_in_view_on_a_phone(app, city, page):
+    from tracker.applications.services import submit_online
+    with app.test_request_context():
+        submit_online({"applicant_kind": "natural", "applicant_name": "张三", "id_number": "230102199001011234",
+                       "phone": "13900000000", "title": "网上申请：养老金发放标准", "description": "请公开养老金发放标准",
+                       "form_wanted": "electronic", "delivery_wanted": "email", "email": "zs@example.com"}, "10.0.0.9")
+        db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, city["office"].username)
+    page.wait_for_url("**/dashboard")
+    first = page.locator("#urgent .work-item").first
+    expect(first).to_contain_text("网上申请：养老金发放标准")
+    expect(first.locator(".waited")).to_have_text(re.compile(r"已等待(不到 1| \d+) 小时"))
+    first.locator("a").first.click()
+    button = page.locator("#act-confirm button[type=submit]")
+    expect(button).to_be_visible()
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= 844  # no scrolling needed
+
+
 PHONE_PAGES = {
     "office": ["/dashboard", "/todo", "/disclosure/tasks", "/disclosure/catalogue", "/disclosure/register",
                "/disclosure/supervision", "/applications/", "/applications/statistics", "/calendar/", "/audit/",

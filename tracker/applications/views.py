@@ -25,6 +25,7 @@ from ..timeutil import china_today
 from ..units.models import Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
+from ..worklist.services import waited_label
 from . import documents, exports, forms, letters, services, statistics
 from .models import (
     APPLICANT_KINDS,
@@ -268,7 +269,8 @@ def _rerender(app, all_forms, document_form=None, revealed=None):
                            can_extend=services.can_act(app, current_user, ("office", "reviewer")),
                            outcomes=OUTCOMES, letters=letters.LETTERS, case_form=forms.CaseResultForm,
                            documents=documents.documents_of(app), document_form=document_form or forms.DocumentForm(),
-                           today=china_today(), revealed=revealed)
+                           today=china_today(), revealed=revealed,
+                           waited=waited_label(app.created_at) if app.state == "pending" else None)
 
 
 @bp.route("/<int:app_id>/documents", methods=["POST"])
