@@ -90,6 +90,21 @@ def test_the_task_list_sorts_by_working_days_left_when_the_column_is_clicked(cit
     expect(page.locator("#task-list tbody tr").first).to_contain_text("职业培训补贴（下季度）")
 
 
+def test_the_task_list_in_urgency_order_names_its_groups(city, page):
+    sign_in(page, city["contact"].username)
+    page.wait_for_url("**/dashboard")
+    page.goto("/disclosure/tasks")
+    headings = page.locator("#task-list tbody tr.task-group").all_inner_texts()
+    assert [h.strip() for h in headings] == ["已逾期", "即将到期（5个工作日内）", "待签收"]
+    rows = page.locator("#task-list tbody tr").evaluate_all(
+        "els => els.map(e => e.classList.contains('task-group') ? 'G:' + e.innerText.trim() : e.dataset.due)")
+    assert rows[0] == "G:已逾期" and rows.index("G:即将到期（5个工作日内）") == 3  # two overdue rows under the first
+    assert rows[-2] == "G:待签收"  # the task due next quarter, not yet acknowledged
+    page.locator("#col-workdays a").click()  # by working days left only: no groups
+    page.wait_for_url(re.compile(r"sort=due"))
+    expect(page.locator("#task-list tbody tr.task-group")).to_have_count(0)
+
+
 def test_the_application_list_and_todo_show_working_days(city, page):
     sign_in(page, city["contact"].username)
     page.wait_for_url("**/dashboard")
@@ -147,7 +162,7 @@ def test_the_main_lists_fit_a_390_px_phone(city, page, role):
     if role == "contact":  # the task list stacks into cards, still labelled
         page.goto("/disclosure/tasks")
         expect(page.locator("#task-list thead")).to_be_hidden()
-        card = page.locator("#task-list tbody tr").first
+        card = page.locator("#task-list tbody tr.task-row").first
         assert card.bounding_box()["width"] <= 390
 
 
