@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.timeutil import china_today
 
 from .conftest import apply_online, sign_in
+from .test_access_matrix import EXPECTED, PUBLIC, _url, world  # noqa: F401 (world: the fixture with an id of every kind)
 
 pytestmark = pytest.mark.browser
 
@@ -164,6 +165,35 @@ def test_the_main_lists_fit_a_390_px_phone(city, page, role):
         expect(page.locator("#task-list thead")).to_be_hidden()
         card = page.locator("#task-list tbody tr.task-row").first
         assert card.bounding_box()["width"] <= 390
+
+
+@pytest.mark.parametrize("role", ["office", "leader", "contact", "reviewer", None])
+def test_every_page_a_role_may_open_fits_a_390_px_phone(app, world, page, role):
+    """Every GET page the role may open, with the ids of the access matrix's world (a task, an
+    application, an annual report, a published score ...): none is wider than the screen."""
+    users, args = world
+    page.set_viewport_size({"width": 390, "height": 844})
+    if role:
+        sign_in(page, users[role].username)
+        page.wait_for_url("**/dashboard")
+    seen, wide = 0, []
+    for rule in app.url_map.iter_rules():
+        allowed = EXPECTED[rule.endpoint]
+        if "GET" not in rule.methods or rule.endpoint in ("static", "accounts.logout"):
+            continue
+        if not (allowed == PUBLIC or (role and role in allowed)):
+            continue
+        url = _url(app, rule, args)
+        answer = page.request.get(url, max_redirects=0)
+        if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
+            continue  # downloads, redirects
+        page.goto(url)
+        seen += 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{url}: {width}px")
+    assert seen > (40 if role == "office" else 3)
+    assert not wide, f"wider than a 390px screen as {role or 'anonymous'}: {wide}"
 
 
 def test_a_visitor_applies_from_the_front_page_and_follows_it_to_the_reply(app, make, city, page, chromium,
