@@ -312,7 +312,8 @@ def propose(row: ScorePeriod, results: list[UnitResult], failures: dict[str, str
             "old_total": str(to_points(old.total)) if old else None, "new_total": str(to_points(r.tally.total)),
             "old_figures": old.figures if old else None, "new_figures": r.tally.figures(),
             "items_changed": changed,
-            "added": [d.rule_label + "：" + d.label for d in r.drafts if d.key not in before],
+            "added": [d.rule_label + ("" if d.label in d.rule_label else "：" + d.label)
+                      for d in r.drafts if d.key not in before],
             "removed": [labels_before[k] for k in before if k not in after],
             "items": [d.to_json() for d in r.drafts] if changed else None,
         })
