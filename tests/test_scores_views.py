@@ -215,3 +215,15 @@ def test_a_manual_items_type_is_named_once(app, world, login, make):
     items = page[page.index('id="items"'):]
     items = items[:items.index('name="item"')]  # not the manual entry form's list of types
     assert items.count("答复文书不规范（每件）") == 1 and "答复书未载明救济途径" in page
+
+
+def test_the_trend_chart_names_quarters_in_chinese(app, world):
+    from tracker.scores.ranking import unit_trend
+    with app.app_context():
+        assert unit_trend(world["a"].id)["labels"] == ["26年Q3（待发布）"]
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(app, world, login):
+    page = login(world["office"]).get("/dashboard").get_data(as_text=True)
+    assert 'rel="icon"' in page and "/static/favicon.svg" in page
+    assert login(world["office"]).get("/static/favicon.svg").status_code == 200
