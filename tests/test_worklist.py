@@ -223,6 +223,9 @@ def waiting_for_office(app, make, city):
     objection to answer, scores computed and not published, a drafted bulletin, an annual report
     handed in, a rectification answer to accept."""
     from tracker.reports.models import AnnualReport
+    with at(D(2026, 7, 1)):  # a record due in the third quarter (a quarter with none is not published), answered
+        _app_due(app, make.application(city["mine"], D(2026, 7, 1), title="三季度已答复的申请"), D(2026, 7, 29),
+                 state="replied")
     with at(D(2026, 10, 9)):
         make.manual_item(city["mine"], "2026-Q3", "interpretation", "finding", "1", "政策文件未同步发布解读",
                          by=city["office"], today=D(2026, 10, 9))
