@@ -280,7 +280,9 @@ def _scores(make, unit, users) -> dict:
     from tracker.scores.models import ScoreItem, ScoreRerun
     from tracker.scores.periods import quarter_of
     today = china_today()
-    key = quarter_of(today).previous().key
+    quarter = quarter_of(today).previous()
+    key = quarter.key
+    make.task(make.duty(unit, title="上季度到期的公开任务"), formed=quarter.start)  # a period with nothing due is not published
     make.scores(key, today)
     make.manual_item(unit, key, "interpretation", "finding", "1", by=users["office"], today=today)
     make.scores(key, today, publish_by=users["office"])

@@ -1,6 +1,7 @@
 """The applicant's journey in a real browser: submit online, check the status; the office confirms
 and routes; the unit replies; the applicant sees the result."""
 import pytest
+from playwright.sync_api import expect
 
 from . import clock
 from .conftest import apply_online, sign_in
@@ -40,7 +41,7 @@ def test_online_application_from_submission_to_reply(app, make, page, chromium, 
     sign_in(office_page, office.username)
     office_page.goto("/applications/?state=pending")
     office_page.click(f"text={code}")
-    office_page.click("#act-confirm summary")
+    expect(office_page.locator("#act-confirm button[type=submit]")).to_be_visible()  # open at the top, no click needed
     office_page.select_option("#confirm-unit_id", str(unit.id))
     office_page.click("#act-confirm button[type=submit]")
     assert office_page.locator("#app-state").inner_text() == "办理中"

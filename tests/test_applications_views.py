@@ -336,3 +336,18 @@ def test_the_export_marks_a_provisional_deadline_as_the_list_does(app, login, ma
     assert isinstance(left, int) and over is None and tentative == "是"
     left, over, tentative = clock[firm.tracking_code]
     assert isinstance(left, int) and over is None and tentative is None
+
+
+def test_the_timeline_shows_the_reply_on_its_reply_date_and_the_delivery_beside_it(app, login, two_units):
+    from tracker.accounts.models import User
+    from tracker.applications import services as s
+    with app.test_request_context():
+        a = db.session.get(Application, two_units["a"].id)
+        s.reply(a, "grant", D(2026, 4, 9), "post", D(2026, 4, 13),
+                actor=db.session.get(User, two_units["contact"].id))  # posted on Monday: closed that day
+        db.session.commit()
+    page = login(two_units["contact"]).get(f"/applications/{two_units['a'].id}").get_data(as_text=True)
+    timeline = page[page.index("办理过程"):]
+    assert "<strong>2026-04-09（周四）</strong> 作出答复" in timeline
+    assert "<strong>2026-04-13（周一）</strong> 作出答复" not in timeline
+    assert "送达（签收或交邮）日期：2026-04-13" in timeline

@@ -1,6 +1,8 @@
 """The 操作日志 speaks Chinese: states, channels, units and records by name, never the stored codes."""
 from datetime import date, datetime, timezone
 
+import re
+
 import pytest
 import time_machine
 
@@ -176,3 +178,53 @@ def test_a_cursor_that_names_no_event_shows_the_newest_page(app, make, login):
         response = client.get(f"/audit/?action=application.export&{query}")
         assert response.status_code == 200, query
         assert _batches(response.get_data(as_text=True)) == [3, 2, 1], query
+
+
+# --- every action recorded anywhere reads in Chinese and can be filtered on ---------------------------
+
+# Sites that build the action's name from a variable, with the pattern of the calls that name it:
+# each call's string argument (group 1) completes the prefix.
+DYNAMIC_ACTIONS = {
+    'f"disclosure.{action}"': ("disclosure.", r'_move\(task, "([a-z_]+)"'),
+    'f"application.{action}"': ("application.", r'_transition\(app, [^,]+, "([a-z_]+)"'),
+    'f"rectification.{action}"': ("rectification.", r'_move\(item, "([a-z_]+)"'),
+    'f"scores.{to_state}"': ("scores.", r'_move\(row, "([a-z_]+)"|target = "([a-z_]+)" if [^\n]* else "([a-z_]+)"'),
+    'f"import.{kind}"': ("import.", r'_finish\("([a-z_]+)"'),
+    "f\"scores.manual_{'bonus' if category == BONUS else 'deduction'}\"": ("scores.manual_", r"(bonus|deduction)"),
+    'f"scores.objection_{objection.state}"': ("scores.objection_",
+                                              r'objection\.state = "([a-z_]+)" if accept else "([a-z_]+)"'),
+}
+
+
+def _recorded_actions() -> set[str]:
+    """Every action name ``record`` is called with in tracker/ (bench data excepted: it copies them)."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent / "tracker"
+    sources = {p: p.read_text(encoding="utf-8") for p in root.rglob("*.py") if "bench_data" not in p.parts}
+    found, unknown = set(), []
+    for path, text in sources.items():
+        for call in re.findall(r'\brecord\(\s*(f?"[^"]*")', text):
+            if not call.startswith("f"):
+                found.add(call.strip('"'))
+            elif call in DYNAMIC_ACTIONS:
+                prefix, pattern = DYNAMIC_ACTIONS[call]
+                names = {n for t in sources.values() for m in re.findall(pattern, t)
+                         for n in ((m,) if isinstance(m, str) else m) if n}
+                assert names, f"no calls found for {call} in {path}"
+                found |= {prefix + n for n in names}
+            else:
+                unknown.append(f"{path.name}: {call}")
+    assert not unknown, f"say in DYNAMIC_ACTIONS which names these build: {unknown}"
+    return found
+
+
+def test_every_recorded_action_has_a_chinese_label_and_a_filter_entry(app, make, login):
+    from tracker.audit.services import ACTION_LABELS
+    actions = _recorded_actions()
+    assert {"disclosure.fail_verification", "application.confirm", "scores.published"} <= actions
+    missing = sorted(a for a in actions if a not in ACTION_LABELS)
+    assert not missing, f"actions without a Chinese label: {missing}"
+    assert all(re.search(r"[\u4e00-\u9fff]", ACTION_LABELS[a]) for a in actions)
+    page = login(make.user("office")).get("/audit/").get_data(as_text=True)
+    options = set(re.findall(r'<option value="([^"]+)"', page[page.index('name="action"'):]))
+    assert actions <= options, sorted(actions - options)

@@ -1,4 +1,6 @@
 """The command line that others script against."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -163,3 +165,10 @@ def test_a_queued_mail_links_to_the_demo_port(monkeypatch, tmp_path):
         mail = db.session.scalar(select(OutboxMail))
         assert mail.link == "http://127.0.0.1:5101/disclosure/tasks/1"
         assert "http://127.0.0.1:5101/disclosure/tasks/1" in mail.body_text
+
+
+@pytest.mark.parametrize("command", [["report", "annual"], ["scores", "compute"], ["scores", "export"]])
+def test_the_commands_help_is_in_chinese(app, command):
+    text = app.test_cli_runner().invoke(args=[*command, "--help"]).output
+    assert re.search(r"[\u4e00-\u9fff]{4}", text) and "--year" not in text or "报告年度" in text
+    assert not re.search(r"(report year|file to write|only this unit|a quarter|Export an annual)", text), text

@@ -1,5 +1,6 @@
 """Task list, register, supervision and exports: unit isolation everywhere, the filters, the
 per-channel counts, export contents, and a constant number of SQL statements per page."""
+import re
 import io
 from datetime import date
 
@@ -262,3 +263,16 @@ def test_a_reviewers_export_holds_what_the_list_shows_awaiting_approval_first(ap
     assert [r[1] for r in _xlsx_rows(reviewer.get("/disclosure/tasks/export"))[1:]] == ["待审核的公告"]
     everything = {r[1] for r in _xlsx_rows(reviewer.get("/disclosure/tasks/export?state="))[1:]}
     assert {"待审核的公告", "低保名单三月", "低保名单补报", "临时救助十月"} <= everything
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_task_list_in_urgency_order_heads_each_group_once_in_the_order_it_sorts(app, login, city):
+    people, tasks = city
+    page = _text(login(people["office"]).get("/disclosure/tasks"))
+    page = page[page.index('<tbody>'):]
+    groups = [int(g) for g in re.findall(r'class="task-group[^"]*" data-group="(\d)"', page)]
+    assert groups == sorted(set(groups))  # each heading once, in the SQL's order
+    assert page.index("已逾期") < page.index("临时救助十月") < page.index("待签收") < page.index("追加预算说明")
+    assert page.index("已办结（") < page.index("部门预算公开")
+    by_due = _text(login(people["office"]).get("/disclosure/tasks?sort=due"))
+    assert 'class="task-group' not in by_due

@@ -87,6 +87,10 @@ def test_contact_prepares_reviewer_approves_office_returns_then_accepts(make, pa
     assert office_page.locator("#report-state").inner_text() == "已接收"
     rows = office_page.locator("#submissions tbody tr")
     assert rows.count() == 2 and "已退回" in rows.nth(0).inner_text() and "已接收" in rows.nth(1).inner_text()
+    office_page.set_viewport_size({"width": 390, "height": 844})  # the 报送记录 fits a phone too
+    office_page.reload()
+    assert office_page.evaluate("document.documentElement.scrollWidth") <= 390
+    office_page.set_viewport_size({"width": 1280, "height": 800})
 
     # the city report lists the unit as handed in, the other unit as missing
     office_page.goto(f"/reports/{year}/city")

@@ -88,3 +88,46 @@ def test_office_publishes_contact_follows_a_deduction_and_objects_office_answers
     page.goto(score_url)
     expect(page.locator("#score-total")).to_have_text("100")
     expect(page.locator("#items")).to_contain_text("撤销理由：申辩成立：经核实照片属实，撤销该项扣分。")
+
+
+def test_the_office_chooses_a_period_from_a_list_and_is_warned_of_one_before_any_records(app, make, page):
+    today = china_today()
+    quarter = quarter_of(today).previous()
+    unit = make.unit(code="mzj", name="民政局")
+    contact = make.user("contact", unit=unit)
+    office = make.user("office", unit=make.unit(code="office", name="政务公开办", kind="office"))
+    duty = make.duty(unit, title="城乡低保资金发放情况", review_required=False, start_date=quarter.start)
+    task_with_history(app, make, duty, contact, quarter.start + timedelta(days=5), title="低保对象名单（季度公示）")
+
+    sign_in(page, office.username)
+    page.wait_for_url("**/dashboard")
+    page.goto("/scores/periods")
+    options = page.locator("#compute-form select[name=period] option").all_inner_texts()
+    assert quarter.label in options and quarter.previous().label not in options  # nothing was held before
+    page.select_option("#compute-form select[name=period]", label=quarter.label)
+    page.locator("#compute-form button[type=submit]").click()
+    expect(page.get_by_text(f"已计算{quarter.label}得分")).to_be_visible()
+    expect(page.locator("#no-records")).to_have_count(0)
+    expect(page.locator("#btn-publish")).to_be_visible()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_the_ranking_shows_rank_and_total_first_and_fits_the_desktop(app, make, page, width, height):
+    today = china_today()
+    quarter = quarter_of(today).previous()
+    office = make.user("office", unit=make.unit(code="office", name="政务公开办", kind="office"))
+    for code, name in (("mzj", "民政局"), ("rsj", "人力资源和社会保障局"), ("dongning", "东宁镇")):
+        make.user("contact", unit=make.unit(code=code, name=name, kind="town" if code == "dongning" else "department"))
+    make.scores(quarter.key, today)
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, office.username)
+    page.wait_for_url("**/dashboard")
+    page.goto(f"/scores/?period={quarter.key}")
+    heads = [h.strip() for h in page.locator("#ranking thead th").all_inner_texts()]
+    assert heads[0].startswith("排名") and heads[1].startswith("总分"), heads
+    total = page.locator("#ranking tbody tr").first.locator("[data-col=total]")
+    box = total.bounding_box()
+    assert box["x"] + box["width"] <= width  # the total is seen without scrolling sideways
+    if width == 1366:
+        overflow = page.locator("#ranking").evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
+        assert overflow <= 0, f"the ranking scrolls sideways by {overflow}px at 1366px"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.scores.models import ScorePeriod, ScoreRerun
 
-from .scores_helpers import at
+from .scores_helpers import at, task_with_history
 
 
 @pytest.fixture
@@ -44,6 +44,8 @@ def test_compute_a_year_and_one_unit(app, units):
 
 def test_computing_a_published_quarter_shows_old_to_new_and_changes_nothing(app, make, units):
     from tracker.accounts.models import User
+    duty = make.duty(units, title="城乡低保资金发放情况", review_required=False)
+    task_with_history(app, make, duty, make.user("contact", unit=units), date(2026, 7, 1), date(2026, 7, 10))  # on time: no deduction, but a record due (a period with none is not published)
     with at(date(2026, 10, 8)):
         office = make.user("office", unit=None, username="office-pub")
         make.scores("2026-Q3", date(2026, 10, 8), publish_by=office)

@@ -534,3 +534,29 @@ def test_report_years_the_tracker_did_not_run_are_not_counted_as_missing(app, ma
         run(app, lambda: reports.set_due_date(2025, date(2026, 1, 20), get(User, city["office"])))
     run(app, lambda: services.compute(Period(2026, 1), date(2026, 4, 9)))
     assert _category(app, "czj", "2026-Q1", "annual_report") == "5"
+
+
+# --- which periods there are to compute, and periods with nothing to score -----------------------------
+
+def test_the_periods_to_choose_are_those_since_the_first_record_newest_first(app, make, city):
+    with app.app_context():
+        assert [p.label for p in services.computable_periods(date(2026, 11, 27))] == ["2026年度", "2026年第4季度"]
+    _late_in_q3(app, make, city)  # due 2026-07-29
+    with app.app_context():
+        assert [p.key for p in services.computable_periods(date(2027, 1, 5))] == [
+            "2027", "2027-Q1", "2026", "2026-Q4", "2026-Q3"]
+
+
+def test_a_period_before_any_records_is_not_published_and_its_page_says_why(app, make, city, login):
+    _late_in_q3(app, make, city)
+    with at(FINAL_DAY, 15):
+        make.scores("2026-Q2", FINAL_DAY)
+    row = _period(app, "2026-Q2")
+    assert row.state == "final" and _score(app, "mzj", "2026-Q2").total == 100  # full marks for nothing
+    with pytest.raises(ServiceError, match="没有任何到期的公开任务或政府信息公开申请"):
+        run(app, lambda: services.publish(get(ScorePeriod, row), get(User, city["office"]), FINAL_DAY))
+    assert _period(app, "2026-Q2").state == "final"
+    with at(FINAL_DAY, 16):
+        page = login(city["office"]).get("/scores/periods/2026-Q2").get_data(as_text=True)
+        q3 = (make.scores("2026-Q3", FINAL_DAY), login(city["office"]).get("/scores/periods/2026-Q3").get_data(as_text=True))[1]
+    assert 'id="no-records"' in page and 'id="no-records"' not in q3

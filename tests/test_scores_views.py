@@ -204,3 +204,26 @@ def test_the_leaders_dashboard_leads_with_the_ranking_and_the_units_in_trouble(a
     assert "2026年第3季度考核排名" in panel
     trouble = panel[panel.index('id="scores-trouble"'):]
     assert "民政局" in trouble and ">83<" in trouble and "东宁镇" not in trouble
+
+
+def test_a_manual_items_type_is_named_once(app, world, login, make):
+    make.manual_item(world["a"], "2026-Q3", "applications", "reply_document", "1", "答复书未载明救济途径",
+                     by=world["office"], today=FINAL_DAY)
+    with at(FINAL_DAY, 15):
+        make.scores("2026-Q3", FINAL_DAY)
+        page = login(world["office"]).get(f"/scores/2026-Q3/units/{world['a'].id}").get_data(as_text=True)
+    items = page[page.index('id="items"'):]
+    items = items[:items.index('name="item"')]  # not the manual entry form's list of types
+    assert items.count("答复文书不规范（每件）") == 1 and "答复书未载明救济途径" in page
+
+
+def test_the_trend_chart_names_quarters_in_chinese(app, world):
+    from tracker.scores.ranking import unit_trend
+    with app.app_context():
+        assert unit_trend(world["a"].id)["labels"] == ["26年Q3（待发布）"]
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(app, world, login):
+    page = login(world["office"]).get("/dashboard").get_data(as_text=True)
+    assert 'rel="icon"' in page and "/static/favicon.svg" in page
+    assert login(world["office"]).get("/static/favicon.svg").status_code == 200

@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.timeutil import china_today
 
 from .conftest import apply_online, sign_in
+from .test_access_matrix import EXPECTED, PUBLIC, _url, world  # noqa: F401 (world: the fixture with an id of every kind)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +91,21 @@ def test_the_task_list_sorts_by_working_days_left_when_the_column_is_clicked(cit
     expect(page.locator("#task-list tbody tr").first).to_contain_text("职业培训补贴（下季度）")
 
 
+def test_the_task_list_in_urgency_order_names_its_groups(city, page):
+    sign_in(page, city["contact"].username)
+    page.wait_for_url("**/dashboard")
+    page.goto("/disclosure/tasks")
+    headings = page.locator("#task-list tbody tr.task-group").all_inner_texts()
+    assert [h.strip() for h in headings] == ["已逾期", "即将到期（5个工作日内）", "待签收"]
+    rows = page.locator("#task-list tbody tr").evaluate_all(
+        "els => els.map(e => e.classList.contains('task-group') ? 'G:' + e.innerText.trim() : e.dataset.due)")
+    assert rows[0] == "G:已逾期" and rows.index("G:即将到期（5个工作日内）") == 3  # two overdue rows under the first
+    assert rows[-2] == "G:待签收"  # the task due next quarter, not yet acknowledged
+    page.locator("#col-workdays a").click()  # by working days left only: no groups
+    page.wait_for_url(re.compile(r"sort=due"))
+    expect(page.locator("#task-list tbody tr.task-group")).to_have_count(0)
+
+
 def test_the_application_list_and_todo_show_working_days(city, page):
     sign_in(page, city["contact"].username)
     page.wait_for_url("**/dashboard")
@@ -102,6 +118,25 @@ def test_the_application_list_and_todo_show_working_days(city, page):
     assert len(days) == 6 and days == sorted(days)
     page.click("#sort-latest-first")
     assert _workdays(page, "#todo .work-item") == sorted(days, reverse=True)
+
+
+def test_an_online_application_waiting_to_be_confirmed_is_first_and_its_action_in_view_on_a_phone(app, city, page):
+    from tracker.applications.services import submit_online
+    with app.test_request_context():
+        submit_online({"applicant_kind": "natural", "applicant_name": "张三", "id_number": "230102199001011234",
+                       "phone": "13900000000", "title": "网上申请：养老金发放标准", "description": "请公开养老金发放标准",
+                       "form_wanted": "electronic", "delivery_wanted": "email", "email": "zs@example.com"}, "10.0.0.9")
+        db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, city["office"].username)
+    page.wait_for_url("**/dashboard")
+    first = page.locator("#urgent .work-item").first
+    expect(first).to_contain_text("网上申请：养老金发放标准")
+    expect(first.locator(".waited")).to_have_text(re.compile(r"已等待(不到 1| \d+) 小时"))
+    first.locator("a").first.click()
+    button = page.locator("#act-confirm button[type=submit]")
+    expect(button).to_be_visible()
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= 844  # no scrolling needed
 
 
 PHONE_PAGES = {
@@ -128,8 +163,37 @@ def test_the_main_lists_fit_a_390_px_phone(city, page, role):
     if role == "contact":  # the task list stacks into cards, still labelled
         page.goto("/disclosure/tasks")
         expect(page.locator("#task-list thead")).to_be_hidden()
-        card = page.locator("#task-list tbody tr").first
+        card = page.locator("#task-list tbody tr.task-row").first
         assert card.bounding_box()["width"] <= 390
+
+
+@pytest.mark.parametrize("role", ["office", "leader", "contact", "reviewer", None])
+def test_every_page_a_role_may_open_fits_a_390_px_phone(app, world, page, role):
+    """Every GET page the role may open, with the ids of the access matrix's world (a task, an
+    application, an annual report, a published score ...): none is wider than the screen."""
+    users, args = world
+    page.set_viewport_size({"width": 390, "height": 844})
+    if role:
+        sign_in(page, users[role].username)
+        page.wait_for_url("**/dashboard")
+    seen, wide = 0, []
+    for rule in app.url_map.iter_rules():
+        allowed = EXPECTED[rule.endpoint]
+        if "GET" not in rule.methods or rule.endpoint in ("static", "accounts.logout"):
+            continue
+        if not (allowed == PUBLIC or (role and role in allowed)):
+            continue
+        url = _url(app, rule, args)
+        answer = page.request.get(url, max_redirects=0)
+        if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
+            continue  # downloads, redirects
+        page.goto(url)
+        seen += 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{url}: {width}px")
+    assert seen > (40 if role == "office" else 3)
+    assert not wide, f"wider than a 390px screen as {role or 'anonymous'}: {wide}"
 
 
 def test_a_visitor_applies_from_the_front_page_and_follows_it_to_the_reply(app, make, city, page, chromium,

@@ -223,6 +223,9 @@ def waiting_for_office(app, make, city):
     objection to answer, scores computed and not published, a drafted bulletin, an annual report
     handed in, a rectification answer to accept."""
     from tracker.reports.models import AnnualReport
+    with at(D(2026, 7, 1)):  # a record due in the third quarter (a quarter with none is not published), answered
+        _app_due(app, make.application(city["mine"], D(2026, 7, 1), title="三季度已答复的申请"), D(2026, 7, 29),
+                 state="replied")
     with at(D(2026, 10, 9)):
         make.manual_item(city["mine"], "2026-Q3", "interpretation", "finding", "1", "政策文件未同步发布解读",
                          by=city["office"], today=D(2026, 10, 9))
@@ -304,3 +307,43 @@ def test_the_office_turns_cost_the_same_statements_however_many_wait(app, make, 
                 db.session.get(Task, task.id).state = "published"
                 db.session.commit()
         assert _statements(app, client, "/todo") == few
+
+
+# --- online applications waiting for the office to confirm them -----------------------------------
+
+ONLINE = {"applicant_kind": "natural", "applicant_name": "张三", "id_number": "230102199001011234",
+          "phone": "13900000000", "title": "网上申请的低保名单", "description": "请公开低保名单",
+          "form_wanted": "electronic", "delivery_wanted": "email", "email": "zs@example.com"}
+
+
+def _submit_online(app, when: datetime, **fields):
+    from tracker.applications.services import submit_online
+    with time_machine.travel(when, tick=False), app.test_request_context():
+        a, _ = submit_online(dict(ONLINE, **fields), "10.0.0.9")
+        db.session.commit()
+        return a.id
+
+
+def test_an_online_application_to_confirm_comes_first_in_the_offices_urgent_work_with_the_time_waited(app, city):
+    from tracker.accounts.models import User
+    _submit_online(app, datetime(2026, 11, 13, 16, 0, tzinfo=CHINA), title="上周五提交的申请")
+    _submit_online(app, datetime(2026, 11, 18, 7, 0, tzinfo=CHINA), title="今早提交的申请", id_number="230102199001015678")
+    with at(TODAY), app.test_request_context():
+        office = db.session.get(User, city["office"].id)
+        work = worklist.urgent(office, TODAY)
+        assert _titles(work)[:3] == ["上周五提交的申请", "今早提交的申请", "财政局逾期任务"]
+        assert [i.waited for i in work.items[:2]] == ["已等待 3 个工作日", "已等待 3 小时"]  # Mon, Tue, Wed
+        contact = db.session.get(User, city["contact"].id)
+        assert "今早提交的申请" not in _titles(worklist.owed(contact, TODAY))  # not routed to anyone yet
+
+
+def test_the_register_shows_when_an_online_application_was_submitted_and_its_page_starts_with_confirming(
+        app, city, login):
+    app_id = _submit_online(app, datetime(2026, 11, 18, 7, 5, tzinfo=CHINA))
+    with at(TODAY):
+        client = login(city["office"])
+        register = client.get("/applications/").get_data(as_text=True)
+        detail = client.get(f"/applications/{app_id}").get_data(as_text=True)
+    assert "提交于 2026-11-18 07:05" in register
+    assert detail.index('id="confirm-first"') < detail.index("答复期限")
+    assert "已等待 2 小时" in detail  # 07:05 to 10:00

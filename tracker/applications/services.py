@@ -180,9 +180,24 @@ def late_entry_note(event) -> str | None:
     return f"补录：{event.entered_on:%Y-%m-%d} 录入" + (f"，理由：{reason}" if reason else "")
 
 
+def _shown_day(event) -> tuple[date, list[str]]:
+    """The day the timeline shows an event on, and what it adds. A reply is shown on its reply date
+    (the letter's date, ``Application.reply_date``); the event itself is dated the day it counts as
+    given (R8/R9: signed for or posted, the closing day), which the page says beside it."""
+    reply_date = (event.details or {}).get("reply_date") if event.kind == "replied" else None
+    if not reply_date or reply_date == event.day.isoformat():
+        return event.day, []
+    return date.fromisoformat(reply_date), [f"送达（签收或交邮）日期：{event.day:%Y-%m-%d}，以该日计算是否按期答复"]
+
+
 def events_for_display(app: Application) -> list[dict]:
-    return [{"event": e, "label": EVENT_LABELS.get(e.kind, e.kind), "late": late_entry_note(e),
-             "notes": event_notes(e.details or {}, e.kind)} for e in _events(app)]
+    shown = []
+    for e in _events(app):
+        day, extra = _shown_day(e)
+        notes = [n for n in event_notes(e.details or {}, e.kind) if not (extra and n.startswith("答复日期"))]
+        shown.append({"event": e, "day": day, "label": EVENT_LABELS.get(e.kind, e.kind), "late": late_entry_note(e),
+                      "notes": notes + extra})
+    return shown
 
 
 class LookupLocked(ServiceError):

@@ -25,6 +25,7 @@ from ..timeutil import china_today
 from ..units.models import Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
+from ..worklist.services import waited_label
 from . import documents, exports, forms, letters, ratings, services, statistics
 from .models import (
     APPLICANT_KINDS,
@@ -272,7 +273,8 @@ def _rerender(app, all_forms, document_form=None, revealed=None):
                            today=china_today(), revealed=revealed,
                            # 社会评议: the office only (units and leaders see counts, never who rated)
                            rating=ratings.rating_of(app) if current_user.role == "office" else None,
-                           rating_form=forms.RatingHandledForm(), reset_form=forms.ResetPasswordForm())
+                           rating_form=forms.RatingHandledForm(), reset_form=forms.ResetPasswordForm(),
+                           waited=waited_label(app.created_at) if app.state == "pending" else None)
 
 
 @bp.route("/<int:app_id>/rating/handled", methods=["POST"])

@@ -1,7 +1,7 @@
 """Applications as work owed, for the dashboards and 待办 (see worklist.services), and an applicant's
 不满意 (社会评议, ratings.py) as the office's turn until it is handled."""
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..worklist.services import WorkItem, WorkQuery, WorkSlice, register_work_source
@@ -35,11 +35,15 @@ def open_applications(user, query: WorkQuery) -> WorkSlice:
     if not user.sees_all_units:
         stmt = stmt.where(Application.unit_id == user.unit_id)
     if query.due_by is not None:
-        stmt = stmt.where(Application.due_date <= query.due_by)
+        # an online application waiting to be confirmed has no deadline yet but is urgent: the
+        # applicant's 20 working days start only once the office confirms it (Art. 31)
+        stmt = stmt.where(or_(Application.due_date <= query.due_by, Application.state == "pending"))
     total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None))
+    pending_first = Application.state != "pending"
     undated_last = Application.due_date.is_(None)
     order = Application.due_date.desc() if query.descending else Application.due_date
-    apps = db.session.scalars(stmt.order_by(undated_last, order, Application.id).limit(query.limit)).all()
+    apps = db.session.scalars(stmt.order_by(pending_first, undated_last, order, Application.created_at,
+                                            Application.id).limit(query.limit)).all()
     items = []
     for a in apps:
         note = None
@@ -49,7 +53,8 @@ def open_applications(user, query: WorkQuery) -> WorkSlice:
             note = "网上申请，确认收到后开始计时"
         items.append(WorkItem("依申请公开", a.title, url_for("applications.detail", app_id=a.id),
                               None if a.is_paused else a.due_date, a.state_label, _badge(a), unit=a.unit,
-                              reference=a.tracking_code, provisional=a.due_provisional, note=note))
+                              reference=a.tracking_code, provisional=a.due_provisional, note=note,
+                              waiting_since=a.created_at if a.state == "pending" else None))
     return WorkSlice("政府信息公开申请", items, total, url_for("applications.index", sort="due"))
 
 

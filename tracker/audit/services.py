@@ -118,6 +118,23 @@ ACTION_LABELS = {
     "scores.objection": "提出考核申辩",
     "scores.objection_accepted": "申辩成立",
     "scores.objection_rejected": "申辩不成立",
+    "scores.provisional": "计算暂定考核得分",
+    "disclosure.fail_verification": "核验未通过",
+    "disclosure.republish": "核验未通过后重新登记发布",
+    "application.delivery": "登记实际送达日期",
+    "outbox.resend_failed": "重新发送失败的邮件",
+    "settings.sms_gateway": "修改短信平台设置",
+    "settings.website": "修改网站巡查设置",
+    "sweeps.failure_dismiss": "忽略定时任务失败记录",
+    "unit.mobiles": "修改单位人员手机号",
+    "unit.robot": "设置单位群机器人",
+    "unit.robot_remove": "删除单位群机器人",
+    "website.column_create": "新增巡查栏目",
+    "website.column_update": "修改巡查栏目",
+    "website.column_active": "启用或停用巡查栏目",
+    "website.finding_recheck": "复查网站巡查发现",
+    "website.finding_rectify": "网站巡查发现转为整改事项",
+    "website.finding_dismiss": "忽略网站巡查发现",
 }
 
 

@@ -34,7 +34,7 @@ def task_opened(task: Task) -> None:
         notify(user, Message(f"【新公开任务】{task.title}", (
             f"本单位有一项新的主动公开任务：{task.title}。",
             f"信息形成日期 {task.formed_date:%Y-%m-%d}，应于 {due} 前公开（{task.period_days}个工作日）。",
-            "请点击下面的链接签收（链接仅限本人使用一次，14天内有效）。"), f"/a/{token}",
+            "请及时签收：打开任务即可签收；邮件中的签收链接仅限本人使用一次，14天内有效。"), f"/a/{token}",
             shared_link=f"/disclosure/tasks/{task.id}"),
             key=f"task:{task.id}:new:{user.id}", kind="new_task")
 

@@ -100,3 +100,29 @@ def verification_failed_clause():
     """Tasks whose verification the office failed at least once (核验未通过); how many times is
     ``Task.verify_failures`` (sum it for a count of failures, e.g. for scores and bulletins)."""
     return Task.verify_failures > 0
+
+
+# The groups of the task list in urgency order (services.urgency_order ranks the rows in SQL the
+# same way; ``urgency_rank`` names a shown row's group so the list can say why it comes where it does).
+URGENCY_GROUPS = {
+    0: "已逾期",
+    1: "即将到期（5个工作日内）",
+    2: "退回修改、核验未通过或待发布",
+    3: "待签收",
+    4: "办理中（已签收、待审核）",
+    5: "已办结（已发布、已核验、已撤销）",
+}
+
+
+def urgency_rank(task: Task, today: date, cutoff: date) -> int:
+    """The task's group in urgency order: overdue, due soon, sent back or approved and waiting to
+    go out, not acknowledged, other open work, finished (the order of services.urgency_order)."""
+    if task.is_overdue(today):
+        return 0
+    if task.is_due_soon(today, cutoff):
+        return 1
+    if task.state in ("returned", "rework", "approved"):
+        return 2
+    if task.state == "pending_ack":
+        return 3
+    return 4 if task.is_open else 5

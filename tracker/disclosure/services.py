@@ -439,7 +439,8 @@ class TaskFilters:
 
 def urgency_order(today: date, cutoff: date):
     """Most urgent first: overdue, due soon, sent back (returned draft, failed verification) or
-    approved and waiting to go out, not acknowledged, other open work, then finished."""
+    approved and waiting to go out, not acknowledged, other open work, then finished (the groups of
+    rules.URGENCY_GROUPS; rules.urgency_rank says the same of one task)."""
     return case((overdue_clause(today), 0), (due_soon_clause(today, cutoff), 1),
                 (Task.state.in_(("returned", "rework", "approved")), 2), (Task.state == "pending_ack", 3),
                 (Task.state.in_(OPEN_STATES), 4), else_=5)

@@ -28,7 +28,7 @@ from ..timeutil import china_today
 from ..units.models import UNIT_KINDS, Unit
 from ..units.services import grouped_choices
 from ..web import filter_names, form_errors, refuse
-from . import evidence, exports, paging, services
+from . import evidence, exports, paging, rules, services
 from .forms import (
     AdhocTaskForm,
     ApplyTemplateForm,
@@ -82,7 +82,11 @@ def tasks():
     cutoff = services.due_soon_cutoff(today)
     f = _task_list_filters()
     page = paging.task_page(f, current_user, today, cutoff)
+    # in urgency order the rows come in groups (the column sorts by working days left only when
+    # clicked): each group gets a heading row saying what it holds
+    groups = None if f.sort == "due" else [rules.urgency_rank(t, today, cutoff) for t in page.items]
     return render_template("disclosure/tasks.html", page=page, f=f, today=today, cutoff=cutoff,
+                           groups=groups, group_labels=rules.URGENCY_GROUPS,
                            units=_units() if current_user.sees_all_units else [], areas=services.key_areas(False),
                            states=STATES, flag_labels=services.FLAGS)
 

@@ -30,16 +30,17 @@ class ChineseCommand(click.Command):
 
 
 def register(app) -> None:
-    @app.cli.group("report")
+    @app.cli.group("report", help="政府信息公开工作年度报告。")
     def report_group():
         """Annual reports (政府信息公开工作年度报告)."""
 
-    @report_group.command("annual", cls=ChineseCommand)
-    @click.option("--year", "year_text", help="report year, e.g. 2026")
-    @click.option("--unit", "unit_code", help="unit code; without it, the city report")
-    @click.option("--format", "kind", help="docx | xlsx | html | json")
-    @click.option("--output", "output", help="file to write, or - for standard output")
-    @click.option("--draft", is_flag=True, help="export even if a consistency rule is broken (marked 草稿)")
+    @report_group.command("annual", cls=ChineseCommand,
+                          help="导出年度报告：指定单位时导出该单位的报告，不指定时导出全市报告。")
+    @click.option("--year", "year_text", help="报告年度，如 2026")
+    @click.option("--unit", "unit_code", help="单位编码；不指定则为全市报告")
+    @click.option("--format", "kind", help="格式：docx | xlsx | html | json")
+    @click.option("--output", "output", help="输出文件，- 表示标准输出")
+    @click.option("--draft", is_flag=True, help="勾稽校验未通过也导出（标注“草稿”）")
     def annual(year_text, unit_code, kind, output, draft):
         """Export an annual report."""
         from . import exports, services

@@ -58,13 +58,14 @@ def _period(text, usage):
 
 
 def register(app):
-    @app.cli.group("scores")
+    @app.cli.group("scores", help="考核评分：计算和导出。")
     def scores():
         """Assessment scores (考核评分): compute and export."""
 
-    @scores.command("compute", cls=ComputeCommand)
-    @click.option("--period", "period_text", help="2026-Q3 (a quarter) or 2026 (a year)")
-    @click.option("--unit", "unit_code", help="only this unit (its code)")
+    @scores.command("compute", cls=ComputeCommand,
+                    help="计算考核得分：考核期未结束为暂定得分，结束后为期末得分；已发布的考核期只生成重新计算结果（原得分 → 新得分），由公开办决定是否采用。")
+    @click.option("--period", "period_text", help="考核期：季度如 2026-Q3，年度如 2026")
+    @click.option("--unit", "unit_code", help="只计算该单位（单位编码）")
     def compute_command(period_text, unit_code):
         """Compute a period's scores: provisional while it runs, final once it has ended; for a
         published period a re-run (old → new) for the office to accept."""
@@ -94,10 +95,10 @@ def register(app):
         if outcome.failures:
             sys.exit(1)
 
-    @scores.command("export", cls=ExportCommand)
-    @click.option("--period", "period_text", help="2026-Q3 or 2026")
-    @click.option("--format", "fmt", help="csv or xlsx")
-    @click.option("--output", "output", help="file to write (default: standard output)")
+    @scores.command("export", cls=ExportCommand, help="导出考核得分（CSV 或 Excel）。")
+    @click.option("--period", "period_text", help="考核期：2026-Q3 或 2026")
+    @click.option("--format", "fmt", help="格式：csv 或 xlsx")
+    @click.option("--output", "output", help="输出文件（默认为标准输出）")
     def export_command(period_text, fmt, output):
         """Export a period's scores, one line per unit."""
         from . import exports

@@ -32,8 +32,8 @@ class DecideForm(FlaskForm):
 
 
 class ComputeForm(FlaskForm):
-    period = StringField("考核期", validators=[required(), max_length(10)],
-                         render_kw={"placeholder": "如 2026-Q3 或 2026"})
+    # choices: scores.services.computable_periods, set by the view; parse_period checks what is sent
+    period = SelectField("考核期", validators=[required(), max_length(10)], validate_choice=False)
 
 
 class NewYearForm(FlaskForm):

@@ -90,3 +90,17 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
 
 def quarter_of(day: date) -> Period:
     return Period(day.year, (day.month - 1) // 3 + 1)
+
+
+def periods_since(first: date, today: date) -> list[Period]:
+    """The periods the office may compute, newest first: every quarter from the one holding
+    ``first`` (the tracker's first record) up to the current one, each year after its quarters."""
+    found: list[Period] = []
+    quarter = quarter_of(first if first <= today else today)
+    current = quarter_of(today)
+    while quarter <= current:
+        found.append(quarter)
+        if quarter.quarter == 4 or quarter == current:
+            found.append(quarter.year_period())
+        quarter = Period(quarter.year + 1, 1) if quarter.quarter == 4 else Period(quarter.year, quarter.quarter + 1)
+    return list(reversed(found))

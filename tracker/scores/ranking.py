@@ -128,7 +128,7 @@ def unit_trend(unit_id: int) -> dict:
         .group_by(ScorePeriod.year, ScorePeriod.quarter)))
     labels, totals, averages = [], [], []
     for year, quarter, state, total in db.session.execute(stmt):
-        labels.append(f"{year}Q{quarter}" + {"published": "", "provisional": "（暂定）"}.get(state, "（待发布）"))
+        labels.append(f"{year % 100:02d}年Q{quarter}" + {"published": "", "provisional": "（暂定）"}.get(state, "（待发布）"))
         totals.append(float(total))
         avg = average.get((year, quarter))
         averages.append(round(float(avg), 2) if avg is not None else None)

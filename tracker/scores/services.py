@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..applications.models import Application
 from ..audit.services import record
+from ..disclosure.models import Task
 from ..errors import ServiceError
 from ..extensions import db
 from ..notify.reminders import recipients_by_unit
@@ -33,7 +35,7 @@ from ..workcal.services import add_workdays, get_calendar
 from .engine import Draft, Tally, manual_drafts, rule_drafts, tally
 from .models import ManualEntry, Rubric, Score, ScoreItem, ScorePeriod, ScoreRerun, ScoreVoid
 from .numbers import points_text, to_points
-from .periods import Period
+from .periods import Period, periods_since
 from .rubrics import rubric_for_year, spec_of
 from .rules import RULES
 from .sources import SOURCES
@@ -310,7 +312,8 @@ def propose(row: ScorePeriod, results: list[UnitResult], failures: dict[str, str
             "old_total": str(to_points(old.total)) if old else None, "new_total": str(to_points(r.tally.total)),
             "old_figures": old.figures if old else None, "new_figures": r.tally.figures(),
             "items_changed": changed,
-            "added": [d.rule_label + "：" + d.label for d in r.drafts if d.key not in before],
+            "added": [d.rule_label + ("" if d.label in d.rule_label else "：" + d.label)
+                      for d in r.drafts if d.key not in before],
             "removed": [labels_before[k] for k in before if k not in after],
             "items": [d.to_json() for d in r.drafts] if changed else None,
         })
@@ -385,6 +388,31 @@ def _require_office(actor) -> None:
         raise ServiceError("只有公开办可以进行此操作。")
 
 
+# --- what a period has to score ---------------------------------------------------------------------
+
+def first_record_day() -> date | None:
+    """The first day the tracker holds work for: its earliest task deadline or application received."""
+    days = [db.session.scalar(select(func.min(Task.due_date))),
+            db.session.scalar(select(func.min(Application.receipt_date)))]
+    return min((d for d in days if d is not None), default=None)
+
+
+def computable_periods(today: date) -> list[Period]:
+    """The periods to choose from when computing: the quarters (and years) since the first record,
+    newest first; only the current ones while the tracker holds nothing yet."""
+    return periods_since(first_record_day() or today, today)
+
+
+def records_due(period: Period) -> int:
+    """How many tasks and applications fell due within ``period``: with none, every unit would get
+    full marks for nothing done (a period before the tracker held any records)."""
+    tasks = db.session.scalar(select(func.count()).select_from(Task).where(
+        Task.due_date >= period.start, Task.due_date <= period.end))
+    apps = db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.due_date >= period.start, Application.due_date <= period.end))
+    return tasks + apps
+
+
 def publish(row: ScorePeriod, actor, today: date, now: datetime | None = None, announce: bool = True) -> int:
     """发布: the office publishes a period's final scores. They are frozen from now on; each unit
     may object to a deduction within 5 working days (the deadline is stored and told to the
@@ -398,6 +426,9 @@ def publish(row: ScorePeriod, actor, today: date, now: datetime | None = None, a
     scores = db.session.scalars(select(Score).where(Score.period_id == row.id)).all()
     if not scores:
         raise ServiceError(f"{row.label}还没有任何单位的得分。")
+    if not records_due(row.period):
+        raise ServiceError(f"{row.label}没有任何到期的公开任务或政府信息公开申请（系统当时尚无记录），"
+                           "各单位得分均为满分，不能发布。")
     row.published_at, row.published_on, row.published_by_id = now or utcnow(), today, actor.id
     row.objection_deadline = add_workdays(today, OBJECTION_WORKDAYS).day
     _move(row, "published", actor, units=len(scores), objection_deadline=row.objection_deadline)

@@ -279,8 +279,10 @@ def periods():
     pending = dict(db.session.execute(select(Score.period_id, func.count()).join(Objection, Objection.score_id == Score.id)
                                       .where(Objection.state == "pending").group_by(Score.period_id)).all())
     reruns = {r.period_id: r for r in db.session.scalars(select(ScoreRerun).where(ScoreRerun.state == "pending"))}
+    form = ComputeForm()
+    form.period.choices = [(p.key, p.label) for p in services.computable_periods(china_today())]
     return render_template("scores/periods.html", rows=rows, counts=counts, pending=pending, reruns=reruns,
-                           form=ComputeForm())
+                           form=form)
 
 
 @bp.route("/periods/<key>")
@@ -289,6 +291,7 @@ def period(key):
     row = _period_row(key)
     count = db.session.scalar(select(func.count()).select_from(Score).where(Score.period_id == row.id))
     return render_template("scores/period.html", row=row, count=count, rerun=services.pending_rerun(row),
+                           records_due=services.records_due(row.period),
                            ranking=ranking.ranking(row, current_user, sort="total"))
 
 
@@ -298,7 +301,7 @@ def compute():
     form = ComputeForm()
     try:
         if not form.validate_on_submit():
-            raise ServiceError("请填写考核期，如 2026-Q3 或 2026。", "period")
+            raise ServiceError("请选择考核期。", "period")
         period = parse_period(form.period.data, china_today())
         outcome = services.compute(period, china_today(), actor=current_user)
     except ServiceError as exc:

@@ -10,9 +10,10 @@ Deadlines are sorted by date, which orders exactly as working days left do; the 
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from ..workcal.services import DaysLeft, days_left, due_soon_cutoff
+from ..timeutil import to_china, utcnow
+from ..workcal.services import DaysLeft, days_left, due_soon_cutoff, workdays_between
 
 URGENT_LIMIT = 15  # rows of the dashboards' urgent lists
 OWED_LIMIT = 200  # rows of the 待办 page (each source links to its full list)
@@ -33,6 +34,10 @@ class WorkItem:
     provisional: bool = False
     note: str | None = None
     left: DaysLeft | None = None  # filled in by ``collect`` for the rows shown
+    # work waiting on the office since this moment with no deadline yet (an online application to
+    # confirm and route): listed before everything else, oldest first, with the time waited
+    waiting_since: datetime | None = None
+    waited: str | None = None  # filled in by ``collect``: 已等待 N 小时 / N 个工作日
 
 
 @dataclass
@@ -77,8 +82,23 @@ def register_work_source(fn):
 
 
 def _order(items: list[WorkItem], descending: bool) -> list[WorkItem]:
-    dated = sorted((i for i in items if i.due is not None), key=lambda i: i.due, reverse=descending)
-    return dated + [i for i in items if i.due is None]
+    """Work waiting on the office first (oldest first: nothing else can start before it), then by
+    deadline, then undated work."""
+    waiting = sorted((i for i in items if i.waiting_since is not None), key=lambda i: i.waiting_since)
+    rest = [i for i in items if i.waiting_since is None]
+    dated = sorted((i for i in rest if i.due is not None), key=lambda i: i.due, reverse=descending)
+    return waiting + dated + [i for i in rest if i.due is None]
+
+
+def waited_label(since: datetime, now: datetime | None = None) -> str:
+    """How long work has waited: hours under a day, working days after that (the start day not
+    counted, domain.md §4, as every deadline here)."""
+    now = now or utcnow()
+    hours = max(0, int((to_china(now) - to_china(since)).total_seconds() // 3600))
+    if hours < 24:
+        return f"已等待 {hours} 小时" if hours else "已等待不到 1 小时"
+    days = workdays_between(to_china(since).date(), to_china(now).date()).count
+    return f"已等待 {days} 个工作日"
 
 
 def collect(user, query: WorkQuery) -> WorkList:
@@ -90,6 +110,8 @@ def collect(user, query: WorkQuery) -> WorkList:
     items = _order([i for s in slices for i in s.items], query.descending)[:query.limit]
     for item in items:
         item.left = days_left(item.due, query.today, item.provisional)
+        if item.waiting_since is not None:
+            item.waited = waited_label(item.waiting_since)
     return WorkList(items, slices, query.due_by)
 
 
