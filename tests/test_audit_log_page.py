@@ -1,7 +1,6 @@
 """The 操作日志 speaks Chinese: states, channels, units and records by name, never the stored codes."""
-from datetime import date, datetime, timezone
-
 import re
+from datetime import date, datetime, timezone
 
 import pytest
 import time_machine

@@ -1,7 +1,7 @@
 """Task list, register, supervision and exports: unit isolation everywhere, the filters, the
 per-channel counts, export contents, and a constant number of SQL statements per page."""
-import re
 import io
+import re
 from datetime import date
 
 import pytest

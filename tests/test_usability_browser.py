@@ -168,7 +168,7 @@ def test_the_main_lists_fit_a_390_px_phone(city, page, role):
 
 
 @pytest.mark.parametrize("role", ["office", "leader", "contact", "reviewer", None])
-def test_every_page_a_role_may_open_fits_a_390_px_phone(app, world, page, role):
+def test_every_page_a_role_may_open_fits_a_390_px_phone(app, world, page, role):  # noqa: F811
     """Every GET page the role may open, with the ids of the access matrix's world (a task, an
     application, an annual report, a published score ...): none is wider than the screen."""
     users, args = world
