@@ -106,9 +106,12 @@ def load_applications(ctx: Context) -> None:
         if channel == "online":
             events.append(("confirmed", received, ctx.office_users[0]))
         recent = (today - received).days <= RECENT_DAYS
-        if recent and channel == "online" and rng.random() < 0.06:
-            # submitted online, not yet confirmed by the office: no receipt date, no unit, no clock
-            row.update(state="pending", receipt_date=None, unit_id=None, created_by_id=None)
+        draw = rng.random() if recent and channel == "online" else 1.0
+        if draw < 0.06:
+            # submitted online, not yet confirmed by the office: no receipt date, no unit, no clock;
+            # a quarter of them the office marked as junk (无效申请（垃圾提交）)
+            row.update(state="discarded" if draw < 0.015 else "pending", receipt_date=None, unit_id=None,
+                       created_by_id=None)
             _write(ctx, row, events[:1], title=row["title"])
             continue
         _course(ctx, rng, calendar, row, events, unit, recent, outcomes, outcome_weights, force_pause)
